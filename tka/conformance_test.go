@@ -1,0 +1,292 @@
+package tka
+
+// Conformance with tailscale.com/tka (pinned in go.mod, linked only into
+// tests): the same bytes, hashes and verdicts for the same inputs.
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"go4.org/mem"
+
+	ts "tailscale.com/tka"
+	"tailscale.com/types/key"
+	"tailscale.com/types/tkatype"
+)
+
+func tsAUM(t testing.TB, u *AUM) ts.AUM {
+	t.Helper()
+	var out ts.AUM
+	if err := out.Unserialize(u.Serialize()); err != nil {
+		t.Fatalf("tailscale.com cannot decode our AUM: %v", err)
+	}
+	return out
+}
+
+// TestRoundTripFromTailscale: whatever tailscale.com serializes, we decode
+// and re-encode to the same bytes, hash and signing hash.
+func TestRoundTripFromTailscale(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		ours := randWireAUM(r)
+		var theirs ts.AUM
+		if err := theirs.Unserialize(ours.Serialize()); err != nil {
+			t.Fatalf("case %d: tailscale.com refuses our encoding: %v", i, err)
+		}
+		tb := theirs.Serialize()
+		got, err := DecodeAUM(tb)
+		if err != nil {
+			t.Fatalf("case %d: decoding tailscale.com's bytes: %v", i, err)
+		}
+		if gb := got.Serialize(); !bytes.Equal(gb, tb) {
+			t.Fatalf("case %d: re-encoding differs\n ours %x\ntheirs %x", i, gb, tb)
+		}
+		if got.Hash() != AUMHash(theirs.Hash()) {
+			t.Fatalf("case %d: hash differs", i)
+		}
+		if got.SigHash() != SigHash(theirs.SigHash()) {
+			t.Fatalf("case %d: sig hash differs", i)
+		}
+		if (got.Validate() == nil) != (theirs.StaticValidate() == nil) {
+			t.Fatalf("case %d: validation differs: ours %v, theirs %v", i, got.Validate(), theirs.StaticValidate())
+		}
+	}
+}
+
+// TestEncodingMatchesTailscale: our encoder writes what fxamacker's CTAP2
+// mode writes for the same value (tailscale.com re-encodes our bytes to
+// the same bytes), for AUMs and node-key signatures.
+func TestEncodingMatchesTailscale(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 3000 {
+		u := randWireAUM(r)
+		b := u.Serialize()
+		var theirs ts.AUM
+		if err := theirs.Unserialize(b); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if tb := theirs.Serialize(); !bytes.Equal(b, tb) {
+			t.Fatalf("case %d: encoding differs\n ours %x\ntheirs %x", i, b, tb)
+		}
+		s := randWireNKS(r, r.IntN(6))
+		sb := s.Serialize()
+		var tsig ts.NodeKeySignature
+		if err := tsig.Unserialize(sb); err != nil {
+			t.Fatalf("case %d: nks: %v", i, err)
+		}
+		if tb := tsig.Serialize(); !bytes.Equal(sb, tb) {
+			t.Fatalf("case %d: nks encoding differs\n ours %x\ntheirs %x", i, sb, tb)
+		}
+		if s.SigHash() != SigHash(tsig.SigHash()) {
+			t.Fatalf("case %d: nks sig hash differs", i)
+		}
+	}
+}
+
+// authorities runs the same informs on both implementations.
+type authorities struct {
+	ours     *Authority
+	ourStore *MemStore
+	theirs   *ts.Authority
+	tsStore  *ts.Mem
+}
+
+func bootstrapBoth(t testing.TB, genesis *AUM) *authorities {
+	t.Helper()
+	both := &authorities{ourStore: NewMemStore(), tsStore: ts.ChonkMem()}
+	var err error
+	if both.ours, err = Bootstrap(both.ourStore, genesis); err != nil {
+		t.Fatalf("our bootstrap: %v", err)
+	}
+	if both.theirs, err = ts.Bootstrap(both.tsStore, tsAUM(t, genesis)); err != nil {
+		t.Fatalf("their bootstrap: %v", err)
+	}
+	return both
+}
+
+// inform applies updates to both and fails the test if the verdicts,
+// heads or states differ.
+func (b *authorities) inform(t testing.TB, updates []*AUM) error {
+	t.Helper()
+	tsUpdates := make([]ts.AUM, len(updates))
+	for i, u := range updates {
+		tsUpdates[i] = tsAUM(t, u)
+	}
+	ourErr := b.ours.Inform(b.ourStore, updates)
+	theirErr := b.theirs.Inform(b.tsStore, tsUpdates)
+	if (ourErr == nil) != (theirErr == nil) {
+		t.Fatalf("verdicts differ on %d updates:\n ours: %v\ntheirs: %v", len(updates), ourErr, theirErr)
+	}
+	b.compare(t)
+	return ourErr
+}
+
+func (b *authorities) compare(t testing.TB) {
+	t.Helper()
+	if b.ours.Head() != AUMHash(b.theirs.Head()) {
+		t.Fatalf("heads differ: ours %v, theirs %v", b.ours.Head(), b.theirs.Head())
+	}
+	id1, id2 := b.ours.StateIDs()
+	t1, t2 := b.theirs.StateIDs()
+	if id1 != t1 || id2 != t2 {
+		t.Fatalf("state IDs differ")
+	}
+	ok, tk := b.ours.Keys(), b.theirs.Keys()
+	if len(ok) != len(tk) {
+		t.Fatalf("key counts differ: ours %d, theirs %d", len(ok), len(tk))
+	}
+	for i := range ok {
+		if !bytes.Equal(ok[i].Public, tk[i].Public) || ok[i].Votes != tk[i].Votes ||
+			fmt.Sprint(ok[i].Meta) != fmt.Sprint(tk[i].Meta) || uint8(ok[i].Kind) != uint8(tk[i].Kind) {
+			t.Fatalf("key %d differs: ours %+v, theirs %+v", i, ok[i], tk[i])
+		}
+	}
+}
+
+// TestChainVerdictsMatchTailscale grows random trees of AUMs, with forks,
+// competing branches, checkpoints, key updates and broken AUMs, and feeds
+// them to both implementations in random batches.
+func TestChainVerdictsMatchTailscale(t *testing.T) {
+	rounds := 300
+	if testing.Short() {
+		rounds = 60
+	}
+	var accepted, refused int
+	for seed := range uint64(rounds) {
+		g := newChainGen(seed, 0.15)
+		both := bootstrapBoth(t, g.genesis)
+		for range 6 {
+			n := 1 + g.r.IntN(12)
+			var batch []*AUM
+			for range n {
+				batch = append(batch, g.next())
+			}
+			if g.r.IntN(4) == 0 && len(g.aums) > n { // replay old AUMs too
+				batch = append([]*AUM{g.aums[g.r.IntN(len(g.aums)-n)]}, batch...)
+			}
+			if both.inform(t, batch) == nil {
+				accepted++
+			} else {
+				refused++
+				// Retry the good prefix one by one, as a syncing node would.
+				for _, u := range batch {
+					both.inform(t, []*AUM{u})
+				}
+			}
+		}
+		checkReopen(t, both)
+		checkNodeKeys(t, g, both)
+	}
+	t.Logf("%d batches accepted, %d refused by both", accepted, refused)
+	if accepted == 0 || refused == 0 {
+		t.Fatalf("the generator must produce both outcomes (accepted %d, refused %d)", accepted, refused)
+	}
+}
+
+// checkReopen opens both stores afresh: the same head and state again.
+func checkReopen(t *testing.T, both *authorities) {
+	t.Helper()
+	ours, err := Open(both.ourStore)
+	theirs, terr := ts.Open(both.tsStore)
+	if (err == nil) != (terr == nil) {
+		t.Fatalf("reopen verdicts differ: ours %v, theirs %v", err, terr)
+	}
+	if err != nil {
+		return
+	}
+	re := &authorities{ours: ours, ourStore: both.ourStore, theirs: theirs, tsStore: both.tsStore}
+	re.compare(t)
+}
+
+// checkNodeKeys asks both authorities about node-key signatures of every
+// kind, made by trusted, removed and unknown keys, intact and damaged.
+func checkNodeKeys(t *testing.T, g *chainGen, both *authorities) {
+	t.Helper()
+	var list []NodeKeyCheck
+	for range 40 {
+		nk, sig := randNodeKeySig(g)
+		list = append(list, NodeKeyCheck{NodeKey: nk, Signature: sig})
+	}
+	bulk := both.ours.NodeKeysAuthorized(list)
+	for i, c := range list {
+		ourErr := both.ours.NodeKeyAuthorized(c.NodeKey, c.Signature)
+		theirErr := both.theirs.NodeKeyAuthorized(key.NodePublicFromRaw32(mem.B(c.NodeKey[:])), tkatype.MarshaledSignature(c.Signature))
+		if (ourErr == nil) != (theirErr == nil) {
+			t.Fatalf("node-key verdicts differ on %x:\n ours: %v\ntheirs: %v", c.Signature, ourErr, theirErr)
+		}
+		if (bulk[i] == nil) != (ourErr == nil) {
+			t.Fatalf("bulk verdict %v differs from single verdict %v", bulk[i], ourErr)
+		}
+	}
+}
+
+// randNodeKeySig makes a node key and a signature meant for it, of a
+// random kind, by a random key the generator knows, sometimes damaged.
+func randNodeKeySig(g *chainGen) (NodeKey, []byte) {
+	r := g.r
+	var nk NodeKey
+	copy(nk[:], randBytes(r, 32))
+	signers := make([]ed25519.PrivateKey, 0, len(g.keys))
+	for _, k := range g.keys {
+		signers = append(signers, k)
+	}
+	slices.SortFunc(signers, func(a, b ed25519.PrivateKey) int { return bytes.Compare(a, b) })
+	signer := testSigner{signers[r.IntN(len(signers))]}
+	wrapPriv := newTestKey(r)
+	wrapPub := wrapPriv.Public().(ed25519.PublicKey)
+	ctx := context.Background()
+	var sig *NodeKeySignature
+	var err error
+	switch r.IntN(5) {
+	case 0, 1:
+		var rot ed25519.PublicKey
+		if r.IntN(2) == 0 {
+			rot = wrapPub
+		}
+		sig, err = SignNodeKey(ctx, signer, nk, rot)
+	case 2: // node rotated its key: rotation over a direct signature
+		var old NodeKey
+		copy(old[:], randBytes(r, 32))
+		direct, _ := SignNodeKey(ctx, signer, old, wrapPub)
+		sig, err = SignRotation(wrapPriv, direct, nk)
+	case 3: // wrapped pre-auth key: rotation over a credential
+		cred, _ := SignCredential(ctx, signer, wrapPub)
+		sig, err = SignRotation(wrapPriv, cred, nk)
+	case 4: // rotated twice
+		var k1, k2 NodeKey
+		copy(k1[:], randBytes(r, 32))
+		copy(k2[:], randBytes(r, 32))
+		direct, _ := SignNodeKey(ctx, signer, k1, wrapPub)
+		mid, _ := SignRotation(wrapPriv, direct, k2)
+		sig, err = SignRotation(wrapPriv, mid, nk)
+	}
+	if err != nil {
+		panic(err)
+	}
+	b := sig.Serialize()
+	switch r.IntN(10) {
+	case 0:
+		b[r.IntN(len(b))] ^= 1 << r.IntN(8)
+	case 1:
+		nk[0] ^= 1
+	case 2:
+		b = b[:r.IntN(len(b))]
+	case 3:
+		cred, _ := SignCredential(ctx, signer, wrapPub)
+		b = cred.Serialize()
+	case 4:
+		sig.SigKind = SigKind(r.IntN(5))
+		b = sig.Serialize()
+	case 5:
+		if sig.Nested != nil {
+			sig.Nested.Pubkey = randBytes(r, 34)
+			b = sig.Serialize()
+		}
+	}
+	return nk, b
+}
