@@ -1,0 +1,81 @@
+package vpiv
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Paths of the PC/SC daemon's socket and the vpcd reader driver as the
+// Debian packages pcscd and vsmartcard-vpcd install them.
+const (
+	pcscdSocket = "/run/pcscd/pcscd.comm"
+	vpcdDriver  = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+)
+
+// ErrNotInstalled means pcscd or the vpcd driver is missing; scripts/deps.sh
+// installs both.
+var ErrNotInstalled = errors.New("vpiv: pcscd or vsmartcard-vpcd is not installed; run scripts/deps.sh")
+
+// EnsurePCSCD makes sure a pcscd that loads the vpcd reader is running: it
+// starts `pcscd -f` in its own session when no daemon answers on the socket,
+// stopping systemd's socket-activated pcscd first (it exits when idle and
+// would forget the virtual card).
+func EnsurePCSCD() error {
+	if _, err := exec.LookPath("pcscd"); err != nil {
+		return ErrNotInstalled
+	}
+	if _, err := os.Stat(vpcdDriver); err != nil {
+		return ErrNotInstalled
+	}
+	if pcscdAnswers() {
+		return nil
+	}
+	if _, err := exec.LookPath("systemctl"); err == nil {
+		if exec.Command("systemctl", "is-active", "--quiet", "pcscd.socket").Run() == nil {
+			exec.Command("systemctl", "stop", "pcscd.socket", "pcscd.service").Run()
+		}
+	}
+	os.Remove(pcscdSocket) // a stale socket from a daemon that died
+	cmd := exec.Command("pcscd", "-f")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("vpiv: starting pcscd: %w", err)
+	}
+	cmd.Process.Release()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if pcscdAnswers() {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("vpiv: pcscd started but its socket did not appear within 10s; run `pcscd -f -d` to see why")
+}
+
+func pcscdAnswers() bool {
+	conn, err := net.DialTimeout("unix", pcscdSocket, time.Second)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// RequirePCSCD runs EnsurePCSCD for a test. Without pcscd or vpcd it skips
+// the test, saying why, unless CI is "true", where it fails.
+func RequirePCSCD(tb testing.TB) {
+	tb.Helper()
+	err := EnsurePCSCD()
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotInstalled) && os.Getenv("CI") != "true":
+		tb.Skipf("skipping the PC/SC test: %v", err)
+	default:
+		tb.Fatal(err)
+	}
+}
