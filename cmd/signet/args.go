@@ -1,0 +1,25 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// noArgs is a cobra.PositionalArgs for verbs that take no arguments. Unlike
+// cobra.NoArgs it returns a usage error that says what was wrong.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+}
+
+// exactArgs returns a cobra.PositionalArgs that wants exactly n arguments,
+// named in what (for example "NODEKEY").
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		return usageErrorf("%s wants %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+// Rules for this file: every error reaches the user as exactly one line
+// "signet: error: <msg>" on stderr, followed by zero or more
+// "signet: hint: <next step>" lines. Nothing else is printed for an error.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// hintError is an error that carries next steps for the user. The hints are
+// printed after the error line, one per line.
+type hintError struct {
+	err   error
+	hints []string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withHint attaches hints to err. A nil err stays nil.
+func withHint(err error, hints ...string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hints: hints}
+}
+
+// usageError marks an error in the command line itself: an unknown verb or
+// flag, or wrong arguments. signet exits with status 2 for it.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usageErr marks err as a usage error. A nil err stays nil.
+func usageErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &usageError{err: err}
+}
+
+// usageErrorf formats a usage error.
+func usageErrorf(format string, args ...any) error {
+	return usageErr(fmt.Errorf(format, args...))
+}
+
+// isUsage reports whether err is, or wraps, a usage error.
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u)
+}
+
+// printError writes err as one error line plus the hint lines it carries.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "signet: error: %s\n", oneLine(err.Error()))
+	var h *hintError
+	if !errors.As(err, &h) {
+		return
+	}
+	for _, hint := range h.hints {
+		fmt.Fprintf(w, "signet: hint: %s\n", oneLine(hint))
+	}
+}
+
+// oneLine folds a message onto a single line so that each printed error is
+// exactly one line, whatever a library put in it.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
