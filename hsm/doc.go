@@ -1,0 +1,25 @@
+// Package hsm is where the Tailnet Lock signing key lives: one small [Key]
+// interface that every backend (hsm/tpm, hsm/piv, hsm/soft) implements.
+//
+// # Key URIs
+//
+// A key is named by a URI that [ParseURI] checks and [Open] dispatches to the
+// backend registered for its scheme:
+//
+//	tpm:/var/lib/signet/key.tpm?device=/dev/tpmrm0
+//	tpm:/var/lib/signet/key.tpm?device=tcp://127.0.0.1:2321
+//	tpm:/var/lib/signet/key.tpm?device=unix:///run/swtpm/sock
+//	piv:serial=12345678;slot=9c
+//	soft:/var/lib/signet/key.soft
+//
+// Backends register themselves with [Register] from their init functions, so
+// this package imports no hardware or cgo code; a binary links a backend by
+// importing it (usually blank).
+//
+// # Errors
+//
+// Backends wrap the sentinel errors below ([ErrWrongPIN], [ErrLockout],
+// [ErrPolicy], [ErrNoDevice], [ErrForeignBlob], [ErrCorruptBlob],
+// [ErrCanceled], [ErrBadSignature]) so callers can branch with errors.Is; a
+// wrong PIN also carries the tries left in a [*WrongPINError].
+package hsm
