@@ -1,0 +1,75 @@
+# signet: build, test and release tasks. Run "make help" for the list.
+
+GO         ?= go
+BIN        := bin/signet
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+MANDIR     := docs/man
+
+# Version stamped into the binary (main.Version); empty outside a git checkout,
+# in which case the binary reads the module build information.
+VERSION    ?= $(shell git describe --always --dirty 2>/dev/null)
+LDFLAGS    := $(if $(VERSION),-X main.Version=$(VERSION))
+BUILDFLAGS := -trimpath -buildmode=pie -ldflags '$(LDFLAGS)'
+
+# Flags for "make test". -race needs cgo (gcc, installed by "make deps").
+TEST_FLAGS ?= -race -timeout 45m
+
+# Fuzz time per target for "make fuzz".
+FUZZTIME   ?= 30s
+
+# The bench command, run by "make bench" once it exists.
+BENCHCMD   := ./internal/benchcmd
+BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
+
+.NOTPARALLEL:
+.PHONY: help deps build run test check-binary bench fuzz lint purity man install clean
+
+help: ## list the targets
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+deps: ## install the Debian packages and Go modules the tests need
+	bash scripts/deps.sh
+	$(GO) mod download
+
+build: ## build bin/signet
+	$(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/signet
+
+run: build ## build and run signet
+	./$(BIN) version
+	./$(BIN) --help
+
+test: deps lint ## deps, lint, all tests with -race, then check-binary
+	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) check-binary
+
+check-binary: build ## fail if bin/signet links test-only code
+	bash scripts/check-binary.sh $(BIN)
+
+bench: ## run the Go benchmarks, then the bench command if present
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(BENCH_RUN)
+
+fuzz: ## run every fuzz target for FUZZTIME (default 30s)
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+lint: purity ## gofmt, go vet and the tka purity check
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then \
+		echo "lint: gofmt needed on:"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) vet ./...
+
+purity: ## check that tka imports no I/O, network or hardware package
+	bash scripts/check-purity.sh
+
+man: ## regenerate docs/man from the command tree
+	$(GO) test ./cmd/signet -run '^TestManPages$$' -update-man
+
+install: build ## install signet and its man pages under DESTDIR/PREFIX
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/signet
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(MANDIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean: ## remove build output
+	rm -rf bin
