@@ -1,0 +1,71 @@
+// Package hsmtest holds helpers for hsm backend tests and benchmarks. Only
+// _test.go files import it.
+package hsmtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hdevalence/ed25519consensus"
+	"github.com/signetbox/signet/tka"
+)
+
+// SkipOrFail skips t when CI is not "true" and fails it otherwise: in CI
+// every component a test needs must be installed.
+func SkipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true, so this is a failure: scripts/deps.sh must install it)", msg)
+	}
+	t.Skipf("%s; skipping because CI is not true", msg)
+}
+
+// Hash returns a distinct 32-byte hash for i.
+func Hash(i int) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "signet hsm test %d", i))
+}
+
+// SignAndVerify signs n distinct hashes with s and verifies each signature
+// with ed25519consensus.
+func SignAndVerify(t testing.TB, s tka.Signer, n int) {
+	t.Helper()
+	pub := s.PublicKey()
+	for i := range n {
+		h := Hash(i)
+		sig, err := s.Sign(context.Background(), h)
+		if err != nil {
+			t.Fatalf("sign %d: %v", i, err)
+		}
+		if !ed25519consensus.Verify(pub, h[:], sig) {
+			t.Fatalf("signature %d does not verify", i)
+		}
+	}
+}
+
+// BenchSign measures s.Sign b.N times and reports the median as a metric
+// and as a line "FIGURE <name> <median> ms".
+func BenchSign(b *testing.B, name string, s tka.Signer) {
+	ctx := context.Background()
+	var ds []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		if _, err := s.Sign(ctx, Hash(i)); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(start))
+	}
+	if len(ds) == 0 {
+		return
+	}
+	slices.Sort(ds)
+	med := float64(ds[len(ds)/2].Microseconds()) / 1000
+	b.ReportMetric(med, "ms-median")
+	fmt.Printf("FIGURE %s %.3f ms\n", name, med)
+}

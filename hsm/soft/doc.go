@@ -1,0 +1,11 @@
+// Package soft is an INSECURE software backend for hsm, for development and
+// CI only: an Ed25519 seed in a file encrypted with a passphrase.
+//
+// The passphrase is stretched with Argon2id and the seed sealed with
+// XChaCha20-Poly1305; the file is written once (0600, atomically) and never
+// overwritten. An open key holds the seed in process memory until Close,
+// so anyone who can read the process can take the key: use hsm/tpm or
+// hsm/piv on a real signing box.
+//
+// Importing the package registers the "soft" scheme with [hsm.Register].
+package soft

@@ -1,0 +1,170 @@
+package soft
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/hsm/internal/keyfile"
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+func init() {
+	hsm.Register("soft", func(ctx context.Context, u hsm.URI, pins hsm.PINPrompt) (hsm.Key, error) {
+		return Open(ctx, u.Path, pins)
+	})
+}
+
+// Create makes a new Ed25519 key, encrypts its seed with a passphrase asked
+// from pins and writes it to path (0600, atomically). It refuses to replace
+// an existing file.
+func Create(ctx context.Context, path string, pins hsm.PINPrompt) (ed25519.PublicKey, error) {
+	pass, err := hsm.AskPIN(ctx, pins, "set the passphrase of the new software key")
+	if err != nil {
+		return nil, err
+	}
+	defer hsm.Wipe(pass)
+	if len(pass) == 0 {
+		return nil, errors.New("the software key passphrase is empty; choose a non-empty passphrase")
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	defer hsm.Wipe(seed)
+	rand.Read(seed)
+	priv := ed25519.NewKeyFromSeed(seed)
+	defer hsm.Wipe(priv)
+
+	// Copy the public half: priv is wiped on return.
+	f := &file{kdf: defaultKDF, public: bytes.Clone(priv[ed25519.SeedSize:])}
+	if testOnlyKDF != nil {
+		f.kdf = *testOnlyKDF
+	}
+	rand.Read(f.salt[:])
+	rand.Read(f.nonce[:])
+	aead := newAEAD(f, pass)
+	f.sealed = aead.Seal(nil, f.nonce[:], seed, f.header())
+	if err := keyfile.Create(path, f.marshal()); err != nil {
+		return nil, err
+	}
+	return f.public, nil
+}
+
+func newAEAD(f *file, pass []byte) interface {
+	Seal(dst, nonce, plaintext, ad []byte) []byte
+	Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
+} {
+	k := argon2.IDKey(pass, f.salt[:], f.kdf.Time, f.kdf.Memory, f.kdf.Threads, chacha20poly1305.KeySize)
+	defer hsm.Wipe(k)
+	aead, err := chacha20poly1305.NewX(k)
+	if err != nil {
+		panic(err) // unreachable: the key has the right length
+	}
+	return aead
+}
+
+// Key is an open software key. It holds the seed in memory until Close.
+type Key struct {
+	path string
+	pub  ed25519.PublicKey
+
+	mu   sync.Mutex
+	priv ed25519.PrivateKey // nil after Close
+}
+
+var _ hsm.Key = (*Key)(nil)
+
+// Open reads the key file at path, asks pins for its passphrase and decrypts
+// the seed. It refuses files that other users can read.
+func Open(ctx context.Context, path string, pins hsm.PINPrompt) (*Key, error) {
+	f, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pass, err := hsm.AskPIN(ctx, pins, "unlock the software signing key")
+	if err != nil {
+		return nil, err
+	}
+	defer hsm.Wipe(pass)
+	seed, err := newAEAD(f, pass).Open(nil, f.nonce[:], f.sealed, f.header())
+	if err != nil {
+		hsm.ForgetPIN(pins)
+		return nil, fmt.Errorf("soft key %s: %w", path, &hsm.WrongPINError{TriesLeft: -1})
+	}
+	defer hsm.Wipe(seed)
+	priv := ed25519.NewKeyFromSeed(seed)
+	if !priv.Public().(ed25519.PublicKey).Equal(f.public) {
+		hsm.Wipe(priv)
+		return nil, fmt.Errorf("soft key %s: the seed does not match the stored public key: %w; restore it from a backup", path, hsm.ErrCorruptBlob)
+	}
+	return &Key{path: path, pub: f.public, priv: priv}, nil
+}
+
+func readFile(path string) (*file, error) {
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening soft key: %w", err)
+	}
+	defer fd.Close()
+	fi, err := fd.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("opening soft key: %w", err)
+	}
+	if err := keyfile.CheckMode(path, fi); err != nil {
+		return nil, err
+	}
+	b := make([]byte, fileLen+1)
+	n, _ := fd.ReadAt(b, 0)
+	return parse(path, b[:n])
+}
+
+// PublicKey returns the key's Ed25519 public key.
+func (k *Key) PublicKey() ed25519.PublicKey { return k.pub }
+
+// Sign signs hash and verifies the signature before returning it.
+func (k *Key) Sign(ctx context.Context, hash [32]byte) ([]byte, error) {
+	if ctx.Err() != nil {
+		return nil, hsm.Canceled(ctx)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.priv == nil {
+		return nil, errors.New("soft key is closed; open it again")
+	}
+	sig := ed25519.Sign(k.priv, hash[:])
+	if err := hsm.CheckSignature(k.pub, hash, sig); err != nil {
+		return nil, fmt.Errorf("soft key %s: %w", k.path, err)
+	}
+	return sig, nil
+}
+
+// Summary is the attestation summary of every software key.
+const Summary = "software key, no attestation: INSECURE, for development and CI only"
+
+// Attest reports that a software key proves nothing.
+func (k *Key) Attest(ctx context.Context) (hsm.Attestation, error) {
+	return hsm.Attestation{
+		Backend: "soft",
+		Summary: Summary,
+		Facts:   map[string]string{"path": k.path, "kdf": "argon2id", "cipher": "xchacha20-poly1305"},
+	}, nil
+}
+
+// Status reports a software key as present with unlimited passphrase tries.
+func (k *Key) Status(ctx context.Context) (hsm.Status, error) {
+	return hsm.Status{Present: true, PINRetries: -1, MaxTries: -1, Policy: "passphrase (software key, insecure)"}, nil
+}
+
+// Close wipes the seed from memory.
+func (k *Key) Close() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	hsm.Wipe(k.priv)
+	k.priv = nil
+	return nil
+}
