@@ -7,7 +7,7 @@
 set -euo pipefail
 
 fuzztime=${FUZZTIME:-30s}
-module_dir=$(go list -m -f '{{.Dir}}')
+module=$(go list -m)
 
 pkgs=$(go list -f '{{.ImportPath}} {{.Dir}} {{join .TestGoFiles " "}} {{join .XTestGoFiles " "}}' ./...)
 total=0
@@ -21,4 +21,4 @@ while read -r pkg dir files; do
 		total=$((total + 1))
 	done
 done <<<"$pkgs"
-echo "fuzz: ran $total target(s) in ${module_dir##*/}"
+echo "fuzz: ran $total target(s) in $module"
