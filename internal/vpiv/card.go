@@ -254,3 +254,18 @@ func pad(pin []byte) []byte {
 	copy(out, pin)
 	return out
 }
+
+// Defaults reports which credentials are still at their factory values.
+func (c *Card) Defaults() (pin, puk, managementKey bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pinDefault, c.pukDefault, c.mgmDefault
+}
+
+// HasObject reports whether data object tag (e.g. 0x5FC109) is stored.
+func (c *Card) HasObject(tag uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.objects[tag]
+	return ok
+}
