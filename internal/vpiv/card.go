@@ -155,13 +155,15 @@ func (c *Card) factoryReset() {
 }
 
 // Reset puts the card back to factory state in memory (new keys, default
-// PIN, PUK and management key) without removing it from the reader.
+// PIN, PUK and management key, no touch hook, zero counters) without
+// removing it from the reader.
 func (c *Card) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.factoryReset()
 	c.touch = nil
 	c.lastTouch = time.Time{}
+	c.signs, c.transmitted = 0, 0
 }
 
 // SetTouch installs the touch hook, called while a signature waits for a
