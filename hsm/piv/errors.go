@@ -5,22 +5,37 @@ import (
 	"fmt"
 
 	pivgo "github.com/go-piv/piv-go/v2/piv"
+	"github.com/signetbox/signet/hsm"
 )
 
-// Sentinel errors; wrapped errors add the serial and the next step.
+// Sentinel errors; wrapped errors add the serial and the next step. Those
+// that share a meaning with the hsm package are its sentinels, or wrap them,
+// so callers of hsm.Key can branch without importing this package.
 var (
-	ErrNoDevice     = errors.New("piv: no YubiKey found")
-	ErrWrongSerial  = errors.New("piv: a YubiKey with another serial is inserted")
-	ErrCardRemoved  = errors.New("piv: YubiKey removed")
-	ErrWrongPIN     = errors.New("piv: wrong PIN")
-	ErrWrongPUK     = errors.New("piv: wrong PUK")
-	ErrPINBlocked   = errors.New("piv: PIN blocked")
-	ErrTouchTimeout = errors.New("piv: YubiKey not touched in time")
-	ErrFirmware     = errors.New("piv: YubiKey firmware cannot make Ed25519 keys")
-	ErrCanceled     = errors.New("piv: canceled")
-	ErrBadSignature = errors.New("piv: YubiKey returned a signature that does not verify")
-	ErrAttestation  = errors.New("piv: attestation does not verify")
-	ErrDefaults     = errors.New("piv: default credential in use")
+	// ErrNoDevice: the YubiKey is not inserted, or pcscd is not running.
+	ErrNoDevice = hsm.ErrNoDevice
+	// ErrWrongSerial: a YubiKey is inserted, but not the one asked for.
+	ErrWrongSerial = fmt.Errorf("%w (another YubiKey is inserted)", hsm.ErrNoDevice)
+	// ErrCardRemoved: the YubiKey went away in the middle of an operation.
+	ErrCardRemoved = fmt.Errorf("%w (YubiKey removed)", hsm.ErrNoDevice)
+	// ErrWrongPIN: the card refused the PIN; see [PINError].
+	ErrWrongPIN = hsm.ErrWrongPIN
+	// ErrWrongPUK: the card refused the PUK; see [PINError].
+	ErrWrongPUK = errors.New("wrong PUK")
+	// ErrPINBlocked: the PIN is blocked until the PUK unblocks it.
+	ErrPINBlocked = fmt.Errorf("%w (PIN blocked)", hsm.ErrLockout)
+	// ErrTouchTimeout: the card gave up waiting for a touch.
+	ErrTouchTimeout = errors.New("YubiKey not touched in time")
+	// ErrFirmware: the YubiKey is older than 5.7 and has no Ed25519.
+	ErrFirmware = errors.New("YubiKey firmware cannot make Ed25519 keys")
+	// ErrCanceled: the caller's context ended first.
+	ErrCanceled = hsm.ErrCanceled
+	// ErrBadSignature: the card returned a signature that does not verify.
+	ErrBadSignature = hsm.ErrBadSignature
+	// ErrAttestation: the attestation chain or its contents do not verify.
+	ErrAttestation = errors.New("attestation does not verify")
+	// ErrDefaults: a factory-default PIN or PUK was chosen.
+	ErrDefaults = errors.New("factory-default credential")
 )
 
 // PINError is a wrong PIN or PUK with the tries left before it blocks.
@@ -43,12 +58,21 @@ func (e *PINError) Error() string {
 	return fmt.Sprintf("wrong %s for YubiKey %d (%d %s left before it blocks); check it and try again", what, e.Serial, e.Left, s)
 }
 
-// Is matches ErrWrongPIN or ErrWrongPUK.
+// Is matches ErrWrongPIN (hsm.ErrWrongPIN) or ErrWrongPUK.
 func (e *PINError) Is(target error) bool {
 	if e.PUK {
 		return target == ErrWrongPUK
 	}
 	return target == ErrWrongPIN
+}
+
+// As fills an *hsm.WrongPINError for a wrong PIN.
+func (e *PINError) As(target any) bool {
+	if t, ok := target.(**hsm.WrongPINError); ok && !e.PUK {
+		*t = &hsm.WrongPINError{TriesLeft: e.Left}
+		return true
+	}
+	return false
 }
 
 // statusCoder is implemented by piv-go's APDU errors: the card answered
@@ -86,7 +110,7 @@ func authError(serial uint32, puk bool, err error) error {
 }
 
 func blockedError(serial uint32) error {
-	return fmt.Errorf("%w: YubiKey %d blocked its PIN after too many wrong tries; unblock it with the PUK (`ykman piv access unblock-pin`), then try again", ErrPINBlocked, serial)
+	return fmt.Errorf("%w: unblock YubiKey %d with its PUK (`ykman piv access unblock-pin`), then try again", ErrPINBlocked, serial)
 }
 
 func removedError(serial uint32, err error) error {
@@ -94,7 +118,7 @@ func removedError(serial uint32, err error) error {
 }
 
 func touchError(serial uint32) error {
-	return fmt.Errorf("%w: YubiKey %d gave up waiting for a touch; sign again and touch the key while it blinks", ErrTouchTimeout, serial)
+	return fmt.Errorf("%w: YubiKey %d stopped waiting; sign again and touch the key while it blinks", ErrTouchTimeout, serial)
 }
 
 func canceled(serial uint32, err error) error {

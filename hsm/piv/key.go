@@ -10,6 +10,7 @@ import (
 
 	pivgo "github.com/go-piv/piv-go/v2/piv"
 	"github.com/hdevalence/ed25519consensus"
+	"github.com/signetbox/signet/hsm"
 )
 
 // Key is an Ed25519 key in a YubiKey PIV slot. It implements tka.Signer.
@@ -186,6 +187,7 @@ func (k *Key) verifyPIN(ctx context.Context, why string) error {
 			k.disconnect()
 			return removedError(k.opts.Serial, err)
 		}
+		hsm.ForgetPIN(k.opts.Prompt)
 		return authError(k.opts.Serial, false, err)
 	}
 	return nil

@@ -1,20 +1,25 @@
 package piv
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/x509"
 	"fmt"
 
 	pivgo "github.com/go-piv/piv-go/v2/piv"
+	"github.com/signetbox/signet/hsm"
 )
 
-// PINPrompt asks the operator for a secret. why says which one and for what,
-// e.g. "PIN for YubiKey 12345678 (3 tries left)". The caller of PIN owns the
-// returned slice and wipes it after use. PIN returns ctx.Err() when ctx is
-// done.
-type PINPrompt interface {
-	PIN(ctx context.Context, why string) ([]byte, error)
+// PINPrompt asks the operator for a secret (hsm.PINPrompt). why says which
+// one and for what, e.g. "PIN for YubiKey 12345678 (3 tries left)". This
+// package wipes the returned slice after use, and calls Forget on a prompt
+// that caches PINs (hsm.PINForgetter) when the card refused one.
+type PINPrompt = hsm.PINPrompt
+
+// TouchNotifier is an optional interface of the PIN prompt passed to
+// hsm.Open: Touch is told when the card waits for a touch, with a line to
+// show the operator.
+type TouchNotifier interface {
+	Touch(msg string)
 }
 
 // PINPolicy says when the card asks for the PIN before signing. The zero
