@@ -1,10 +1,6 @@
 package tka
 
-import (
-	"crypto/ed25519"
-
-	"github.com/hdevalence/ed25519consensus"
-)
+import "github.com/hdevalence/ed25519consensus"
 
 // sigBatch collects ZIP-215 Ed25519 checks and runs them in batches of
 // verifyBatchSize. Batch and one-by-one ZIP-215 verification give the same
@@ -61,12 +57,5 @@ func verifyAll(items []batchItem) bool {
 		it := items[0]
 		return ed25519consensus.Verify(it.pub, it.msg, it.sig)
 	}
-	v := ed25519consensus.NewPreallocatedBatchVerifier(len(items))
-	for _, it := range items {
-		if len(it.pub) != ed25519.PublicKeySize || len(it.sig) != ed25519.SignatureSize {
-			return false
-		}
-		v.Add(it.pub, it.msg, it.sig)
-	}
-	return v.Verify()
+	return batchVerify(items)
 }
