@@ -202,7 +202,19 @@ func (s *ChainStore) readRecord(r *bufio.Reader, off int64) (int64, error) {
 	return recHeader + int64(n), nil
 }
 
+// parentOf reads an AUM's parent hash. The store writes canonical
+// encodings, whose first fields are fixed: a map head, key 1 and a small
+// kind, key 2 and either null or a 32-byte string. That prefix is read
+// directly; anything else is decoded in full.
 func parentOf(data []byte) (tka.AUMHash, bool, error) {
+	if len(data) >= 4 && data[0]&0xe0 == 0xa0 && data[1] == 0x01 && data[2] < 24 && data[3] == 0x02 {
+		switch {
+		case len(data) >= 5 && data[4] == 0xf6:
+			return tka.AUMHash{}, false, nil
+		case len(data) >= 6+32 && data[4] == 0x58 && data[5] == 32:
+			return tka.AUMHash(data[6 : 6+32]), true, nil
+		}
+	}
 	u, err := tka.DecodeAUM(data)
 	if err != nil {
 		return tka.AUMHash{}, false, err
