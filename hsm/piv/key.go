@@ -243,7 +243,9 @@ func (k *Key) signError(err error) error {
 	return fmt.Errorf("piv: YubiKey %d refused to sign: %w", k.opts.Serial, err)
 }
 
-// Close releases the card.
+// Close releases the card. It waits for a signature that a canceled Sign
+// left running on the card (a YubiKey gives up waiting for a touch after
+// about 15 seconds). A later call reconnects.
 func (k *Key) Close() error {
 	k.sem <- struct{}{}
 	defer k.release()
