@@ -1,0 +1,414 @@
+package tka
+
+// Malformed inputs, built by hand so that the table doubles as a description
+// of the wire format. Every CBOR input is also given to tailscale.com/tka,
+// which must agree on accept or reject.
+//
+// CBOR reminders: the first byte of an item is its head, major type in the
+// top three bits (0 uint, 1 negative int, 2 byte string, 3 text, 4 array,
+// 5 map, 6 tag, 7 simple/float), the length or value in the low five bits
+// (< 24 inline, 24/25/26/27 = 1/2/4/8 bytes follow, 31 = indefinite).
+// Map keys of the wire types are small uints (one byte 0x01..0x17).
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+
+	ts "tailscale.com/tka"
+)
+
+// Parts of well-formed inputs that the cases below combine.
+var (
+	// bytes(32): head 58 20 (byte string, one-byte length 0x20), 32 bytes.
+	mfPubA  = "5820" + strings.Repeat("aa", 32)
+	mfPubB  = "5820" + strings.Repeat("bb", 32)
+	mfHash  = "5820" + strings.Repeat("cc", 32)
+	mfDis1  = "5820" + strings.Repeat("d1", 32)
+	mfDis2  = "5820" + strings.Repeat("d2", 32)
+	mfPub31 = "581f" + strings.Repeat("aa", 31) // bytes(31)
+	// bytes(64): head 58 40, an Ed25519-sized signature.
+	mfSig64 = "5840" + strings.Repeat("55", 64)
+	mfSig63 = "583f" + strings.Repeat("55", 63)
+	// bytes(34): "np" (6e 70) + 32 bytes, a node key's binary form.
+	mfNodeKey = "5822" + "6e70" + strings.Repeat("ee", 32)
+
+	// Key{Kind: 25519, Votes: 1, Public: pubA}: map(3), 1: 1, 2: 1, 3: pubA.
+	mfKeyA = "a3 0101 0201 03" + mfPubA
+	mfKeyB = "a3 0101 0201 03" + mfPubB
+	// A checkpoint State: map(4), 1: null (LastAUMHash), 2: [dis1],
+	// 3: [keyA], 4: 7 (StateID1).
+	mfState = "a4 01f6 0281" + mfDis1 + "0381" + mfKeyA + "0407"
+	// One Signature: map(2), 1: pubA (KeyID), 2: sig64.
+	mfSigEntry = "a2 01" + mfPubA + "02" + mfSig64
+)
+
+// mfHex decodes hex written in parts with spaces.
+func mfHex(parts ...string) []byte {
+	s := strings.ReplaceAll(strings.Join(parts, ""), " ", "")
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(fmt.Sprintf("bad test hex %q: %v", s, err))
+	}
+	return b
+}
+
+// mfRepeat returns n copies of a hex part.
+func mfRepeat(part string, n int) string { return strings.Repeat(part, n) }
+
+// mfMetaPairs is the hex of n text→text pairs with distinct 4-digit keys
+// and empty values (64 = text(4), 60 = text(0)).
+func mfMetaPairs(n int) string {
+	var sb strings.Builder
+	for i := range n {
+		sb.WriteString("64" + hex.EncodeToString([]byte(fmt.Sprintf("%04d", i))) + "60")
+	}
+	return sb.String()
+}
+
+// mfKeys is the hex of n distinct valid keys (public key = i as 32 bytes).
+func mfKeys(n int) string {
+	var sb strings.Builder
+	for i := range n {
+		pub := make([]byte, 32)
+		pub[0], pub[1] = byte(i>>8), byte(i)
+		sb.WriteString("a3 0101 0201 03 5820" + hex.EncodeToString(pub))
+	}
+	return sb.String()
+}
+
+// mfDisValues is the hex of n distinct 32-byte disablement values.
+func mfDisValues(n int) string {
+	var sb strings.Builder
+	for i := range n {
+		v := bytes.Repeat([]byte{byte(i)}, 32)
+		sb.WriteString("5820" + hex.EncodeToString(v))
+	}
+	return sb.String()
+}
+
+// mfNestedRotations wraps a direct signature in depth-1 rotation
+// signatures, so the outermost map is depth maps deep.
+func mfNestedRotations(depth int) string {
+	// Direct: map(4), 1: 1 (direct), 2: node key, 3: pubA (KeyID), 4: sig.
+	s := "a4 0101 02" + mfNodeKey + "03" + mfPubA + "04" + mfSig64
+	for range depth - 1 {
+		// Rotation: map(4), 1: 2 (rotation), 2: node key, 4: sig, 5: nested.
+		s = "a4 0102 02" + mfNodeKey + "04" + mfSig64 + "05" + s
+	}
+	return s
+}
+
+// mfCBOR is one CBOR input and what must come of it.
+type mfCBOR struct {
+	name string
+	in   []byte
+	// exact is our whole error; contains a part of it (errors from the
+	// CBOR decoder). Both empty: the input is accepted.
+	exact, contains string
+	// canon, if set, is the canonical re-encoding of an accepted input that
+	// is not canonical itself (so its hash is not that of its bytes).
+	canon []byte
+}
+
+func mfAUMCases() []mfCBOR {
+	noop := "a2 0103 02" + mfHash // map(2), 1: 3 (no-op), 2: parent hash
+	return []mfCBOR{
+		// Truncated and trailing data.
+		{name: "empty input", in: mfHex(""), contains: "EOF"},
+		{name: "map head only", in: mfHex("a2"), contains: "unexpected EOF"},
+		{name: "value missing", in: mfHex("a2 0103 02"), contains: "unexpected EOF"},
+		{name: "byte string cut short", in: mfHex("a2 0103 02 5820 cccc"), contains: "unexpected EOF"},
+		{name: "two-byte uint cut short", in: mfHex("a2 01 19 00"), contains: "unexpected EOF"},
+		{name: "trailing byte", in: mfHex(noop, "00"), contains: "extraneous data"},
+		{name: "two AUMs back to back", in: mfHex(noop, noop), contains: "extraneous data"},
+		{name: "reserved head 0x1c", in: mfHex("a2 01 1c 02f6"), contains: "invalid additional information 28"},
+		{name: "lone break byte", in: mfHex("ff"), contains: "unexpected \"break\" code"},
+
+		// Duplicate map keys, at every level.
+		{name: "duplicate AUM key", in: mfHex("a3 0103 02f6 0103"), contains: "duplicate map key 1 at map element index"},
+		{name: "duplicate Key key", in: mfHex("a2 0101 03 a4 0101 0201 03", mfPubA, "0201"), contains: "duplicate map key 2 at map element index 3"},
+		{name: "duplicate State key", in: mfHex("a3 0105 02f6 05 a5 01f6 0281", mfDis1, "0381", mfKeyA, "0407 0408"), contains: "duplicate map key 4 at map element index 4"},
+		{name: "duplicate Meta key", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a2 616b 6131 616b 6132"), contains: `duplicate map key "k" at map element index 1`},
+		{name: "duplicate Signature key", in: mfHex("a3 0103 02", mfHash, "17 81 a3 01", mfPubA, "02", mfSig64, "01", mfPubA), contains: "duplicate map key 1 at map element index"},
+
+		// Indefinite lengths (head low bits 31, ended by ff).
+		{name: "indefinite AUM map", in: mfHex("bf 0103 02f6 ff"), contains: "indefinite-length map isn't allowed"},
+		{name: "indefinite signature array", in: mfHex("a3 0103 02", mfHash, "17 9f", mfSigEntry, "ff"), contains: "indefinite-length array isn't allowed"},
+		{name: "indefinite byte string", in: mfHex("a2 0103 02 5f 4100 ff"), contains: "indefinite-length byte string isn't allowed"},
+		{name: "indefinite text in Meta", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a1 7f 616b ff 6131"), contains: "indefinite-length UTF-8 text string isn't allowed"},
+
+		// Tags (major type 6).
+		{name: "tag around the AUM", in: mfHex("d9 d9f7", noop), contains: "CBOR tag isn't allowed"},
+		{name: "tag on PrevAUMHash", in: mfHex("a2 0103 02 d818", mfHash), contains: "CBOR tag isn't allowed"},
+		{name: "bignum tag on Votes", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "06 c2 4101"), contains: "CBOR tag isn't allowed"},
+
+		// Wrong types for every AUM field.
+		{name: "AUM is an array", in: mfHex("82 01 f6"), contains: "cannot unmarshal array into Go value of type tka.AUM"},
+		{name: "MessageKind text", in: mfHex("a2 01 6161 02f6"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.1 of type tka.AUMKind"},
+		{name: "MessageKind negative", in: mfHex("a2 01 20 02f6"), contains: "cannot unmarshal negative integer into Go struct field tka.AUM.1 of type tka.AUMKind"},
+		{name: "MessageKind 256 overflows", in: mfHex("a2 01 190100 02f6"), contains: "overflows"},
+		{name: "MessageKind bool", in: mfHex("a2 01 f5 02f6"), contains: "cannot unmarshal primitives into Go struct field tka.AUM.1 of type tka.AUMKind"},
+		{name: "MessageKind float", in: mfHex("a2 01 f93c00 02f6"), contains: "cannot unmarshal primitives into Go struct field tka.AUM.1 of type tka.AUMKind"},
+		{name: "PrevAUMHash uint", in: mfHex("a2 0103 02 01"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.2 of type []uint8"},
+		{name: "PrevAUMHash text", in: mfHex("a2 0103 02 6161"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.2 of type []uint8"},
+		{name: "Key bytes", in: mfHex("a3 0101 02", mfHash, "03 4100"), contains: "cannot unmarshal byte string into Go struct field tka.AUM.3 of type tka.Key"},
+		{name: "KeyID uint", in: mfHex("a3 0102 02", mfHash, "04 00"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.4 of type tka.KeyID"},
+		{name: "KeyID array of text", in: mfHex("a3 0102 02", mfHash, "04 81 6161"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.4 of type uint8"},
+		// The decoder takes an array of small uints for a byte string, for
+		// every []byte field: a non-canonical spelling of the same AUM.
+		{name: "KeyID as an array of uints", in: mfHex("a3 0102 02", mfHash, "04 9820", mfRepeat("18aa", 32)), canon: mfHex("a3 0102 02", mfHash, "04", mfPubA)},
+		{name: "KeyID element 256 overflows", in: mfHex("a3 0102 02", mfHash, "04 81 190100"), contains: "overflows"},
+		{name: "State uint", in: mfHex("a3 0105 02f6 05 00"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.5 of type tka.State"},
+		{name: "Votes negative", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "06 20"), contains: "cannot unmarshal negative integer into Go struct field tka.AUM.6 of type uint"},
+		{name: "Votes text", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "06 6131"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.6 of type uint"},
+		{name: "Meta array", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 80"), contains: "cannot unmarshal array into Go struct field tka.AUM.7 of type map[string]string"},
+		{name: "Meta value uint", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a1 616b 01"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.7 of type string"},
+		{name: "Meta key uint", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a1 01 6131"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.7 of type string"},
+		{name: "Meta text not UTF-8", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a1 616b 61ff"), contains: "invalid UTF-8 string"},
+		{name: "Signatures map", in: mfHex("a3 0103 02", mfHash, "17 a0"), contains: "cannot unmarshal map into Go struct field tka.AUM.23 of type []tka.Signature"},
+		{name: "Signature uint", in: mfHex("a3 0103 02", mfHash, "17 81 00"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.23 of type tka.Signature"},
+
+		// Wrong types for every Key field.
+		{name: "Key.Kind text", in: mfHex("a3 0101 02", mfHash, "03 a3 01 6131 0201 03", mfPubA), contains: "Go struct field tka.AUM.3 of type tka.KeyKind"},
+		{name: "Key.Votes bytes", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 02 4101 03", mfPubA), contains: "cannot unmarshal byte string into Go struct field tka.AUM.3 of type uint"},
+		{name: "Key.Votes negative", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 02 20 03", mfPubA), contains: "cannot unmarshal negative integer into Go struct field tka.AUM.3 of type uint"},
+		{name: "Key.Public uint", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 0201 03 00"), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.3 of type []uint8"},
+		{name: "Key.Meta bytes", in: mfHex("a3 0101 02", mfHash, "03 a4 0101 0201 03", mfPubA, "0c 4100"), contains: "cannot unmarshal byte string into Go struct field tka.AUM.3 of type map[string]string"},
+
+		// Wrong types for every State field.
+		{name: "State.LastAUMHash uint", in: mfHex("a3 0105 02f6 05 a3 01 00 0281", mfDis1, "0381", mfKeyA), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.5 of type tka.AUMHash"},
+		{name: "State.DisablementValues map", in: mfHex("a3 0105 02f6 05 a3 01f6 02 a0 0381", mfKeyA), contains: "cannot unmarshal map into Go struct field tka.AUM.5 of type [][]uint8"},
+		{name: "State.DisablementValues element uint", in: mfHex("a3 0105 02f6 05 a3 01f6 0281 00 0381", mfKeyA), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.5 of type []uint8"},
+		{name: "State.Keys bytes", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "03 4100"), contains: "cannot unmarshal byte string into Go struct field tka.AUM.5 of type []tka.Key"},
+		{name: "State.Keys element bytes", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "0381 4100"), contains: "cannot unmarshal byte string into Go struct field tka.AUM.5 of type tka.Key"},
+		{name: "State.StateID1 negative", in: mfHex("a3 0105 02f6 05 a4 01f6 0281", mfDis1, "0381", mfKeyA, "04 20"), contains: "cannot unmarshal negative integer into Go struct field tka.AUM.5 of type uint64"},
+		{name: "State.StateID2 text", in: mfHex("a3 0105 02f6 05 a4 01f6 0281", mfDis1, "0381", mfKeyA, "05 6131"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.5 of type uint64"},
+
+		// Wrong types for every Signature field.
+		{name: "Signature.KeyID uint", in: mfHex("a3 0103 02", mfHash, "17 81 a2 01 00 02", mfSig64), contains: "cannot unmarshal positive integer into Go struct field tka.AUM.23 of type tka.KeyID"},
+		{name: "Signature.Signature text", in: mfHex("a3 0103 02", mfHash, "17 81 a2 01", mfPubA, "02 6161"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.AUM.23 of type []uint8"},
+
+		// Oversized containers: the decoder checks the count in the head.
+		{name: "4097 signatures", in: mfHex("a3 0103 02", mfHash, "17 99 1001", mfRepeat("f6", 4097)), contains: "exceeded max number of elements 4096 for CBOR array"},
+		{name: "4097 disablement values", in: mfHex("a3 0105 02f6 05 a3 01f6 02 99 1001", mfRepeat("f6", 4097), "0381", mfKeyA), contains: "exceeded max number of elements 4096 for CBOR array"},
+		{name: "1025 Meta pairs", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 b9 0401", mfMetaPairs(1025)), contains: "exceeded max number of key-value pairs 1024 for CBOR map"},
+		{name: "1025 pairs in the AUM map", in: mfHex("b9 0401 0103 02f6", mfRepeat("18ff 00", 1023)), contains: "exceeded max number of key-value pairs 1024 for CBOR map"},
+		// 4096 null signatures decode (the cap is inclusive) but are not valid.
+		{name: "4096 null signatures", in: mfHex("a3 0103 02", mfHash, "17 99 1000", mfRepeat("f6", 4096)),
+			exact: "signature 0: want a 32-byte key ID and a 64-byte signature, got 0 and 0 bytes"},
+
+		// Nesting: an unknown key (8) holding nested arrays. The AUM map is
+		// level 1, so 15 arrays reach level 16 (allowed) and 16 reach 17.
+		{name: "nesting 17 deep", in: mfHex("a3 0103 02", mfHash, "08", mfRepeat("81", 16), "00"), contains: "exceeded max nested level 16"},
+		{name: "nesting 16 deep is allowed", in: mfHex("a3 0103 02", mfHash, "08", mfRepeat("81", 15), "00"), canon: mfHex(noop)},
+
+		// Non-canonical encodings are accepted (by both): the AUM's hash is
+		// that of its canonical re-encoding, not of the bytes received.
+		{name: "kind in a two-byte head", in: mfHex("a2 01 1803 02", mfHash), canon: mfHex(noop)},
+		{name: "byte string with a two-byte length", in: mfHex("a2 0103 02 590020", strings.Repeat("cc", 32)), canon: mfHex(noop)},
+		{name: "map keys out of order", in: mfHex("a2 02", mfHash, "0103"), canon: mfHex(noop)},
+		{name: "unknown key 8 dropped", in: mfHex("a3 0103 02", mfHash, "08 00"), canon: mfHex(noop)},
+		{name: "PrevAUMHash absent, written as null", in: mfHex("a1 0103"), canon: mfHex("a2 0103 02f6")},
+		{name: "empty signature list omitted", in: mfHex("a3 0103 02", mfHash, "17 80"), canon: mfHex(noop)},
+		{name: "map head with a one-byte count", in: mfHex("b8 02 0103 02", mfHash), canon: mfHex(noop)},
+
+		// Field values that Validate refuses.
+		{name: "empty PrevAUMHash", in: mfHex("a2 0103 02 40"), exact: "PrevAUMHash is an empty byte string; a genesis AUM must leave it out"},
+		{name: "key votes 4097", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 02 191001 03", mfPubA), exact: "key: key votes 4097 exceed the maximum of 4096"},
+		{name: "key votes 2^64-1", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 02 1bffffffffffffffff 03", mfPubA), exact: "key: key votes 18446744073709551615 exceed the maximum of 4096"},
+		{name: "key votes 0", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 0200 03", mfPubA), exact: "key: key votes must be at least 1"},
+		{name: "key votes absent", in: mfHex("a3 0101 02", mfHash, "03 a2 0101 03", mfPubA), exact: "key: key votes must be at least 1"},
+		{name: "key kind 0", in: mfHex("a3 0101 02", mfHash, "03 a3 0100 0201 03", mfPubA), exact: "key: key kind invalid is not supported (only 25519)"},
+		{name: "key kind 2", in: mfHex("a3 0101 02", mfHash, "03 a3 0102 0201 03", mfPubA), exact: "key: key kind Key?<2> is not supported (only 25519)"},
+		// Metadata counts key and value bytes: "m" + 512 bytes = 513.
+		{name: "key metadata 513 bytes", in: mfHex("a3 0101 02", mfHash, "03 a4 0101 0201 03", mfPubA, "0c a1 616d 790200", mfRepeat("78", 512)),
+			exact: "key: key metadata is 513 bytes, more than the maximum of 512"},
+		{name: "key metadata 512 bytes is allowed", in: mfHex("a3 0101 02", mfHash, "03 a4 0101 0201 03", mfPubA, "0c a1 616d 7901ff", mfRepeat("78", 511))},
+		// Wrong key lengths: the static rules leave the public key's length
+		// alone (a 31-byte key can never sign), but not a signature's key ID.
+		{name: "add-key with a 31-byte public key is accepted", in: mfHex("a3 0101 02", mfHash, "03 a3 0101 0201 03", mfPub31)},
+		{name: "signature key ID 31 bytes", in: mfHex("a3 0103 02", mfHash, "17 81 a2 01", mfPub31, "02", mfSig64),
+			exact: "signature 0: want a 32-byte key ID and a 64-byte signature, got 31 and 64 bytes"},
+		{name: "signature 63 bytes", in: mfHex("a3 0103 02", mfHash, "17 82", mfSigEntry, "a2 01", mfPubA, "02", mfSig63),
+			exact: "signature 1: want a 32-byte key ID and a 64-byte signature, got 32 and 63 bytes"},
+		{name: "signature without key ID", in: mfHex("a3 0103 02", mfHash, "17 81 a1 02", mfSig64),
+			exact: "signature 0: want a 32-byte key ID and a 64-byte signature, got 0 and 64 bytes"},
+		{name: "signature null", in: mfHex("a3 0103 02", mfHash, "17 81 a2 01", mfPubA, "02 f6"),
+			exact: "signature 0: want a 32-byte key ID and a 64-byte signature, got 32 and 0 bytes"},
+
+		// Checkpoint states.
+		{name: "checkpoint names a last AUM", in: mfHex("a3 0105 02f6 05 a3 01", mfHash, "0281", mfDis1, "0381", mfKeyA),
+			exact: "checkpoint state: a checkpoint state must not name a last AUM"},
+		{name: "checkpoint without disablement values", in: mfHex("a3 0105 02f6 05 a3 01f6 02f6 0381", mfKeyA),
+			exact: "checkpoint state: at least one disablement value is required"},
+		{name: "checkpoint with 33 disablement values", in: mfHex("a3 0105 02f6 05 a3 01f6 02 9821", mfDisValues(33), "0381", mfKeyA),
+			exact: "checkpoint state: too many disablement values (33, max 32)"},
+		{name: "checkpoint with 32 disablement values is allowed", in: mfHex("a3 0105 02f6 05 a3 01f6 02 9820", mfDisValues(32), "0381", mfKeyA)},
+		{name: "disablement value 31 bytes", in: mfHex("a3 0105 02f6 05 a3 01f6 0282", mfDis1, mfPub31, "0381", mfKeyA),
+			exact: "checkpoint state: disablement value 1 is 31 bytes, want 32"},
+		{name: "duplicate disablement values", in: mfHex("a3 0105 02f6 05 a3 01f6 0283", mfDis1, mfDis2, mfDis1, "0381", mfKeyA),
+			exact: "checkpoint state: disablement value 2 duplicates value 0"},
+		{name: "checkpoint without keys", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "03 80"),
+			exact: "checkpoint state: at least one key is required"},
+		{name: "checkpoint with 513 keys", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "03 990201", mfKeys(513)),
+			exact: "checkpoint state: too many keys (513, max 512)"},
+		{name: "checkpoint with 512 keys is allowed", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "03 990200", mfKeys(512))},
+		{name: "duplicate keys", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "0383", mfKeyA, mfKeyB, mfKeyA),
+			exact: "checkpoint state: key 2 duplicates key 0"},
+		{name: "checkpoint key with 0 votes", in: mfHex("a3 0105 02f6 05 a3 01f6 0281", mfDis1, "0382", mfKeyA, "a3 0101 0200 03", mfPubB),
+			exact: "checkpoint state: key 1: key votes must be at least 1"},
+
+		// The fields each kind may carry.
+		{name: "add-key without Key", in: mfHex(" a2 0101 02", mfHash), exact: "add-key AUM has no Key"},
+		{name: "add-key with KeyID", in: mfHex("a4 0101 02", mfHash, "03", mfKeyA, "04", mfPubA), exact: "add-key AUM may carry only a Key"},
+		{name: "add-key with empty KeyID", in: mfHex("a4 0101 02", mfHash, "03", mfKeyA, "04 40"), exact: "add-key AUM may carry only a Key"},
+		{name: "add-key with Votes", in: mfHex("a4 0101 02", mfHash, "03", mfKeyA, "06 01"), exact: "add-key AUM may carry only a Key"},
+		{name: "add-key with Meta", in: mfHex("a4 0101 02", mfHash, "03", mfKeyA, "07 a1 616b 6131"), exact: "add-key AUM may carry only a Key"},
+		{name: "add-key with State", in: mfHex("a4 0101 02", mfHash, "03", mfKeyA, "05", mfState), exact: "add-key AUM may carry only a Key"},
+		{name: "remove-key without KeyID", in: mfHex("a2 0102 02", mfHash), exact: "remove-key AUM has no KeyID"},
+		{name: "remove-key with empty KeyID", in: mfHex("a3 0102 02", mfHash, "04 40"), exact: "remove-key AUM has no KeyID"},
+		{name: "remove-key with Key", in: mfHex("a4 0102 02", mfHash, "03", mfKeyA, "04", mfPubA), exact: "remove-key AUM may carry only a KeyID"},
+		{name: "remove-key with Votes", in: mfHex("a4 0102 02", mfHash, "04", mfPubA, "06 01"), exact: "remove-key AUM may carry only a KeyID"},
+		{name: "remove-key with Meta", in: mfHex("a4 0102 02", mfHash, "04", mfPubA, "07 a0"), exact: "remove-key AUM may carry only a KeyID"},
+		{name: "remove-key with State", in: mfHex("a4 0102 02", mfHash, "04", mfPubA, "05", mfState), exact: "remove-key AUM may carry only a KeyID"},
+		{name: "update-key without KeyID", in: mfHex("a3 0104 02", mfHash, "06 02"), exact: "update-key AUM has no KeyID"},
+		{name: "update-key changing nothing", in: mfHex("a3 0104 02", mfHash, "04", mfPubA), exact: "update-key AUM changes neither Votes nor Meta"},
+		{name: "update-key with Key", in: mfHex("a5 0104 02", mfHash, "03", mfKeyA, "04", mfPubA, "06 02"), exact: "update-key AUM may carry only KeyID, Votes and Meta"},
+		{name: "update-key with State", in: mfHex("a5 0104 02", mfHash, "04", mfPubA, "05", mfState, "06 02"), exact: "update-key AUM may carry only KeyID, Votes and Meta"},
+		// An empty Meta map decodes as a non-nil map: it counts as a change.
+		{name: "update-key with empty Meta is accepted", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "07 a0"), canon: mfHex("a3 0104 02", mfHash, "04", mfPubA)},
+		// Votes of an update are checked when applied, not statically.
+		{name: "update-key to 4097 votes is statically accepted", in: mfHex("a4 0104 02", mfHash, "04", mfPubA, "06 191001")},
+		{name: "checkpoint without State", in: mfHex("a2 0105 02f6"), exact: "checkpoint AUM has no State"},
+		{name: "checkpoint with KeyID", in: mfHex("a4 0105 02f6 04", mfPubA, "05", mfState), exact: "checkpoint AUM may carry only a State"},
+		{name: "checkpoint with Key", in: mfHex("a4 0105 02f6 03", mfKeyA, "05", mfState), exact: "checkpoint AUM may carry only a State"},
+		{name: "checkpoint with Votes", in: mfHex("a4 0105 02f6 05", mfState, "06 01"), exact: "checkpoint AUM may carry only a State"},
+		{name: "checkpoint with Meta", in: mfHex("a4 0105 02f6 05", mfState, "07 a1 616b 6131"), exact: "checkpoint AUM may carry only a State"},
+		// A State on another kind must still be a valid checkpoint state.
+		{name: "no-op with a bad State", in: mfHex("a3 0103 02", mfHash, "05 a3 01f6 02f6 0381", mfKeyA), exact: "checkpoint state: at least one disablement value is required"},
+		// Kinds from newer clients and the invalid kind 0 pass static checks.
+		{name: "unknown kind 9 is accepted", in: mfHex("a2 0109 02", mfHash)},
+		{name: "kind 0 is statically accepted", in: mfHex("a2 0100 02", mfHash)},
+	}
+}
+
+func mfNKSCases() []mfCBOR {
+	direct := mfNestedRotations(1)
+	return []mfCBOR{
+		{name: "nks empty input", in: mfHex(""), contains: "EOF"},
+		{name: "nks truncated", in: mfHex(direct)[:40], contains: "unexpected EOF"},
+		{name: "nks trailing byte", in: mfHex(direct, "00"), contains: "extraneous data"},
+		{name: "nks duplicate key", in: mfHex("a3 0101 03", mfPubA, "0102"), contains: "duplicate map key 1 at map element index"},
+		{name: "nks duplicate key in nested", in: mfHex("a3 0102 04", mfSig64, "05 a2 0101 0101"), contains: "duplicate map key 1 at map element index"},
+		{name: "nks indefinite map", in: mfHex("bf 0101 ff"), contains: "indefinite-length map isn't allowed"},
+		{name: "nks indefinite Pubkey", in: mfHex("a2 0101 02 5f 426e70 ff"), contains: "indefinite-length byte string isn't allowed"},
+		{name: "nks tag", in: mfHex("c1 a1 0101"), contains: "CBOR tag isn't allowed"},
+		{name: "nks tag on nested", in: mfHex("a2 0102 05 d818 a1 0101"), contains: "CBOR tag isn't allowed"},
+		{name: "nks is bytes", in: mfHex("4100"), contains: "cannot unmarshal byte string into Go value of type tka.NodeKeySignature"},
+		{name: "nks SigKind text", in: mfHex("a1 01 6131"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.NodeKeySignature.1 of type tka.SigKind"},
+		{name: "nks SigKind 256", in: mfHex("a1 01 190100"), contains: "overflows"},
+		{name: "nks Pubkey uint", in: mfHex("a2 0101 02 00"), contains: "cannot unmarshal positive integer into Go struct field tka.NodeKeySignature.2 of type []uint8"},
+		{name: "nks KeyID map", in: mfHex("a2 0101 03 a0"), contains: "cannot unmarshal map into Go struct field tka.NodeKeySignature.3 of type []uint8"},
+		{name: "nks Signature map", in: mfHex("a2 0101 04 a0"), contains: "cannot unmarshal map into Go struct field tka.NodeKeySignature.4 of type []uint8"},
+		{name: "nks Signature empty array dropped", in: mfHex("a2 0101 04 80"), canon: mfHex("a1 0101")},
+		{name: "nks Nested bytes", in: mfHex("a2 0102 05 4100"), contains: "cannot unmarshal byte string into Go struct field tka.NodeKeySignature.5 of type tka.NodeKeySignature"},
+		{name: "nks WrappingPubkey text", in: mfHex("a2 0103 06 6161"), contains: "cannot unmarshal UTF-8 text string into Go struct field tka.NodeKeySignature.6 of type []uint8"},
+		{name: "nks unknown key with 4097 elements", in: mfHex("a2 0101 07 991001", mfRepeat("00", 4097)), contains: "exceeded max number of elements 4096 for CBOR array"},
+		{name: "17 nested signatures", in: mfHex(mfNestedRotations(17)), contains: "exceeded max nested level 16"},
+		{name: "16 nested signatures are allowed", in: mfHex(mfNestedRotations(16))},
+		{name: "nks non-canonical kind accepted", in: mfHex("a1 01 1801"), canon: mfHex("a1 0101")},
+		// An empty byte string is dropped by omitempty on re-encoding.
+		{name: "nks empty Pubkey dropped", in: mfHex("a2 0101 02 40"), canon: mfHex("a1 0101")},
+		{name: "nks null Nested dropped", in: mfHex("a2 0102 05 f6"), canon: mfHex("a1 0102")},
+	}
+}
+
+// ourAUMVerdict and tsAUMVerdict decode and statically validate.
+func ourAUMVerdict(b []byte) (*AUM, error) {
+	u, err := DecodeAUM(b)
+	if err != nil {
+		return nil, err
+	}
+	return u, u.Validate()
+}
+
+func tsAUMVerdict(b []byte) (*ts.AUM, error) {
+	u := new(ts.AUM)
+	if err := u.Unserialize(b); err != nil {
+		return nil, err
+	}
+	return u, u.StaticValidate()
+}
+
+func (c mfCBOR) check(t *testing.T, ourErr error, theirErr error) {
+	t.Helper()
+	if (ourErr == nil) != (theirErr == nil) {
+		t.Fatalf("tailscale.com disagrees on %x:\n ours: %v\ntheirs: %v", c.in, ourErr, theirErr)
+	}
+	switch {
+	case c.exact == "" && c.contains == "":
+		if ourErr != nil {
+			t.Fatalf("want accepted, got %v", ourErr)
+		}
+	case ourErr == nil:
+		t.Fatalf("accepted, want an error (%s%s)", c.exact, c.contains)
+	case c.exact != "" && ourErr.Error() != c.exact:
+		t.Fatalf("error:\n got %v\nwant %s", ourErr, c.exact)
+	case c.contains != "" && !strings.Contains(ourErr.Error(), c.contains):
+		t.Fatalf("error:\n got %v\nwant it to contain %s", ourErr, c.contains)
+	}
+}
+
+func TestMalformedAUMs(t *testing.T) {
+	cases := mfAUMCases()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ours, ourErr := ourAUMVerdict(c.in)
+			theirs, theirErr := tsAUMVerdict(c.in)
+			c.check(t, ourErr, theirErr)
+			if ourErr != nil {
+				return
+			}
+			want := c.in
+			if c.canon != nil {
+				want = c.canon
+			}
+			if got := ours.Serialize(); !bytes.Equal(got, want) {
+				t.Fatalf("re-encoding:\n got %x\nwant %x", got, want)
+			}
+			if tb := theirs.Serialize(); !bytes.Equal(tb, want) {
+				t.Fatalf("tailscale.com re-encodes to %x, want %x", tb, want)
+			}
+		})
+	}
+	if len(cases) < 60 {
+		t.Fatalf("only %d AUM cases", len(cases))
+	}
+}
+
+func TestMalformedNodeKeySignatures(t *testing.T) {
+	for _, c := range mfNKSCases() {
+		t.Run(c.name, func(t *testing.T) {
+			ours, ourErr := DecodeNodeKeySignature(c.in)
+			var theirs ts.NodeKeySignature
+			theirErr := theirs.Unserialize(c.in)
+			c.check(t, ourErr, theirErr)
+			if ourErr != nil {
+				return
+			}
+			want := c.in
+			if c.canon != nil {
+				want = c.canon
+			}
+			if got := ours.Serialize(); !bytes.Equal(got, want) {
+				t.Fatalf("re-encoding:\n got %x\nwant %x", got, want)
+			}
+			if tb := theirs.Serialize(); !bytes.Equal(tb, want) {
+				t.Fatalf("tailscale.com re-encodes to %x, want %x", tb, want)
+			}
+		})
+	}
+}
