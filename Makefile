@@ -17,13 +17,15 @@ TEST_FLAGS ?= -race -timeout 45m
 
 # Fuzz time per target for "make fuzz".
 FUZZTIME   ?= 30s
+# Fuzz time per target inside "make test" (CI).
+FUZZTIME_CI ?= 5s
 
 # The bench command, run by "make bench" once it exists.
 BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test check-binary bench fuzz lint purity man install clean
+.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -39,9 +41,13 @@ run: build ## build and run signet
 	./$(BIN) version
 	./$(BIN) --help
 
-test: deps lint ## deps, lint, all tests with -race, then check-binary
+test: deps lint ## deps, lint, all tests with -race, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) check-binary
+	$(MAKE) fuzz-ci
+
+fuzz-ci: ## run each tka fuzz target briefly from its committed seed corpus
+	FUZZTIME=$(FUZZTIME_CI) FUZZPKGS='/tka$$' bash scripts/fuzz.sh
 
 check-binary: build ## fail if bin/signet links test-only code
 	bash scripts/check-binary.sh $(BIN)

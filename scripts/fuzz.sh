@@ -7,12 +7,15 @@
 set -euo pipefail
 
 fuzztime=${FUZZTIME:-30s}
+# FUZZPKGS, if set, is a regular expression: only matching packages run.
+only=${FUZZPKGS:-.}
 module=$(go list -m)
 
 pkgs=$(go list -f '{{.ImportPath}} {{.Dir}} {{join .TestGoFiles " "}} {{join .XTestGoFiles " "}}' ./...)
 total=0
 while read -r pkg dir files; do
 	[[ -n $files ]] || continue
+	[[ $pkg =~ $only ]] || continue
 	( cd "$dir" && grep -qs '^func Fuzz' $files ) || continue
 	targets=$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
 	for target in $targets; do
