@@ -12,12 +12,21 @@ package tka
 
 import (
 	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
+	"go4.org/mem"
+
+	"golang.org/x/crypto/blake2s"
 	ts "tailscale.com/tka"
+	"tailscale.com/types/key"
+	"tailscale.com/types/tkatype"
 )
 
 // Parts of well-formed inputs that the cases below combine.
@@ -408,6 +417,306 @@ func TestMalformedNodeKeySignatures(t *testing.T) {
 			}
 			if tb := theirs.Serialize(); !bytes.Equal(tb, want) {
 				t.Fatalf("tailscale.com re-encodes to %x, want %x", tb, want)
+			}
+		})
+	}
+}
+
+// mfText is a text form that must be refused with exactly this error.
+type mfText struct {
+	name  string
+	parse func(string) error
+	in    string
+	want  string
+}
+
+func mfTextCases() []mfText {
+	tlpub := func(s string) error { _, err := ParseTLPub(s); return err }
+	nodeKey := func(s string) error { _, err := ParseNodeKey(s); return err }
+	dis := func(s string) error { _, err := ParseDisablement(s); return err }
+	secret := func(s string) error { _, err := ParseDisablementSecret(s); return err }
+	aumHash := func(s string) error { _, err := ParseAUMHash(s); return err }
+	keyArg := func(s string) error { _, err := ParseKeyArg(s); return err }
+	hexAUM := func(s string) error { _, err := ParseHexAUM(s); return err }
+	wrapped := func(s string) error { _, err := ParseWrappedAuthKey(s); return err }
+	logJSON := func(s string) error { _, err := ParseLogJSON([]byte(s)); return err }
+
+	hex64 := strings.Repeat("ab", 32)
+	b32 := strings.Repeat("A", 52)
+	noop := mfHex("a2 0103 02", mfHash)
+	rawNoop := base64URL(noop)
+	directNKS := mfHex(mfNestedRotations(1))
+	cred := mfHex("a3 0103 03", mfPubA, "04", mfSig64) // credential: kind 3, KeyID, Signature
+	priv := strings.Repeat("A", 86)                    // 64 zero bytes, base64 without padding
+	return []mfText{
+		{"tlpub empty", tlpub, "", `tailnet-lock key "" does not start with "tlpub:"`},
+		{"tlpub upper-case prefix", tlpub, "TLPUB:" + hex64, `tailnet-lock key "TLPUB:` + hex64 + `" does not start with "tlpub:"`},
+		{"tlpub short", tlpub, "tlpub:abcd", `tailnet-lock key "tlpub:abcd": want 64 hex digits, got 4`},
+		{"tlpub long", tlpub, "tlpub:" + hex64 + "00", `tailnet-lock key "tlpub:` + hex64 + `00": want 64 hex digits, got 66`},
+		{"tlpub not hex", tlpub, "tlpub:" + strings.Repeat("zz", 32), `tailnet-lock key "tlpub:` + strings.Repeat("zz", 32) + `": not hex: encoding/hex: invalid byte: U+007A 'z'`},
+		{"nlpub short", tlpub, "nlpub:ab", `tailnet-lock key "nlpub:ab": want 64 hex digits, got 2`},
+		{"node key wrong prefix", nodeKey, "mkey:" + hex64, `node key "mkey:` + hex64 + `" does not start with "nodekey:"`},
+		{"node key empty hex", nodeKey, "nodekey:", `node key "nodekey:": want 64 hex digits, got 0`},
+		{"node key not hex", nodeKey, "nodekey:" + strings.Repeat("g0", 32), `node key "nodekey:` + strings.Repeat("g0", 32) + `": not hex: encoding/hex: invalid byte: U+0067 'g'`},
+		{"disablement with the secret prefix", dis, "disablement-secret:" + hex64, `disablement value "` + ("disablement-secret:" + hex64)[:77] + `..." does not start with "disablement:"`},
+		{"disablement short", dis, "disablement:ab", `disablement value: want 64 hex digits, got 2`},
+		{"disablement not hex", dis, "disablement:" + strings.Repeat("x1", 32), `disablement value: not hex: encoding/hex: invalid byte: U+0078 'x'`},
+		{"secret with the value prefix", secret, "disablement:ab", `disablement secret does not start with "disablement-secret:"`},
+		{"secret empty", secret, "disablement-secret:", `disablement secret after "disablement-secret:" is not hex digits`},
+		{"secret odd length", secret, "disablement-secret:ABC", `disablement secret after "disablement-secret:" is not hex digits`},
+		{"aum hash empty", aumHash, "", `AUM hash "" has the wrong length: want 52 base32 or 64 hex digits`},
+		{"aum hash 51 digits", aumHash, b32[:51], `AUM hash "` + b32[:51] + `" has the wrong length: want 52 base32 or 64 hex digits`},
+		{"aum hash lower-case base32", aumHash, strings.ToLower(b32), `AUM hash "` + strings.ToLower(b32) + `" is not valid base32: illegal base32 data at input byte 0`},
+		{"aum hash base32 with 1", aumHash, "1" + b32[1:], `AUM hash "1` + b32[1:] + `" is not valid base32: illegal base32 data at input byte 0`},
+		{"aum hash 64 non-hex", aumHash, strings.Repeat("Z", 64), `AUM hash "` + strings.Repeat("Z", 64) + `" has the wrong length: want 52 base32 or 64 hex digits`},
+		{"key arg votes 0", keyArg, "tlpub:" + hex64 + "?0", `key votes "0" must be a whole number from 1 to 4096`},
+		{"key arg votes 4097", keyArg, "tlpub:" + hex64 + "?4097", `key votes "4097" must be a whole number from 1 to 4096`},
+		{"key arg votes empty", keyArg, "tlpub:" + hex64 + "?", `key votes "" must be a whole number from 1 to 4096`},
+		{"key arg votes negative", keyArg, "tlpub:" + hex64 + "?-1", `key votes "-1" must be a whole number from 1 to 4096`},
+		{"key arg votes twice", keyArg, "tlpub:" + hex64 + "?1?2", `key votes "1?2" must be a whole number from 1 to 4096`},
+		{"key arg bad key", keyArg, "tlpub:ab?2", `tailnet-lock key "tlpub:ab": want 64 hex digits, got 2`},
+		{"hex AUM not hex", hexAUM, "zz", `AUM blob is not hex: encoding/hex: invalid byte: U+007A 'z'`},
+		{"hex AUM odd", hexAUM, "a20", `AUM blob is not hex: encoding/hex: odd length hex string`},
+		{"hex AUM empty", hexAUM, "  ", `decoding AUM: EOF`},
+		{"hex AUM invalid", hexAUM, "A2010202" + strings.ToUpper(mfHash), `invalid AUM: remove-key AUM has no KeyID`},
+		{"wrapped not wrapped", wrapped, "tskey-abc", `the pre-auth key is not wrapped (no "--TL" part)`},
+		{"wrapped no dash", wrapped, "tskey-abc--TLAAAA", `the wrapped pre-auth key has no "-" between credential and private key`},
+		{"wrapped credential not base64", wrapped, "tskey-abc--TL!!!!-" + priv, `the credential part of the wrapped pre-auth key is not base64`},
+		{"wrapped credential padded", wrapped, "tskey-abc--TLAA==-" + priv, `the credential part of the wrapped pre-auth key is not base64`},
+		{"wrapped credential not CBOR", wrapped, "tskey-abc--TL" + base64Raw([]byte{0xa1}) + "-" + priv, `decoding node-key signature: unexpected EOF`},
+		{"wrapped carries a direct signature", wrapped, "tskey-abc--TL" + base64Raw(directNKS) + "-" + priv, `the wrapped pre-auth key carries a direct signature, not a credential`},
+		{"wrapped private key short", wrapped, "tskey-abc--TL" + base64Raw(cred) + "-" + priv[:43], `the private-key part of the wrapped pre-auth key is not a base64 Ed25519 key`},
+		{"wrapped private key not base64", wrapped, "tskey-abc--TL" + base64Raw(cred) + "-" + strings.Repeat("*", 86), `the private-key part of the wrapped pre-auth key is not a base64 Ed25519 key`},
+		{"log JSON empty", logJSON, "", `reading lock log JSON: EOF`},
+		{"log JSON cut short", logJSON, `{"SchemaVersion":"1"`, `reading lock log JSON: unexpected EOF`},
+		{"log JSON schema 2", logJSON, `{"SchemaVersion":"2","Messages":[]}`, `lock log JSON has schema version "2"; this signet reads version 1`},
+		{"log JSON no schema", logJSON, `{"Messages":[]}`, `lock log JSON has schema version ""; this signet reads version 1`},
+		{"log JSON no messages", logJSON, `{"SchemaVersion":"1","Messages":[]}`, `no AUMs found in the input`},
+		{"log JSON raw not base64url", logJSON, `{"SchemaVersion":"1","Messages":[{"Hash":"","Raw":"+/+/"}]}`, `message 0: Raw is not base64url: illegal base64 data at input byte 0`},
+		{"log JSON raw not an AUM", logJSON, `{"SchemaVersion":"1","Messages":[{"Hash":"","Raw":"oQ=="}]}`, `AUM 0: decoding AUM: unexpected EOF`},
+		{"log JSON raw invalid AUM", logJSON, `{"SchemaVersion":"1","Messages":[{"Hash":"","Raw":"` + base64URL(mfHex("a2 0102 02", mfHash)) + `"}]}`, `AUM 0: invalid: remove-key AUM has no KeyID`},
+		{"log JSON wrong hash", logJSON, `{"SchemaVersion":"1","Messages":[{"Hash":"` + b32 + `","Raw":"` + rawNoop + `"}]}`,
+			`AUM 0: its bytes hash to ` + blake2sHash(noop) + `, not to the stated ` + b32},
+		{"log JSON legacy wrong type", logJSON, `[1]`, `reading lock log JSON: json: cannot unmarshal number into Go value of type tka.legacyLogEntry`},
+		{"log JSON legacy missing hash", logJSON, `[{"Raw":"` + base64Std(noop) + `"}]`, `AUM 0: its bytes hash to ` + blake2sHash(noop) + `, not to the stated `},
+	}
+}
+
+func base64URL(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+func base64Raw(b []byte) string { return base64.RawStdEncoding.EncodeToString(b) }
+func blake2sHash(b []byte) string {
+	return AUMHash(blake2s.Sum256(b)).String()
+}
+
+func TestMalformedText(t *testing.T) {
+	for _, c := range mfTextCases() {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.parse(c.in)
+			if err == nil {
+				t.Fatalf("%q accepted", c.in)
+			}
+			if err.Error() != c.want {
+				t.Fatalf("error:\n got %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+// mfLink builds a deeplink from its parts; hm is left out when empty.
+func mfLink(scheme, host, path string, d DeviceLink, hm string, drop string) string {
+	q := url.Values{}
+	for _, kv := range [][2]string{{"nk", d.NodeKey}, {"tp", d.TLPub}, {"dn", d.DeviceName}, {"os", d.OSName}, {"em", d.LoginName}, {"hm", hm}} {
+		if kv[0] != drop {
+			q.Set(kv[0], kv[1])
+		}
+	}
+	return (&url.URL{Scheme: scheme, Host: host, Path: path, RawQuery: q.Encode()}).String()
+}
+
+func TestMalformedDeeplinks(t *testing.T) {
+	g := newChainGen(11, 0)
+	both := bootstrapBoth(t, g.genesis)
+	id1, _ := both.ours.StateIDs()
+	d := DeviceLink{
+		NodeKey:    "nodekey:" + strings.Repeat("01", 32),
+		TLPub:      "tlpub:" + strings.Repeat("02", 32),
+		DeviceName: "laptop",
+		OSName:     "linux",
+		LoginName:  "alice@example.com",
+	}
+	hm := hex.EncodeToString(deeplinkMAC(id1, d))
+	other := hex.EncodeToString(deeplinkMAC(id1+1, d))
+	altered := d
+	altered.DeviceName = "laptop2"
+	cases := []struct{ name, link, want string }{
+		{"not a URL", "tailscale://sign-device/v1/%zz", ""},
+		{"no scheme", "://sign-device/v1/", "deeplink is not a URL: parse \"://sign-device/v1/\": missing protocol scheme"},
+		{"https scheme", mfLink("https", "sign-device", "/v1/", d, hm, ""), `deeplink scheme is "https", want "tailscale"`},
+		{"other host", mfLink("tailscale", "login", "/v1/", d, hm, ""), `deeplink command is "login", want "sign-device"`},
+		{"version v2", mfLink("tailscale", "sign-device", "/v2/", d, hm, ""), `deeplink version is "v2"; only v1 is known, update signet for newer links`},
+		{"no trailing slash", mfLink("tailscale", "sign-device", "/v1", d, hm, ""), "deeplink path must be /v1/"},
+		{"extra path part", mfLink("tailscale", "sign-device", "/v1/x/", d, hm, ""), "deeplink path must be /v1/"},
+		{"missing nk", mfLink("tailscale", "sign-device", "/v1/", d, hm, "nk"), "deeplink lacks the nk (node key) parameter"},
+		{"missing tp", mfLink("tailscale", "sign-device", "/v1/", d, hm, "tp"), "deeplink lacks the tp (tailnet-lock key) parameter"},
+		{"missing dn", mfLink("tailscale", "sign-device", "/v1/", d, hm, "dn"), "deeplink lacks the dn (device name) parameter"},
+		{"missing em", mfLink("tailscale", "sign-device", "/v1/", d, hm, "em"), "deeplink lacks the em (login name) parameter"},
+		{"missing hm", mfLink("tailscale", "sign-device", "/v1/", d, hm, "hm"), "deeplink lacks the hm (HMAC) parameter"},
+		{"hm not hex", mfLink("tailscale", "sign-device", "/v1/", d, "zz"+hm[2:], ""), "deeplink hm (HMAC) is not hex"},
+		{"hm truncated", mfLink("tailscale", "sign-device", "/v1/", d, hm[:62], ""), "deeplink HMAC does not match this authority: it was made for another tailnet or was altered"},
+		{"hm of another authority", mfLink("tailscale", "sign-device", "/v1/", d, other, ""), "deeplink HMAC does not match this authority: it was made for another tailnet or was altered"},
+		{"device name altered", mfLink("tailscale", "sign-device", "/v1/", altered, hm, ""), "deeplink HMAC does not match this authority: it was made for another tailnet or was altered"},
+		// The os parameter is missing but hm was made over an empty os: the
+		// check is on the HMAC only, as in tailscale.com (see vectors_test.go).
+		{"missing os but hm of another os", mfLink("tailscale", "sign-device", "/v1/", d, hm, "os"), "deeplink HMAC does not match this authority: it was made for another tailnet or was altered"},
+	}
+	// Sanity: the unmodified link is valid for both.
+	good := mfLink("tailscale", "sign-device", "/v1/", d, hm, "")
+	if _, err := both.ours.ValidateDeeplink(good); err != nil {
+		t.Fatalf("the unmodified link is refused: %v", err)
+	}
+	if r := both.theirs.ValidateDeeplink(good); !r.IsValid {
+		t.Fatalf("tailscale.com refuses the unmodified link: %s", r.Error)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := both.ours.ValidateDeeplink(c.link)
+			if err == nil {
+				t.Fatalf("%s accepted", c.link)
+			}
+			if r := both.theirs.ValidateDeeplink(c.link); r.IsValid {
+				t.Fatalf("tailscale.com accepts %s, we refuse it: %v", c.link, err)
+			}
+			if c.want == "" {
+				if !strings.HasPrefix(err.Error(), "deeplink is not a URL: ") {
+					t.Fatalf("error %v, want a URL parse error", err)
+				}
+				return
+			}
+			if err.Error() != c.want {
+				t.Fatalf("error:\n got %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+// TestMalformedNodeKeyAuthorization: signatures that decode but must not
+// authorize the node, each with our exact reason and tailscale.com's
+// refusal; and two well-formed ones that must authorize.
+func TestMalformedNodeKeyAuthorization(t *testing.T) {
+	g := newChainGen(12, 0)
+	both := bootstrapBoth(t, g.genesis)
+	trusted := g.genesis.State.Keys[0]
+	signer := testSigner{g.keys[string(trusted.Public)]}
+	outsider := testSigner{newTestKey(g.r)}
+	wrapPriv := newTestKey(g.r)
+	wrapPub := wrapPriv.Public().(ed25519.PublicKey)
+	var nk, oldNK NodeKey
+	nk[0], oldNK[0] = 1, 2
+	ctx := context.Background()
+
+	// sign (re)signs s with priv after a change.
+	sign := func(s *NodeKeySignature, priv ed25519.PrivateKey) *NodeKeySignature {
+		h := s.SigHash()
+		s.Signature = ed25519.Sign(priv, h[:])
+		return s
+	}
+	direct := func() *NodeKeySignature {
+		s, err := SignNodeKey(ctx, signer, nk, wrapPub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	rotation := func(nested *NodeKeySignature) *NodeKeySignature {
+		return sign(&NodeKeySignature{SigKind: SigRotation, Pubkey: nk.Binary(), Nested: nested}, wrapPriv)
+	}
+	oldDirect := func() *NodeKeySignature {
+		s, _ := SignNodeKey(ctx, signer, oldNK, wrapPub)
+		return s
+	}
+	credential, _ := SignCredential(ctx, signer, wrapPub)
+	notTrusted := func(id []byte) string { return "signed by " + FormatTLPub(id) + ", which is not a trusted key" }
+
+	cases := []struct {
+		name string
+		sig  *NodeKeySignature
+		want string // "" = authorized
+	}{
+		{"direct", direct(), ""},
+		{"rotation over a credential", rotation(credential), ""},
+		{"rotation over a direct signature", rotation(oldDirect()), ""},
+		{"direct for another node key", func() *NodeKeySignature { s, _ := SignNodeKey(ctx, signer, oldNK, nil); return s }(), "signature does not authorize this node key"},
+		{"direct with a 32-byte Pubkey (no np)", func() *NodeKeySignature {
+			s := direct()
+			s.Pubkey = nk[:]
+			return sign(s, signer.priv)
+		}(), "signature does not authorize this node key"},
+		{"direct with a 31-byte key ID", func() *NodeKeySignature {
+			s := direct()
+			s.KeyID = s.KeyID[:31]
+			return sign(s, signer.priv)
+		}(), notTrusted(trusted.Public[:31])},
+		{"direct by an outsider", func() *NodeKeySignature { s, _ := SignNodeKey(ctx, outsider, nk, nil); return s }(), notTrusted(outsider.PublicKey())},
+		{"direct with a 63-byte signature", func() *NodeKeySignature { s := direct(); s.Signature = s.Signature[:63]; return s }(), "invalid signature"},
+		{"direct with a 65-byte signature", func() *NodeKeySignature { s := direct(); s.Signature = append(s.Signature, 0); return s }(), "invalid signature"},
+		{"direct without signature", func() *NodeKeySignature { s := direct(); s.Signature = nil; return s }(), "invalid signature"},
+		{"direct without key ID", func() *NodeKeySignature { s := direct(); s.KeyID = nil; return sign(s, signer.priv) }(), "signature names no key ID"},
+		{"direct nesting another", func() *NodeKeySignature { s := direct(); s.Nested = oldDirect(); return sign(s, signer.priv) }(), "direct signature must not nest another signature"},
+		{"credential alone", credential, "a credential signature cannot authorize a node on its own"},
+		{"kind 0", func() *NodeKeySignature { s := direct(); s.SigKind = SigInvalid; return sign(s, signer.priv) }(), "signature kind invalid cannot authorize a node"},
+		{"kind 4", func() *NodeKeySignature { s := direct(); s.SigKind = 4; return sign(s, signer.priv) }(), "signature kind Sig?<4> cannot authorize a node"},
+		{"rotation without nested", sign(&NodeKeySignature{SigKind: SigRotation, Pubkey: nk.Binary()}, wrapPriv), "rotation signature has no nested signature"},
+		{"rotation over a direct without wrapping key", func() *NodeKeySignature {
+			s, _ := SignNodeKey(ctx, signer, oldNK, nil)
+			return rotation(s)
+		}(), "rotation signature: the nested signature names no wrapping key"},
+		{"rotation over a 31-byte wrapping key", func() *NodeKeySignature {
+			s := oldDirect()
+			s.WrappingPubkey = s.WrappingPubkey[:31]
+			return rotation(sign(s, signer.priv))
+		}(), "rotation signature: wrapping key is 31 bytes, want 32"},
+		{"rotation over a 33-byte nested node key", func() *NodeKeySignature {
+			s := oldDirect()
+			s.Pubkey = append(s.Pubkey, 0)
+			return rotation(sign(s, signer.priv))
+		}(), `nested pubkey: node key must be "np" + 32 bytes, got 35 bytes`},
+		{"rotation signed by the wrong key", func() *NodeKeySignature {
+			s := rotation(oldDirect())
+			return sign(s, signer.priv)
+		}(), "invalid signature"},
+		{"rotation over a damaged direct", func() *NodeKeySignature {
+			s := oldDirect()
+			s.Signature[0] ^= 1
+			return rotation(s)
+		}(), "invalid signature"},
+		{"rotation for another node key", func() *NodeKeySignature {
+			s := rotation(oldDirect())
+			s.Pubkey = oldNK.Binary()
+			return sign(s, wrapPriv)
+		}(), "signature does not authorize this node key"},
+	}
+	var list []NodeKeyCheck
+	for _, c := range cases {
+		list = append(list, NodeKeyCheck{NodeKey: nk, Signature: c.sig.Serialize()})
+	}
+	bulk := both.ours.NodeKeysAuthorized(list)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := c.sig.Serialize()
+			err := both.ours.NodeKeyAuthorized(nk, b)
+			theirErr := both.theirs.NodeKeyAuthorized(key.NodePublicFromRaw32(mem.B(nk[:])), tkatype.MarshaledSignature(b))
+			if (err == nil) != (theirErr == nil) {
+				t.Fatalf("verdicts differ:\n ours: %v\ntheirs: %v", err, theirErr)
+			}
+			if (bulk[i] == nil) != (err == nil) {
+				t.Fatalf("bulk verdict %v, single %v", bulk[i], err)
+			}
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && (err == nil || err.Error() != c.want):
+				t.Fatalf("error:\n got %v\nwant %s", err, c.want)
 			}
 		})
 	}
