@@ -41,6 +41,8 @@ func (e *WrongPINError) Error() string {
 	switch {
 	case e.TriesLeft < 0:
 		return "wrong PIN"
+	case e.TriesLeft == 0:
+		return "wrong PIN (no tries left: the device is now locked out)"
 	case e.TriesLeft == 1:
 		return "wrong PIN (1 try left before lockout)"
 	default:

@@ -144,7 +144,11 @@ func decodeBody(r []byte) (*KeyFile, error) {
 	if len(r) != 0 {
 		return nil, fmt.Errorf("%d unexpected bytes after the sealed object", len(r))
 	}
-	if _, err := tpm2.Unmarshal[tpm2.TPM2BPublic](k.Public); err != nil {
+	sealedPub, err := tpm2.Unmarshal[tpm2.TPM2BPublic](k.Public)
+	if err == nil {
+		_, err = sealedPub.Contents()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("the sealed object's public area does not decode: %w", err)
 	}
 	return k, nil

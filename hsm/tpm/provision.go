@@ -112,6 +112,11 @@ func Provision(ctx context.Context, t transport.TPM, opts ProvisionOptions) (*Pr
 	if ctx.Err() != nil {
 		return nil, hsm.Canceled(ctx)
 	}
+	// Set the DA parameters first: it also proves CurrentLockoutSecret
+	// before anything is written.
+	if err := setDAParameters(t, opts.CurrentLockoutSecret, opts.MaxTries, opts.RecoveryTime, opts.LockoutRecovery); err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
+	}
 	s, err := findSRK(t, true)
 	if err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
@@ -123,7 +128,7 @@ func Provision(ctx context.Context, t transport.TPM, opts ProvisionOptions) (*Pr
 	if err := keyfile.Create(opts.Path, kf.Marshal()); err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
 	}
-	secret, err := lockDown(t, s, opts)
+	secret, err := setLockoutSecret(t, s, opts)
 	if err != nil {
 		return nil, fmt.Errorf("provision: the key file %s is written, but %w", opts.Path, err)
 	}
@@ -156,12 +161,9 @@ func sealSeed(t transport.TPM, s *srk, pcrs []int, pin, seed []byte) (*KeyFile, 
 	}, nil
 }
 
-// lockDown sets the DA parameters and, for a TPM without a lockout secret,
-// a new one sent over a salted, encrypted session.
-func lockDown(t transport.TPM, s *srk, opts ProvisionOptions) ([]byte, error) {
-	if err := setDAParameters(t, opts.CurrentLockoutSecret, opts.MaxTries, opts.RecoveryTime, opts.LockoutRecovery); err != nil {
-		return nil, err
-	}
+// setLockoutSecret gives a TPM without a lockout secret a new one, sent
+// over a salted, encrypted session.
+func setLockoutSecret(t transport.TPM, s *srk, opts ProvisionOptions) ([]byte, error) {
 	if opts.CurrentLockoutSecret != nil {
 		return nil, nil
 	}
