@@ -63,3 +63,20 @@ func BenchmarkSignSimulator(b *testing.B) {
 	}
 	hsmtest.BenchSign(b, "sign-simulator", k)
 }
+
+func TestSimulatorCanceled(t *testing.T) {
+	sim := openSimulator(t)
+	path, _ := provision(t, sim)
+	k, err := tpm.NewKey(context.Background(), sim, path, hsm.FixedPIN(testPIN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := k.Sign(ctx, hsmtest.Hash(0)); !errors.Is(err, hsm.ErrCanceled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("sign with a canceled context: %v", err)
+	}
+	if st, _ := k.Status(context.Background()); st.PINRetries != 3 {
+		t.Errorf("a canceled sign counted as a PIN attempt: %+v", st)
+	}
+}
