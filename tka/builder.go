@@ -159,6 +159,23 @@ func (b *Builder) Finalize(ctx context.Context, st Store) ([]*AUM, error) {
 	return b.out, nil
 }
 
+// Updates returns the updates built so far, refusing them if the
+// authority's head moved since the builder started. Unlike Finalize it
+// never adds a checkpoint: callers that show updates before signing them
+// call NeedCheckpoint and Checkpoint themselves.
+func (b *Builder) Updates() ([]*AUM, error) {
+	if len(b.out) > 0 {
+		if p, _ := b.out[0].Parent(); p != b.a.head.Hash {
+			return nil, fmt.Errorf("the updates were built on %v but the head is now %v; build them again", p, b.a.head.Hash)
+		}
+	}
+	return b.out, nil
+}
+
+// NeedCheckpoint reports whether the chain in st has gone checkpointEvery
+// AUMs (counting those built so far) without a checkpoint.
+func (b *Builder) NeedCheckpoint(st Store) (bool, error) { return b.needCheckpoint(st) }
+
 func (b *Builder) needCheckpoint(st Store) (bool, error) {
 	cursor := b.a.head.Hash
 	for i := len(b.out); i < checkpointEvery; i++ {
