@@ -1,0 +1,92 @@
+package signer
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// PendingState says where a request stopped in the journal.
+type PendingState string
+
+// Pending states. After a restart the daemon must neither sign a request
+// again without a new confirmation nor forget one whose result was made.
+const (
+	// PendingUndecided: received, but no decision was journaled.
+	PendingUndecided PendingState = "undecided"
+	// PendingApproved: approved, but nothing was issued. It must not be
+	// signed without a new confirmation.
+	PendingApproved PendingState = "approved"
+	// PendingIssued: signed, but the result was not released.
+	PendingIssued PendingState = "issued"
+)
+
+// PendingRequest is a request whose life in the journal is unfinished.
+type PendingRequest struct {
+	RequestID string
+	Kind      Kind
+	Digest    string
+	SigHash   string // for PendingIssued
+	State     PendingState
+	Seq       uint64    // its last record
+	Time      time.Time // of its last record
+}
+
+// pendingIndex tracks unfinished requests as records are read or added.
+type pendingIndex struct {
+	reqs map[string]*PendingRequest
+}
+
+func newPendingIndex() *pendingIndex {
+	return &pendingIndex{reqs: make(map[string]*PendingRequest)}
+}
+
+func (p *pendingIndex) add(r Record) {
+	if r.RequestID == "" || r.Type == RecNote {
+		return
+	}
+	q := p.reqs[r.RequestID]
+	var state PendingState
+	switch r.Type {
+	case RecReceived:
+		state = PendingUndecided
+	case RecDecision:
+		if r.Outcome == OutcomeApproved {
+			state = PendingApproved
+		}
+	case RecIssued:
+		state = PendingIssued
+	}
+	if state == "" {
+		delete(p.reqs, r.RequestID) // denied, released or delivered: done
+		return
+	}
+	if q == nil {
+		q = &PendingRequest{RequestID: r.RequestID}
+		p.reqs[r.RequestID] = q
+	}
+	q.State, q.Seq, q.Time = state, r.Seq, r.Time
+	if r.Kind != "" {
+		q.Kind = r.Kind
+	}
+	if r.Digest != "" {
+		q.Digest = r.Digest
+	}
+	if r.SigHash != "" {
+		q.SigHash = r.SigHash
+	}
+}
+
+// Pending returns the unfinished requests, oldest last record first:
+// received without a decision, approved without an issued record, and
+// issued without a released record.
+func (j *Journal) Pending() []PendingRequest {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]PendingRequest, 0, len(j.pending.reqs))
+	for _, q := range j.pending.reqs {
+		out = append(out, *q)
+	}
+	slices.SortFunc(out, func(a, b PendingRequest) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
+}

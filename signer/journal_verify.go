@@ -1,0 +1,157 @@
+package signer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Summary describes a verified journal file.
+type Summary struct {
+	Records     int       // records that verified
+	First, Last time.Time // times of the first and last of them
+	Head        string    // hash of the last of them; empty for none
+	Size        int64     // bytes they take
+	Torn        *TornError
+	last        Record
+}
+
+// TornError means the journal ends in a partial line: a write that a crash
+// interrupted. That record was never acknowledged. RepairTorn moves the
+// bytes aside.
+type TornError struct {
+	Offset int64 // where the partial line starts
+	Bytes  int64 // how long it is
+}
+
+func (e *TornError) Error() string {
+	return fmt.Sprintf("the journal ends in a torn record (%d bytes at offset %d) left by an interrupted write; move it aside with `signet journal repair` or let `signet serve` do so", e.Bytes, e.Offset)
+}
+
+// ChainError means a record does not verify: the file was damaged or
+// edited. Seq is the position of the bad record (1 for the first line).
+type ChainError struct {
+	Seq    uint64
+	Reason string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("journal record %d %s: restore journal.log from a backup", e.Seq, e.Reason)
+}
+
+// Verify checks the journal file at path (a journal.log, or a copy of
+// one) without changing it. It returns the summary of the records that
+// verified and, if the file does not verify in full, a *TornError, a
+// *ChainError or a read error.
+func Verify(path string) (Summary, error) {
+	return ScanFile(path, nil)
+}
+
+// ScanFile verifies the journal file at path and calls fn, if not nil,
+// with each record in order, stopping at fn's first error.
+func ScanFile(path string, fn func(Record) error) (Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Summary{}, fmt.Errorf("opening the journal: %w", err)
+	}
+	defer f.Close()
+	return scan(f, -1, fn)
+}
+
+// Scan calls fn with each record of the journal in order, stopping at
+// fn's first error. Records appended meanwhile are not visited.
+func (j *Journal) Scan(fn func(Record) error) error {
+	j.mu.Lock()
+	size := j.size
+	j.mu.Unlock()
+	_, err := scan(j.f, size, fn)
+	return err
+}
+
+// verifyFile verifies a whole file, handing each record to each.
+func verifyFile(f *os.File, each func(Record)) (Summary, error) {
+	return scan(f, -1, func(r Record) error { each(r); return nil })
+}
+
+// scan reads and verifies the first size bytes of f (all of it for a
+// negative size).
+func scan(f *os.File, size int64, fn func(Record) error) (Summary, error) {
+	if size < 0 {
+		st, err := f.Stat()
+		if err != nil {
+			return Summary{}, fmt.Errorf("reading the journal: %w", err)
+		}
+		size = st.Size()
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), maxJournalLine)
+	var sum Summary
+	prev := zeroHash
+	for {
+		line, err := r.ReadSlice('\n')
+		switch {
+		case err == io.EOF && len(line) == 0:
+			return sum, nil
+		case err == io.EOF:
+			sum.Torn = &TornError{Offset: sum.Size, Bytes: int64(len(line))}
+			return sum, sum.Torn
+		case errors.Is(err, bufio.ErrBufferFull):
+			return sum, &ChainError{Seq: uint64(sum.Records) + 1, Reason: fmt.Sprintf("is longer than %d bytes", maxJournalLine)}
+		case err != nil:
+			return sum, fmt.Errorf("reading the journal: %w", err)
+		}
+		rec, err := parseLine(line, uint64(sum.Records)+1, prev)
+		if err != nil {
+			return sum, err
+		}
+		sum.add(rec, len(line))
+		prev = rec.Hash
+		if fn != nil {
+			if err := fn(rec); err != nil {
+				return sum, err
+			}
+		}
+	}
+}
+
+func (s *Summary) add(r Record, n int) {
+	if s.Records == 0 {
+		s.First = r.Time
+	}
+	s.Records++
+	s.Last, s.Head, s.last = r.Time, r.Hash, r
+	s.Size += int64(n)
+}
+
+// parseLine decodes one line and checks that it is record seq, that it
+// follows the record whose hash is prev, and that its hash is right.
+func parseLine(line []byte, seq uint64, prev string) (Record, error) {
+	bad := func(format string, args ...any) (Record, error) {
+		return Record{}, &ChainError{Seq: seq, Reason: fmt.Sprintf(format, args...)}
+	}
+	n := len(line) - hashSuffix
+	if n < 1 || !bytes.HasPrefix(line[n:], []byte(hashPrefix)) || !bytes.HasSuffix(line, []byte("\"}\n")) {
+		return bad("is not a journal record (it does not end in its Hash)")
+	}
+	var rec Record
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return bad("is not a valid record (%v)", err)
+	}
+	if rec.Seq != seq {
+		return bad("has sequence number %d", rec.Seq)
+	}
+	if rec.Prev != prev {
+		return bad("does not follow record %d (hash mismatch)", seq-1)
+	}
+	canon := append(bytes.Clone(line[:n]), '}')
+	if recordHash(rec.Prev, canon) != rec.Hash {
+		return bad("does not match its hash (it was changed after it was written)")
+	}
+	return rec, nil
+}
