@@ -12,6 +12,13 @@ import (
 )
 
 func main() {
+	if err := harden(); err != nil {
+		printError(os.Stderr, err)
+		os.Exit(exitError)
+	}
+	if testOnlyAfterHarden != nil {
+		testOnlyAfterHarden()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -13,6 +13,7 @@ import (
 // line here.
 var verbs = []func() *cobra.Command{
 	newVersionCmd,
+	newKeyCmd,
 }
 
 // Exit codes of the signet binary.
