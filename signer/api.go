@@ -1,0 +1,206 @@
+package signer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/signetbox/signet/tka"
+)
+
+// The request API is HTTP/1.1 with JSON bodies. It is served on a unix
+// socket on the box; a second transport (a WireGuard tunnel) serves the
+// same handler and labels requests with its own peer names.
+//
+//	POST /v1/requests   a Request; the answer comes when the console decided
+//	GET  /v1/status     the authority, the box's key and the queue
+const (
+	pathRequests = "/v1/requests"
+	pathStatus   = "/v1/status"
+)
+
+type peerKey struct{}
+
+// Peer names whoever sent a request: a local process or a network peer.
+type Peer struct {
+	UID, PID int
+	Name     string // e.g. a WireGuard peer's name; empty for local peers
+}
+
+func (p Peer) String() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	who := "uid " + strconv.Itoa(p.UID)
+	if u, err := user.LookupId(strconv.Itoa(p.UID)); err == nil {
+		who = u.Username + " (" + who + ")"
+	}
+	return fmt.Sprintf("%s pid %d%s", who, p.PID, procName(p.PID))
+}
+
+// procName reads the peer's command name; a claim the peer controls.
+func procName(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	return " [" + plainName(strings.TrimSpace(string(b))) + "]"
+}
+
+// plainName keeps a process name to letters, digits and . _ - (it is
+// chosen by the peer, so it may carry control characters).
+func plainName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 128 && (r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
+}
+
+// Handler serves the API for s.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+pathRequests, s.serveRequest)
+	mux.HandleFunc("GET "+pathStatus, s.serveStatus)
+	return mux
+}
+
+func (s *Service) serveRequest(w http.ResponseWriter, r *http.Request) {
+	peer, _ := r.Context().Value(peerKey{}).(Peer)
+	req, err := DecodeRequest(r.Body, s.policy.MaxBody)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, &Response{Status: StatusError, Error: err.Error()})
+		return
+	}
+	resp := s.Handle(r.Context(), req, peer.String())
+	code := http.StatusOK
+	switch resp.Status {
+	case StatusError:
+		code = http.StatusUnprocessableEntity
+	case StatusBusy:
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, resp)
+}
+
+// StatusInfo is what GET /v1/status returns.
+type StatusInfo struct {
+	Head              string   `json:"head"`
+	Keys              []string `json:"keys"`
+	Votes             []uint   `json:"votes"`
+	DisablementValues int      `json:"disablement_values"`
+	BoxKey            string   `json:"box_key"`
+	BoxKeyTrusted     bool     `json:"box_key_trusted"`
+	Queue             int      `json:"queue"`
+}
+
+// Status describes the authority, the box's key and the queue.
+func (s *Service) Status() StatusInfo {
+	a := s.Authority()
+	st := a.State()
+	info := StatusInfo{
+		Head:              a.Head().String(),
+		DisablementValues: len(st.DisablementValues),
+		BoxKey:            tka.FormatTLPub(s.key.PublicKey()),
+		BoxKeyTrusted:     a.KeyTrusted(tka.KeyID(s.key.PublicKey())),
+		Queue:             s.QueueLength(),
+	}
+	for _, k := range st.Keys {
+		info.Keys = append(info.Keys, tka.FormatTLPub(k.Public))
+		info.Votes = append(info.Votes, k.Votes)
+	}
+	return info
+}
+
+func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Status())
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// ListenUnix opens the API socket at path with mode 0660 (and group, if
+// gid >= 0). An old socket file left by a dead daemon is replaced; the
+// caller holds the state dir lock, so no live daemon owns it.
+func ListenUnix(path string, gid int) (*net.UnixListener, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("removing the old socket %s: %w", path, err)
+		}
+	}
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("setting the mode of %s: %w", path, err)
+	}
+	if gid >= 0 {
+		if err := os.Chown(path, -1, gid); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("setting the group of %s: %w", path, err)
+		}
+	}
+	return l, nil
+}
+
+// ServeUnix serves the API on l, recording each connection's peer
+// credentials (SO_PEERCRED), until ctx is done.
+func (s *Service) ServeUnix(ctx context.Context, l *net.UnixListener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnContext: func(c context.Context, conn net.Conn) context.Context {
+			return context.WithValue(c, peerKey{}, unixPeer(conn))
+		},
+	}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// unixPeer reads SO_PEERCRED of a unix connection.
+func unixPeer(conn net.Conn) Peer {
+	p := Peer{UID: -1, PID: -1}
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return p
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return p
+	}
+	_ = raw.Control(func(fd uintptr) {
+		if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
+			p.UID, p.PID = int(cred.Uid), int(cred.Pid)
+		}
+	})
+	return p
+}

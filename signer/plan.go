@@ -1,0 +1,326 @@
+package signer
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/signetbox/signet/tka"
+)
+
+// plan is a validated request: what the console shows and, once a person
+// approved it, how to sign it. Nothing in a plan has touched the key.
+type plan struct {
+	review Review
+	digest []byte
+	// detail goes into the journal's "received" record; never secrets.
+	detail map[string]string
+	// sign makes the signatures; called only after an approval.
+	sign func(ctx context.Context, key tka.Signer) (*issued, error)
+	// answer, when set, is returned at once without a prompt (the node
+	// key is already validly signed).
+	answer *Response
+}
+
+// issued is what a plan's sign made: the response and, for AUM kinds, the
+// AUMs to append to the chain.
+type issued struct {
+	resp *Response
+	aums []*tka.AUM
+	// sigHashes are the hashes of everything signed, for the journal.
+	sigHashes []string
+	// nodes are node keys and their new signatures, for the index of
+	// issued signatures.
+	nodes map[tka.NodeKey][]byte
+}
+
+// planner validates requests against the current authority.
+type planner struct {
+	auth   *tka.Authority
+	store  tka.Store
+	boxPub ed25519.PublicKey
+	// signed are the node signatures this box issued, newest per node.
+	signed map[tka.NodeKey][]byte
+	policy Policy
+}
+
+// errRail is returned when a change needs a confirmed override.
+type errRail struct{ rail string }
+
+func (e errRail) Error() string {
+	return e.rail + "; if this is deliberate, send the request again with override set and confirm the override on the console"
+}
+
+func (p *planner) plan(req *Request) (*plan, error) {
+	if !p.auth.KeyTrusted(tka.KeyID(p.boxPub)) {
+		return nil, fmt.Errorf("this box's key %s is not trusted by the authority; add it with `tailscale lock add` first", tka.FormatTLPub(p.boxPub))
+	}
+	switch req.Kind {
+	case KindSignNode:
+		return p.planSignNode(req)
+	case KindBatch:
+		return p.planBatch(req)
+	case KindWrapAuthKey:
+		return p.planWrap(req)
+	case KindAddKey, KindRemoveKey, KindUpdateKey, KindCheckpoint:
+		return p.planAUM(req)
+	case KindCosign:
+		return p.planCosign(req)
+	}
+	return nil, fmt.Errorf("unknown request kind %q", req.Kind)
+}
+
+// nodeTarget is a node key to sign and its optional rotation key.
+type nodeTarget struct {
+	nk     tka.NodeKey
+	rot    ed25519.PublicKey
+	claims []Claim
+}
+
+func parseNode(nodeKey, tlpub string, claims map[string]string) (nodeTarget, error) {
+	var t nodeTarget
+	var err error
+	if t.nk, err = tka.ParseNodeKey(nodeKey); err != nil {
+		return t, err
+	}
+	if tlpub != "" {
+		if t.rot, err = tka.ParseTLPub(tlpub); err != nil {
+			return t, fmt.Errorf("node's tailnet-lock key: %w", err)
+		}
+	}
+	t.claims = claimList(claims)
+	return t, nil
+}
+
+// claimList orders claims by name, for a stable screen.
+func claimList(m map[string]string) []Claim {
+	var out []Claim
+	for _, name := range []string{"device", "os", "login"} {
+		if v, ok := m[name]; ok {
+			out = append(out, Claim{name, v})
+		}
+	}
+	for k, v := range m {
+		if k != "device" && k != "os" && k != "login" {
+			out = append(out, Claim{k, v})
+		}
+	}
+	return out
+}
+
+// preview is the unsigned direct signature that approving t makes; its
+// SigHash is what the key will sign.
+func (p *planner) preview(t nodeTarget) *tka.NodeKeySignature {
+	return &tka.NodeKeySignature{SigKind: tka.SigDirect, Pubkey: t.nk.Binary(), KeyID: []byte(p.boxPub), WrappingPubkey: t.rot}
+}
+
+// existing returns the signature this box issued for nk if the authority
+// still accepts it.
+func (p *planner) existing(nk tka.NodeKey) ([]byte, bool) {
+	sig, ok := p.signed[nk]
+	if !ok || p.auth.NodeKeyAuthorized(nk, sig) != nil {
+		return nil, false
+	}
+	return sig, true
+}
+
+func (p *planner) planSignNode(req *Request) (*plan, error) {
+	var t nodeTarget
+	var err error
+	if req.Deeplink != "" {
+		if req.NodeKey != "" || req.TLPub != "" {
+			return nil, errors.New("give either a deeplink or node_key/tlpub, not both")
+		}
+		d, err := p.auth.ValidateDeeplink(req.Deeplink)
+		if err != nil {
+			return nil, err
+		}
+		t, err = parseNode(d.NodeKey, d.TLPub, map[string]string{"device": d.DeviceName, "os": d.OSName, "login": d.LoginName})
+		if err != nil {
+			return nil, fmt.Errorf("deeplink: %w", err)
+		}
+	} else if t, err = parseNode(req.NodeKey, req.TLPub, req.Claims); err != nil {
+		return nil, err
+	}
+	if sig, ok := p.existing(t.nk); ok {
+		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk, sig)}}, nil
+	}
+	h := p.preview(t).SigHash()
+	pl := &plan{
+		digest: h[:],
+		detail: map[string]string{"node_key": t.nk.String()},
+		review: Review{
+			Kind:    KindSignNode,
+			Summary: nodeSummary(t),
+			Claims:  t.claims,
+		},
+	}
+	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		s, err := tka.SignNodeKey(ctx, key, t.nk, t.rot)
+		if err != nil {
+			return nil, err
+		}
+		if s.SigHash() != h {
+			return nil, errors.New("the signature made differs from the one reviewed; nothing was released")
+		}
+		raw := s.Serialize()
+		return &issued{
+			resp:      &Response{ID: req.ID, Status: StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk, raw)},
+			sigHashes: []string{hashHex(raw)},
+			nodes:     map[tka.NodeKey][]byte{t.nk: raw},
+		}, nil
+	}
+	return pl, nil
+}
+
+func nodeSummary(t nodeTarget) []string {
+	lines := []string{"direct signature over node key " + t.nk.String()}
+	if t.rot != nil {
+		lines = append(lines, "node's own tailnet-lock key (may re-sign itself on rotation): "+tka.FormatTLPub(t.rot))
+	}
+	return lines
+}
+
+// deliverNode says how a node-key signature reaches the tailnet.
+func deliverNode(nk tka.NodeKey, sig []byte) []string {
+	return []string{
+		"deliver with signet-relay, or from any signed node that can reach control:",
+		"POST the signature for " + nk.String() + " to /machine/tka/sign (see docs/delivery.md)",
+	}
+}
+
+// setHash names everything a request issued with one hex hash: the hash
+// itself for one item, else the SHA-256 over the items' hashes.
+func (o *issued) setHash() string {
+	if len(o.sigHashes) == 1 {
+		return o.sigHashes[0]
+	}
+	h := sha256.New()
+	for _, s := range o.sigHashes {
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func hashHex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (p *planner) planBatch(req *Request) (*plan, error) {
+	if len(req.Nodes) == 0 {
+		return nil, errors.New("the batch lists no nodes")
+	}
+	if len(req.Nodes) > p.policy.MaxBatch {
+		return nil, fmt.Errorf("the batch lists %d nodes, more than the policy's %d; split it", len(req.Nodes), p.policy.MaxBatch)
+	}
+	var targets []nodeTarget
+	var already []NodeResult
+	seen := map[tka.NodeKey]bool{}
+	digest := sha256.New()
+	for i, n := range req.Nodes {
+		t, err := parseNode(n.NodeKey, n.TLPub, n.Claims)
+		if err != nil {
+			return nil, fmt.Errorf("batch node %d: %w", i, err)
+		}
+		if seen[t.nk] {
+			return nil, fmt.Errorf("batch node %d: %s is listed twice", i, t.nk)
+		}
+		seen[t.nk] = true
+		if sig, ok := p.existing(t.nk); ok {
+			already = append(already, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
+			continue
+		}
+		h := p.preview(t).SigHash()
+		digest.Write(h[:])
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Nodes: already}}, nil
+	}
+	items := make([]string, len(targets))
+	for i, t := range targets {
+		items[i] = batchItem(t)
+	}
+	pl := &plan{
+		digest: digest.Sum(nil),
+		detail: map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
+		review: Review{
+			Kind:    KindBatch,
+			Summary: []string{fmt.Sprintf("direct signatures over %d node keys (%d more already signed, skipped)", len(targets), len(already))},
+			Items:   items,
+		},
+	}
+	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		out := &issued{resp: &Response{ID: req.ID, Status: StatusSigned, Nodes: already}, nodes: map[tka.NodeKey][]byte{}}
+		for _, t := range targets {
+			s, err := tka.SignNodeKey(ctx, key, t.nk, t.rot)
+			if err != nil {
+				return nil, fmt.Errorf("signing %s: %w", t.nk, err)
+			}
+			raw := s.Serialize()
+			out.nodes[t.nk] = raw
+			out.sigHashes = append(out.sigHashes, hashHex(raw))
+			out.resp.Nodes = append(out.resp.Nodes, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
+		}
+		out.resp.Deliver = []string{"deliver each signature with signet-relay (see docs/delivery.md)"}
+		return out, nil
+	}
+	return pl, nil
+}
+
+func batchItem(t nodeTarget) string {
+	line := t.nk.String()
+	if t.rot != nil {
+		line += "  " + tka.FormatTLPub(t.rot)[:22] + "…"
+	}
+	for _, c := range t.claims {
+		line += "  " + c.Name + "=" + c.Value
+	}
+	return line
+}
+
+func (p *planner) planWrap(req *Request) (*plan, error) {
+	if !strings.HasPrefix(req.AuthKey, "tskey-") || strings.Contains(req.AuthKey, "--TL") {
+		return nil, errors.New("auth_key must be an unwrapped pre-auth key starting with tskey-")
+	}
+	keyHash := secretHash(req.AuthKey)
+	digest := sha256.Sum256([]byte("signet wrap-authkey v1\x00" + keyHash))
+	shown := authKeyLabel(req.AuthKey)
+	pl := &plan{
+		digest: digest[:],
+		detail: map[string]string{"auth_key": keyHash},
+		review: Review{
+			Kind: KindWrapAuthKey,
+			Summary: []string{
+				"a credential signature inside pre-auth key " + shown,
+				"any device that joins with the wrapped key is signed at once",
+			},
+			Claims: claimList(req.Claims),
+		},
+	}
+	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		wrapped, err := tka.WrapAuthKey(ctx, key, req.AuthKey, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &issued{
+			resp:      &Response{ID: req.ID, Status: StatusSigned, WrappedAuthKey: wrapped, Deliver: []string{"use the wrapped key with `tailscale up --auth-key=…` on the new device; nothing to submit"}},
+			sigHashes: []string{hashHex([]byte(wrapped))},
+		}, nil
+	}
+	return pl, nil
+}
+
+// authKeyLabel shows the non-secret prefix of a pre-auth key.
+func authKeyLabel(k string) string {
+	parts := strings.SplitN(k, "-", 4)
+	if len(parts) >= 3 {
+		return strings.Join(parts[:3], "-") + "-…"
+	}
+	return "tskey-…"
+}

@@ -1,0 +1,268 @@
+package signer
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/signetbox/signet/tka"
+)
+
+// buildAUMs makes the AUMs a key request asks for, on the current head,
+// signed by key (nil: unsigned, for the review). A checkpoint is added when
+// the chain needs one, in the preview too, so the review shows every AUM
+// that gets signed.
+func (p *planner) buildAUMs(ctx context.Context, req *Request, key tka.Signer) ([]*tka.AUM, error) {
+	b := p.auth.NewBuilder(key)
+	var id tka.KeyID
+	if req.Kind != KindCheckpoint {
+		pub, err := tka.ParseTLPub(req.Key)
+		if err != nil {
+			return nil, err
+		}
+		id = tka.KeyID(pub)
+	}
+	var err error
+	switch req.Kind {
+	case KindAddKey:
+		votes := req.Votes
+		if votes == 0 {
+			votes = 1
+		}
+		k := tka.NewEd25519Key(ed25519.PublicKey(id), votes)
+		k.Meta = req.Meta
+		if err = k.Validate(); err == nil {
+			err = b.AddKey(ctx, k)
+		}
+	case KindRemoveKey:
+		err = b.RemoveKey(ctx, id)
+	case KindUpdateKey:
+		if req.Votes == 0 && len(req.Meta) == 0 {
+			return nil, errors.New("an update-key request must set votes or meta")
+		}
+		if req.Votes != 0 {
+			err = b.SetKeyVotes(ctx, id, req.Votes)
+		}
+		if err == nil && len(req.Meta) > 0 {
+			err = b.SetKeyMeta(ctx, id, req.Meta)
+		}
+	case KindCheckpoint:
+		err = b.Checkpoint(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if req.Kind != KindCheckpoint {
+		need, err := b.NeedCheckpoint(p.store)
+		if err != nil {
+			return nil, err
+		}
+		if need {
+			if err := b.Checkpoint(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.Updates()
+}
+
+func (p *planner) planAUM(req *Request) (*plan, error) {
+	preview, err := p.buildAUMs(context.Background(), req, nil)
+	if err != nil {
+		return nil, err
+	}
+	effect, rail := p.effect(preview)
+	if rail != "" && !req.Override {
+		return nil, errRail{rail}
+	}
+	digest := sha256.New()
+	var summary []string
+	for _, u := range preview {
+		h := u.SigHash()
+		digest.Write(h[:])
+		summary = append(summary, fmt.Sprintf("%v AUM on head %v", u.MessageKind, p.auth.Head()))
+	}
+	pl := &plan{
+		digest: digest.Sum(nil),
+		detail: map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
+		review: Review{Kind: req.Kind, Summary: summary, Effect: effect, Override: railIf(req.Override, rail)},
+	}
+	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		aums, err := p.buildAUMs(ctx, req, key)
+		if err != nil {
+			return nil, err
+		}
+		return p.issuedAUMs(req.ID, preview, aums)
+	}
+	return pl, nil
+}
+
+func railIf(override bool, rail string) string {
+	if override {
+		return rail
+	}
+	return ""
+}
+
+// issuedAUMs checks that the signed AUMs are the reviewed ones and makes
+// the response.
+func (p *planner) issuedAUMs(id string, preview, aums []*tka.AUM) (*issued, error) {
+	if len(aums) != len(preview) {
+		return nil, errors.New("the AUMs made differ from the ones reviewed; nothing was released")
+	}
+	out := &issued{resp: &Response{ID: id, Status: StatusSigned}, aums: aums}
+	for i, u := range aums {
+		if u.SigHash() != preview[i].SigHash() {
+			return nil, errors.New("the AUMs made differ from the ones reviewed; nothing was released")
+		}
+		hexAUM := tka.FormatHexAUM(u)
+		out.resp.AUMs = append(out.resp.AUMs, hexAUM)
+		h := u.Hash()
+		out.sigHashes = append(out.sigHashes, hex.EncodeToString(h[:]))
+		out.resp.Deliver = append(out.resp.Deliver, "tailscale lock revoke-keys --finish "+hexAUM)
+	}
+	return out, nil
+}
+
+// effect describes what AUMs do to the trusted keys, and names the safety
+// rail they break, if any.
+func (p *planner) effect(aums []*tka.AUM) (lines []string, rail string) {
+	before := p.auth.State()
+	after := before.Clone()
+	for _, u := range aums {
+		switch u.MessageKind {
+		case tka.AUMAddKey:
+			lines = append(lines, fmt.Sprintf("adds %s with %d vote(s)", tka.FormatTLPub(u.Key.Public), u.Key.Votes))
+			after.Keys = append(after.Keys, *u.Key)
+		case tka.AUMRemoveKey:
+			lines = append(lines, "removes "+tka.FormatTLPub(u.KeyID))
+			after.Keys = removeKey(after.Keys, u.KeyID)
+			if n := p.signedBy(u.KeyID); n > 0 {
+				lines = append(lines, fmt.Sprintf("%d node signature(s) this box issued with that key stop being valid: re-sign them in a batch", n))
+			}
+		case tka.AUMUpdateKey:
+			lines = append(lines, "updates "+tka.FormatTLPub(u.KeyID)+updateText(u))
+		case tka.AUMCheckpoint:
+			lines = append(lines, "checkpoint: records the whole state (no change to the keys)")
+		}
+	}
+	lines = append(lines, fmt.Sprintf("trusted keys: %d before, %d after", len(before.Keys), len(after.Keys)))
+	switch {
+	case len(after.Keys) < 2:
+		rail = "this change leaves the authority with fewer than two trusted keys"
+	case !hasKey(after.Keys, p.boxPub):
+		rail = "this change removes the last key this box holds"
+	}
+	return lines, rail
+}
+
+func updateText(u *tka.AUM) string {
+	s := ""
+	if u.Votes != nil {
+		s += fmt.Sprintf(": votes %d", *u.Votes)
+	}
+	if u.Meta != nil {
+		s += fmt.Sprintf(": metadata %v", u.Meta)
+	}
+	return s
+}
+
+func removeKey(keys []tka.Key, id tka.KeyID) []tka.Key {
+	var out []tka.Key
+	for _, k := range keys {
+		if !bytes.Equal(k.Public, id) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func hasKey(keys []tka.Key, pub []byte) bool {
+	for _, k := range keys {
+		if bytes.Equal(k.Public, pub) {
+			return true
+		}
+	}
+	return false
+}
+
+// signedBy counts the node signatures this box issued that chain to id.
+func (p *planner) signedBy(id tka.KeyID) int {
+	n := 0
+	for _, raw := range p.signed {
+		s, err := tka.DecodeNodeKeySignature(raw)
+		if err != nil {
+			continue
+		}
+		if k, err := s.AuthorizingKeyID(); err == nil && bytes.Equal(k, id) {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *planner) planCosign(req *Request) (*plan, error) {
+	u, err := tka.ParseHexAUM(req.AUM)
+	if err != nil {
+		return nil, err
+	}
+	// Check the co-signature would be accepted, on a copy.
+	probe := *u
+	probe.Signatures = append([]tka.Signature(nil), u.Signatures...)
+	if err := p.auth.CoSign(context.Background(), p.store, &probe, noSign{p.boxPub}); err != nil && !errors.Is(err, errNoSign) {
+		return nil, err
+	}
+	removed := keyDiff(p.auth.State().Keys, u.State.Keys)
+	h := u.SigHash()
+	var effect []string
+	for _, id := range removed {
+		effect = append(effect, "revokes "+tka.FormatTLPub(id)+" retroactively")
+	}
+	parent, _ := u.Parent()
+	effect = append(effect, fmt.Sprintf("forks from %v; carries %d signature(s) before this one", parent, len(u.Signatures)))
+	pl := &plan{
+		digest: h[:],
+		detail: map[string]string{"recovery_aum": u.Hash().String()},
+		review: Review{Kind: KindCosign, Summary: []string{"co-signature on recovery checkpoint " + u.Hash().String()}, Effect: effect},
+	}
+	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		signed := *u
+		signed.Signatures = append([]tka.Signature(nil), u.Signatures...)
+		if err := p.auth.CoSign(ctx, p.store, &signed, key); err != nil {
+			return nil, err
+		}
+		blob := tka.FormatHexAUM(&signed)
+		return &issued{
+			resp: &Response{ID: req.ID, Status: StatusSigned, AUMs: []string{blob}, Deliver: []string{
+				"to add another co-signature: tailscale lock revoke-keys --cosign " + blob,
+				"when enough keys signed: tailscale lock revoke-keys --finish " + blob,
+			}},
+			sigHashes: []string{hashHex(signed.Serialize())},
+		}, nil
+	}
+	return pl, nil
+}
+
+// keyDiff lists the IDs in before that are not in after.
+func keyDiff(before, after []tka.Key) []tka.KeyID {
+	var out []tka.KeyID
+	for _, k := range before {
+		if !hasKey(after, k.Public) {
+			out = append(out, tka.KeyID(k.Public))
+		}
+	}
+	return out
+}
+
+// noSign is a tka.Signer that refuses to sign: CoSign's checks run, and
+// nothing is signed before an approval.
+type noSign struct{ pub ed25519.PublicKey }
+
+var errNoSign = errors.New("probe: not signing")
+
+func (n noSign) PublicKey() ed25519.PublicKey                   { return n.pub }
+func (n noSign) Sign(context.Context, [32]byte) ([]byte, error) { return nil, errNoSign }

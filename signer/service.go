@@ -1,0 +1,308 @@
+package signer
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/tka"
+)
+
+// Service is the appliance's workflow. Every request passes, in order:
+// validation against the authority → journal "received" → the console →
+// journal "decision" → the key → journal "issued" → chain store → journal
+// "released" → the answer. Nothing reaches the key without a journaled
+// approval, and nothing leaves before its "issued" record is on disk.
+type Service struct {
+	store   tka.Store
+	key     hsm.Key
+	prompt  Prompt
+	journal *Journal
+	policy  Policy
+	now     func() time.Time
+	// insecure marks a software key: the console warns on every request.
+	insecure bool
+
+	mu      sync.Mutex // guards auth, signed, answers, rates
+	auth    *tka.Authority
+	signed  map[tka.NodeKey][]byte
+	answers map[string]answer
+	rates   map[string][]time.Time
+	index   *sigIndex
+	byReq   map[string][]NodeResult
+
+	// console admits one review at a time; queued counts waiting requests.
+	console chan struct{}
+	queued  chan struct{}
+}
+
+// answer is the first answer to a request ID, kept so a replay gets it
+// again.
+type answer struct {
+	fingerprint string
+	resp        *Response
+}
+
+// Config is what a Service is built from.
+type Config struct {
+	Store    tka.Store
+	Key      hsm.Key
+	Prompt   Prompt
+	Journal  *Journal
+	Policy   Policy
+	Insecure bool
+	// Dir is the state dir, for the index of issued signatures.
+	Dir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewService opens the authority in cfg.Store and readies the workflow.
+func NewService(cfg Config) (*Service, error) {
+	auth, err := tka.Open(cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Policy == (Policy{}) {
+		cfg.Policy = DefaultPolicy
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{
+		store: cfg.Store, key: cfg.Key, prompt: cfg.Prompt, journal: cfg.Journal,
+		policy: cfg.Policy, now: cfg.Now, insecure: cfg.Insecure,
+		auth: auth, signed: map[tka.NodeKey][]byte{}, answers: map[string]answer{}, rates: map[string][]time.Time{},
+		console: make(chan struct{}, 1),
+		queued:  make(chan struct{}, cfg.Policy.QueueSize),
+	}
+	s.byReq = map[string][]NodeResult{}
+	if s.index, err = openSigIndex(cfg.Dir, s.signed, s.byReq); err != nil {
+		return nil, err
+	}
+	if err := s.replayJournal(); err != nil {
+		s.index.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Authority returns a copy of the current authority.
+func (s *Service) Authority() *tka.Authority {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auth.Clone()
+}
+
+// QueueLength is how many requests wait for the console.
+func (s *Service) QueueLength() int { return len(s.queued) }
+
+// Handle runs one request through the whole workflow and returns the
+// answer. requester says who asked (uid/pid or peer name). An error is
+// returned only when the answer could not be made at all; refusals are
+// answers.
+func (s *Service) Handle(ctx context.Context, req *Request, requester string) *Response {
+	resp, err := s.handle(ctx, req, requester)
+	if err != nil {
+		return &Response{ID: req.ID, Status: StatusError, Error: err.Error()}
+	}
+	return resp
+}
+
+func (s *Service) handle(ctx context.Context, req *Request, requester string) (*Response, error) {
+	fp := req.fingerprint()
+	s.mu.Lock()
+	if a, ok := s.answers[req.ID]; ok {
+		s.mu.Unlock()
+		if a.fingerprint != fp {
+			return nil, fmt.Errorf("request id %q was already used for a different request; use a new id", req.ID)
+		}
+		return a.resp, nil
+	}
+	if err := s.rateCheck(requester); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	pl, err := s.planner().plan(req)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if pl.answer != nil {
+		return pl.answer, nil
+	}
+	select {
+	case s.queued <- struct{}{}:
+	default:
+		return &Response{ID: req.ID, Status: StatusBusy, Error: "the console queue is full; try again in a few minutes"}, nil
+	}
+	defer func() { <-s.queued }()
+	return s.review(ctx, req, requester, fp, pl)
+}
+
+func (s *Service) planner() *planner {
+	return &planner{auth: s.auth, store: s.store, boxPub: s.key.PublicKey(), signed: s.signed, policy: s.policy}
+}
+
+// rateCheck limits each requester to RatePerMinute requests. Called with
+// s.mu held.
+func (s *Service) rateCheck(requester string) error {
+	now := s.now()
+	var recent []time.Time
+	for _, t := range s.rates[requester] {
+		if now.Sub(t) < time.Minute {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= s.policy.RatePerMinute {
+		return fmt.Errorf("%s sent more than %d requests in a minute; wait and try again", requester, s.policy.RatePerMinute)
+	}
+	s.rates[requester] = append(recent, now)
+	return nil
+}
+
+// review journals the request, asks the console, and signs if approved.
+func (s *Service) review(ctx context.Context, req *Request, requester, fp string, pl *plan) (*Response, error) {
+	digest := hex.EncodeToString(pl.digest)
+	base := Record{RequestID: req.ID, Kind: req.Kind, Requester: requester, Digest: digest}
+	rec := base
+	rec.Type, rec.Detail = RecReceived, pl.detail
+	if rec.Detail == nil {
+		rec.Detail = map[string]string{}
+	}
+	rec.Detail["fingerprint"] = fp
+	if _, err := s.journal.Append(rec); err != nil {
+		return nil, err
+	}
+	// One review at a time on the console.
+	select {
+	case s.console <- struct{}{}:
+	case <-ctx.Done():
+		return s.decide(base, req, fp, Decision{Outcome: OutcomeDenied, Operator: "requester went away"})
+	}
+	defer func() { <-s.console }()
+	r := pl.review
+	r.ID, r.Requester, r.Digest, r.Insecure = req.ID, requester, digest, s.insecure
+	r.Head = s.Authority().Head().String()
+	r.SigningKey = tka.FormatTLPub(s.key.PublicKey())
+	r.Code = ApprovalCode(pl.digest, req.ID)
+	r.Deadline = s.now().Add(s.policy.ReviewTimeout)
+	rctx, cancel := context.WithDeadline(ctx, r.Deadline)
+	d, err := s.prompt.Confirm(rctx, r)
+	cancel()
+	if err != nil {
+		d = Decision{Outcome: OutcomeDenied, Operator: "console error: " + err.Error()}
+	}
+	if !d.Approved() {
+		return s.decide(base, req, fp, d)
+	}
+	if _, err := s.decide(base, req, fp, d); err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, base, req, fp, pl)
+}
+
+// decide journals the decision; a denial is also the final answer.
+func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Response, error) {
+	rec := base
+	rec.Type, rec.Outcome = RecDecision, d.Outcome
+	if d.Operator != "" {
+		rec.Detail = map[string]string{"operator": d.Operator}
+	}
+	if _, err := s.journal.Append(rec); err != nil {
+		return nil, err
+	}
+	if d.Approved() {
+		return nil, nil
+	}
+	resp := &Response{ID: req.ID, Status: StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
+	s.remember(req.ID, fp, resp)
+	return resp, nil
+}
+
+// issue signs, journals "issued", stores AUMs, journals "released".
+func (s *Service) issue(ctx context.Context, base Record, req *Request, fp string, pl *plan) (*Response, error) {
+	if n, ok := s.prompt.(interface{ Notify(string) }); ok {
+		n.Notify("signing " + req.ID + " with " + tka.FormatTLPub(s.key.PublicKey()))
+	}
+	out, err := pl.sign(ctx, s.key)
+	if err != nil {
+		if errors.Is(err, hsm.ErrWrongPIN) || errors.Is(err, hsm.ErrLockout) {
+			hsm.ForgetPIN(s.prompt)
+		}
+		s.note(base, "signing failed: "+err.Error())
+		return nil, fmt.Errorf("signing failed (nothing was released): %w", err)
+	}
+	if err := s.index.add(req.ID, out.nodes); err != nil {
+		s.note(base, "recording the signatures failed: "+err.Error())
+		return nil, fmt.Errorf("signed but could not record the signatures (nothing was released): %w", err)
+	}
+	rec := base
+	rec.Type, rec.SigHash = RecIssued, out.setHash()
+	if len(out.sigHashes) > 1 {
+		rec.Detail = map[string]string{"count": fmt.Sprint(len(out.sigHashes))}
+	}
+	if _, err := s.journal.Append(rec); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(out.aums) > 0 {
+		if err := s.auth.Inform(s.store, out.aums); err != nil {
+			s.note(base, "storing the AUMs failed: "+err.Error())
+			return nil, fmt.Errorf("the AUMs were signed but could not be added to the chain (nothing was released): %w", err)
+		}
+	}
+	rec = base
+	rec.Type = RecReleased
+	if _, err := s.journal.Append(rec); err != nil {
+		return nil, err
+	}
+	for nk, sig := range out.nodes {
+		s.signed[nk] = sig
+	}
+	s.answers[req.ID] = answer{fp, out.resp}
+	return out.resp, nil
+}
+
+// Close releases the signature index.
+func (s *Service) Close() error { return s.index.close() }
+
+func (s *Service) note(base Record, msg string) {
+	rec := base
+	rec.Type, rec.Detail = RecNote, map[string]string{"message": msg}
+	_, _ = s.journal.Append(rec)
+}
+
+func (s *Service) remember(id, fp string, resp *Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers[id] = answer{fp, resp}
+}
+
+// replayJournal rebuilds the answers to past request IDs and the issued
+// node signatures from the journal.
+func (s *Service) replayJournal() error {
+	fps := map[string]string{}
+	return s.journal.Scan(func(r Record) error {
+		switch r.Type {
+		case RecReceived:
+			fps[r.RequestID] = r.Detail["fingerprint"]
+		case RecDecision:
+			if r.Outcome != OutcomeApproved {
+				s.answers[r.RequestID] = answer{fps[r.RequestID], &Response{ID: r.RequestID, Status: StatusDenied, Error: "denied on the console (" + string(r.Outcome) + ")"}}
+			}
+		case RecReleased:
+			resp := &Response{ID: r.RequestID, Status: StatusSigned, Nodes: s.byReq[r.RequestID]}
+			if r.Kind == KindSignNode && len(resp.Nodes) == 1 {
+				resp.Signature, resp.Nodes = resp.Nodes[0].Signature, nil
+			}
+			s.answers[r.RequestID] = answer{fps[r.RequestID], resp}
+		}
+		return nil
+	})
+}

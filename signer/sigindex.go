@@ -1,0 +1,90 @@
+package signer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/signetbox/signet/tka"
+)
+
+// sigIndexFile lists the node-key signatures this box issued, one JSON
+// line per signature, written (one write, one fsync per request) before
+// the journal's "issued" record. Signatures are public; the index lets a
+// restarted daemon answer "already signed" and replays without the key.
+const sigIndexFile = "signatures.jsonl"
+
+type sigLine struct {
+	Request   string `json:"request"`
+	NodeKey   string `json:"node_key"`
+	Signature string `json:"signature"`
+}
+
+type sigIndex struct {
+	f *os.File
+}
+
+// openSigIndex reads the index in dir into signed (newest per node) and
+// byRequest. A torn last line, from a crash before its request's "issued"
+// record, is cut off: nothing in it was released.
+func openSigIndex(dir string, signed map[tka.NodeKey][]byte, byRequest map[string][]NodeResult) (*sigIndex, error) {
+	path := filepath.Join(dir, sigIndexFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the signature index: %w", err)
+	}
+	var good int64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var l sigLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			break
+		}
+		nk, err := tka.ParseNodeKey(l.NodeKey)
+		sig, herr := hex.DecodeString(l.Signature)
+		if err != nil || herr != nil {
+			break
+		}
+		signed[nk] = sig
+		byRequest[l.Request] = append(byRequest[l.Request], NodeResult{NodeKey: l.NodeKey, Signature: l.Signature})
+		good += int64(len(line)) + 1
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cutting the torn end of %s: %w", path, err)
+	}
+	if _, err := f.Seek(good, 0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &sigIndex{f: f}, nil
+}
+
+// add records one request's signatures durably.
+func (x *sigIndex) add(request string, nodes map[tka.NodeKey][]byte) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for nk, sig := range nodes {
+		if err := enc.Encode(sigLine{Request: request, NodeKey: nk.String(), Signature: hex.EncodeToString(sig)}); err != nil {
+			return err
+		}
+	}
+	if _, err := x.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("writing the signature index (is the disk full?): %w", err)
+	}
+	if err := x.f.Sync(); err != nil {
+		return fmt.Errorf("syncing the signature index: %w", err)
+	}
+	return nil
+}
+
+func (x *sigIndex) close() error { return x.f.Close() }
