@@ -1,0 +1,174 @@
+package signer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxInput bounds what the operator can type in one field.
+const maxInput = 32
+
+// confirmTick is how often the countdown is redrawn at most.
+const confirmTick = 250 * time.Millisecond
+
+// Confirm shows r full screen and waits for the operator. The operator
+// approves by typing what the screen asks for, each followed by Enter: the
+// word OVERRIDE when r.Override is set, the number of items for a batch,
+// then the approval code. Esc, Ctrl-C or Ctrl-D deny; Enter alone, a wrong
+// entry or r.Deadline (default: now plus ConsoleOptions.Timeout) deny. An
+// error, a cancelled ctx or Close deny and are returned.
+func (c *Console) Confirm(ctx context.Context, r Review) (Decision, error) {
+	d := Decision{Outcome: OutcomeDenied, Operator: c.opts.Operator}
+	if strings.TrimSpace(r.Code) == "" {
+		return d, errReviewNoCode
+	}
+	if err := c.acquire(ctx); err != nil {
+		return d, fmt.Errorf("console: waiting for the terminal: %w", err)
+	}
+	defer c.release()
+	old, err := makeRaw(c.fd)
+	if err != nil {
+		return d, fmt.Errorf("console: %w", err)
+	}
+	defer old.restore(c.fd)
+	c.wmu.Lock()
+	c.notice, c.active = "", true
+	c.wmu.Unlock()
+	defer c.setActive(false)
+	stop := context.AfterFunc(ctx, c.wake)
+	defer stop()
+
+	s := newConfirmState(r, c.opts.Timeout)
+	d.Outcome, err = c.runConfirm(ctx, s)
+	if err != nil {
+		d.Outcome = OutcomeDenied
+		err = fmt.Errorf("console: waiting for a decision: %w", err)
+	}
+	c.write(fmt.Sprintf("\x1b[0m\x1b[H\x1b[2Jsignet: request %s (%s): %s\r\n",
+		Sanitize(r.ID), Sanitize(string(r.Kind)), d.Outcome))
+	return d, err
+}
+
+// runConfirm is Confirm's loop: draw, read keys, decide.
+func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, error) {
+	kr := &keyReader{c: c}
+	full, shown := true, ""
+	for {
+		now := time.Now()
+		if !now.Before(s.deadline) {
+			return OutcomeTimeout, nil
+		}
+		left := countdown(s.deadline.Sub(now))
+		if full || s.changed || left != shown || c.dirty.Swap(false) {
+			if err := c.write(c.confirmFrame(s, left, full)); err != nil {
+				return OutcomeDenied, err
+			}
+			full, shown, s.changed = false, left, false
+		}
+		next := now.Add(confirmTick)
+		if s.deadline.Before(next) {
+			next = s.deadline
+		}
+		keys, err := kr.read(ctx, next)
+		if err != nil {
+			return OutcomeDenied, err
+		}
+		for _, k := range keys {
+			if out, done := s.handle(k); done {
+				return out, nil
+			}
+			full = full || k.kind == keyRedraw
+		}
+	}
+}
+
+// confirmStep is one entry the operator must type to approve.
+type confirmStep struct {
+	label string            // shown before the input
+	ok    func(string) bool // whether the entry is right
+}
+
+// confirmState is one review on screen and what has been typed.
+type confirmState struct {
+	r        Review
+	deadline time.Time
+	steps    []confirmStep
+	step     int    // the step being typed
+	input    string // printable ASCII only
+	top      int    // first batch item shown
+	page     int    // batch items per screen, from the last draw
+	changed  bool
+}
+
+// newConfirmState lists the steps r needs.
+func newConfirmState(r Review, timeout time.Duration) *confirmState {
+	s := &confirmState{r: r, deadline: r.Deadline, page: 10}
+	if s.deadline.IsZero() {
+		s.deadline = time.Now().Add(timeout)
+	}
+	if r.Override != "" {
+		s.steps = append(s.steps, confirmStep{"type OVERRIDE", func(in string) bool { return in == "OVERRIDE" }})
+	}
+	if r.Kind == KindBatch {
+		n := strconv.Itoa(len(r.Items))
+		s.steps = append(s.steps, confirmStep{"type the number of node keys", func(in string) bool { return in == n }})
+	}
+	code := r.Code
+	s.steps = append(s.steps, confirmStep{"type the approval code", func(in string) bool { return CodeMatches(in, code) }})
+	return s
+}
+
+// handle applies one key; done reports a final outcome.
+func (s *confirmState) handle(k key) (out Outcome, done bool) {
+	s.changed = true
+	switch k.kind {
+	case keyDeny:
+		return OutcomeDenied, true
+	case keyEnter:
+		in := strings.TrimSpace(s.input)
+		s.input = ""
+		switch {
+		case in == "":
+			return OutcomeEmpty, true
+		case !s.steps[s.step].ok(in):
+			return OutcomeWrongCode, true
+		}
+		if s.step++; s.step == len(s.steps) {
+			return OutcomeApproved, true
+		}
+	case keyByte:
+		if k.b >= 0x20 && k.b < 0x7f && len(s.input) < maxInput {
+			s.input += string(rune(k.b))
+		}
+	case keyBackspace:
+		if s.input != "" {
+			s.input = s.input[:len(s.input)-1]
+		}
+	case keyClear:
+		s.input = ""
+	default:
+		s.scroll(k.kind)
+	}
+	return "", false
+}
+
+// scroll moves the batch list; the draw clamps top.
+func (s *confirmState) scroll(k keyKind) {
+	switch k {
+	case keyUp:
+		s.top--
+	case keyDown:
+		s.top++
+	case keyPgUp:
+		s.top -= s.page
+	case keyPgDn:
+		s.top += s.page
+	case keyHome:
+		s.top = 0
+	case keyEnd:
+		s.top = len(s.r.Items)
+	}
+}
