@@ -161,7 +161,7 @@ func printKeyReport(w io.Writer, r *keyReport) error {
 		return nil
 	}
 	line("present", "yes")
-	line("pin-tries", triesText(s))
+	line("pin-tries", triesText(r.Backend, s))
 	line("lockout", yesNo(s.Lockout))
 	if s.LockoutAuthSet != nil {
 		line("lockout-auth", map[bool]string{true: "set", false: "NOT SET (anyone can reset the PIN counter)"}[*s.LockoutAuthSet])
@@ -173,8 +173,10 @@ func printKeyReport(w io.Writer, r *keyReport) error {
 	return nil
 }
 
-func triesText(s statusJSON) string {
+func triesText(backend string, s statusJSON) string {
 	switch {
+	case backend == "soft":
+		return "unlimited (software key)"
 	case s.PINTriesLeft < 0:
 		return "unknown"
 	case s.MaxTries > 0:

@@ -8,7 +8,10 @@ import (
 
 // TestMain lets the test binary act as the signet command inside scripts.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"signet": main})
+	testscript.Main(m, map[string]func(){
+		"signet":           signetDetached,
+		"signet-procstate": signetProcState,
+	})
 }
 
 // TestScripts runs the CLI scripts in testdata/*.txtar against the real main.
