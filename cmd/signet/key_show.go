@@ -167,7 +167,7 @@ func printKeyReport(w io.Writer, r *keyReport) error {
 		line("lockout-auth", map[bool]string{true: "set", false: "NOT SET (anyone can reset the PIN counter)"}[*s.LockoutAuthSet])
 	}
 	if s.RecoverySeconds > 0 {
-		line("recovery", (time.Duration(s.RecoverySeconds) * time.Second).String()+" per wrong PIN")
+		line("recovery", (time.Duration(s.RecoverySeconds)*time.Second).String()+" per wrong PIN")
 	}
 	line("policy", orDash(s.Policy))
 	return nil

@@ -126,13 +126,17 @@ func cmdSaveSecret(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdNoSecret fails if a secret appears in any of the files: raw, as hex
 // (lower and upper case, grouped or not) or base64. The secret file holds
-// one secret per line: typed PINs as text, shown secrets as hex.
+// one secret per line: typed PINs and passphrases as text, shown secrets
+// as hex.
 func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: nosecret secretsfile file...")
 	}
 	var forms []string
-	for _, s := range strings.Fields(ts.ReadFile(args[0])) {
+	for _, s := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
 		forms = append(forms, secretForms([]byte(s))...)
 		if raw, err := hex.DecodeString(s); err == nil {
 			forms = append(forms, secretForms(raw)...)
