@@ -14,6 +14,9 @@ import (
 var verbs = []func() *cobra.Command{
 	newVersionCmd,
 	newKeyCmd,
+	newJournalCmd,
+	newChainCmd,
+	newLogCmd,
 }
 
 // Exit codes of the signet binary.
@@ -39,6 +42,7 @@ request and decision is journaled.`,
 		// Suggest a verb within two edits of a typo.
 		SuggestionsMinimumDistance: 2,
 	}
+	addStateDirFlag(root)
 	for _, newVerb := range verbs {
 		root.AddCommand(newVerb())
 	}

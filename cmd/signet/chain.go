@@ -1,0 +1,59 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
+)
+
+// newChainCmd builds "signet chain" and its verbs.
+func newChainCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "chain VERB",
+		Short: "Import and verify the local copy of the authority chain",
+		Long: `signet keeps a verified copy of the tailnet's authority chain (the
+Tailnet Lock AUMs) in chain.log in the state directory. It checks every
+request against it and appends the AUMs it signs.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr(withHint(errors.New("no chain verb given"), "run 'signet chain --help' to list them"))
+		},
+	}
+	cmd.AddCommand(newChainImportCmd(), newChainVerifyCmd())
+	return cmd
+}
+
+// openChain locks the state dir and opens its chain store. close unlocks.
+// Unless create is set, a state dir without a chain store is an error.
+func openChain(dir string, create bool) (st *signer.ChainStore, close func(), err error) {
+	if _, err := os.Stat(filepath.Join(dir, "chain.log")); !create && err != nil {
+		return nil, nil, withHint(fmt.Errorf("no chain store in %s: %w", dir, err),
+			"import the chain with 'tailscale lock log --json --limit 100000 | signet chain import -'")
+	}
+	unlock, err := signer.LockStateDir(dir)
+	if err != nil {
+		return nil, nil, withHint(err, "stop signet serve, or work on a copy of the state directory with --state")
+	}
+	st, err = signer.OpenChainStore(dir)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); unlock() }, nil
+}
+
+// openAuthority opens the authority of a chain store that must not be
+// empty.
+func openAuthority(st *signer.ChainStore, dir string) (*tka.Authority, error) {
+	if st.Len() == 0 {
+		return nil, withHint(fmt.Errorf("the chain store in %s is empty", dir),
+			"import the chain with 'tailscale lock log --json --limit 100000 | signet chain import -'")
+	}
+	return tka.Open(st)
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
+)
+
+// maxImport bounds what chain import reads: far more than any real chain's
+// log output, small enough to hold in memory.
+const maxImport = 256 << 20
+
+// newChainImportCmd builds "signet chain import".
+func newChainImportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import [--state DIR] FILE|-",
+		Short: "Add AUMs from `tailscale lock log --json` or hex to the chain store",
+		Long: `Read AUMs from FILE (or stdin for -), verify every hash link and every
+signature, and add the new ones to the chain store. The input is either
+the output of 'tailscale lock log --json' or hex AUMs, one per line
+(blank lines and # comments are skipped); the form is detected.
+
+An empty store starts from the oldest AUM of the input, which must be a
+checkpoint (the genesis AUM). Anything that does not verify is refused and
+the store is left unchanged.`,
+		Example: `  $ tailscale lock log --json --limit 100000 > log.json
+  $ signet chain import log.json
+  imported 41 new AUMs (0 already stored); head 5D1C…, 2 trusted keys`,
+		Args: exactArgs(1, "FILE or -"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runChainImport(cmd.OutOrStdout(), cmd.InOrStdin(), stateDirOf(cmd), args[0])
+		},
+	}
+}
+
+// runChainImport parses name, verifies it in memory, then stores it.
+func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
+	aums, err := readAUMs(stdin, name)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("making the state directory: %w", err)
+	}
+	st, closeChain, err := openChain(dir, true)
+	if err != nil {
+		return err
+	}
+	defer closeChain()
+	before := st.Len()
+	a, err := importAUMs(st, aums)
+	if err != nil {
+		return fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
+	}
+	added := st.Len() - before
+	_, err = fmt.Fprintf(w, "imported %d new AUMs (%d already stored); head %v, %d trusted keys\n",
+		added, len(aums)-added, a.Head(), len(a.Keys()))
+	return err
+}
+
+// readAUMs reads and parses FILE or stdin, detecting the form.
+func readAUMs(stdin io.Reader, name string) ([]*tka.AUM, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading the AUMs: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxImport+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > maxImport {
+		return nil, fmt.Errorf("%s is over %d MiB; that is no AUM log", name, maxImport>>20)
+	}
+	var aums []*tka.AUM
+	if t := bytes.TrimSpace(data); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		aums, err = tka.ParseLogJSON(data)
+	} else {
+		aums, err = tka.ParseHexAUMs(string(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return aums, nil
+}
+
+// importAUMs verifies aums against the store's authority (or from their
+// first AUM, for an empty store) and commits them. Nothing is written
+// unless all of them verify.
+func importAUMs(st *signer.ChainStore, aums []*tka.AUM) (*tka.Authority, error) {
+	if st.Len() > 0 {
+		a, err := tka.Open(st)
+		if err != nil {
+			return nil, err
+		}
+		return a, a.Inform(st, aums)
+	}
+	// Verify the whole chain in memory first: Bootstrap commits the
+	// starting checkpoint on its own.
+	if _, err := bootstrap(tka.NewMemStore(), aums); err != nil {
+		return nil, err
+	}
+	return bootstrap(st, aums)
+}
+
+// bootstrap starts an authority in st from the first genesis AUM of aums
+// (else from aums[0]) and informs it of all of them: the one already
+// stored is skipped, and errors number updates as aums does.
+func bootstrap(st tka.Store, aums []*tka.AUM) (*tka.Authority, error) {
+	start := aums[0]
+	for _, u := range aums {
+		if _, ok := u.Parent(); !ok {
+			start = u
+			break
+		}
+	}
+	a, err := tka.Bootstrap(st, start)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("the store is empty, so the oldest AUM must start the chain: %w", err),
+			"give the whole log: tailscale lock log --json --limit 100000")
+	}
+	if len(aums) > 1 {
+		err = a.Inform(st, aums)
+	}
+	return a, err
+}
