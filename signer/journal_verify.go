@@ -30,7 +30,7 @@ type TornError struct {
 }
 
 func (e *TornError) Error() string {
-	return fmt.Sprintf("the journal ends in a torn record (%d bytes at offset %d) left by an interrupted write; move it aside with `signet journal repair` or let `signet serve` do so", e.Bytes, e.Offset)
+	return fmt.Sprintf("the journal ends in a torn record (%d bytes at offset %d) left by an interrupted write; move it aside with `signet journal repair`", e.Bytes, e.Offset)
 }
 
 // ChainError means a record does not verify: the file was damaged or
