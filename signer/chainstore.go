@@ -46,6 +46,7 @@ const (
 // file on demand, so memory stays small however long the chain is.
 type ChainStore struct {
 	mu       sync.RWMutex
+	path     string
 	f        *os.File
 	size     int64
 	index    map[tka.AUMHash]recLoc
@@ -74,6 +75,7 @@ func OpenChainStore(dir string) (*ChainStore, error) {
 		return nil, fmt.Errorf("opening the chain store: %w", err)
 	}
 	s := &ChainStore{
+		path:     path,
 		f:        f,
 		index:    make(map[tka.AUMHash]recLoc),
 		children: make(map[tka.AUMHash][]tka.AUMHash),
@@ -85,6 +87,9 @@ func OpenChainStore(dir string) (*ChainStore, error) {
 	}
 	return s, nil
 }
+
+// Path is the store's file.
+func (s *ChainStore) Path() string { return s.path }
 
 // Close closes the file.
 func (s *ChainStore) Close() error {

@@ -14,6 +14,13 @@ import (
 var verbs = []func() *cobra.Command{
 	newVersionCmd,
 	newKeyCmd,
+	newServeCmd,
+	newStatusCmd,
+	newSignCmd,
+	newAddCmd,
+	newRemoveCmd,
+	newWrapAuthKeyCmd,
+	newRevokeKeysCmd,
 	newJournalCmd,
 	newChainCmd,
 	newLogCmd,

@@ -1,0 +1,114 @@
+package main
+
+// Shared by the verbs that ask a running daemon (`signet serve`) for a
+// signature: the socket flag, request IDs and how answers are printed.
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/signer"
+)
+
+// defaultSocket is where `signet serve` listens unless told otherwise.
+const defaultSocket = "/run/signet/signet.sock"
+
+// clientArgs are the flags every daemon-talking verb has.
+type clientArgs struct {
+	socket string
+	id     string
+	json   bool
+}
+
+func addClientFlags(cmd *cobra.Command, a *clientArgs) {
+	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET`")
+	cmd.Flags().StringVar(&a.id, "id", "", "request `ID` (default: random); sending the same ID again returns the first answer")
+	cmd.Flags().BoolVar(&a.json, "json", false, "print the daemon's answer as JSON")
+}
+
+// newRequestID returns a random request ID.
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// send fills in the request ID, sends req and prints the answer. It waits
+// until the operator decided on the box's console; Ctrl-C withdraws the
+// request (the daemon then records a denial).
+func send(cmd *cobra.Command, a *clientArgs, req *signer.Request) error {
+	if req.ID = a.id; req.ID == "" {
+		req.ID = newRequestID()
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	defer stop()
+	fmt.Fprintf(cmd.ErrOrStderr(), "signet: request %s sent; confirm it on the signet console\n", req.ID)
+	resp, err := signer.NewClient(a.socket).Send(ctx, req)
+	if err != nil {
+		return withHint(err, "start the daemon with 'signet serve', or pass --socket")
+	}
+	return printResponse(cmd.OutOrStdout(), resp, a.json)
+}
+
+// printResponse prints an answer; a refusal becomes the verb's error.
+func printResponse(w io.Writer, resp *signer.Response, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(resp); err != nil {
+			return err
+		}
+	}
+	switch resp.Status {
+	case signer.StatusSigned, signer.StatusAlreadySigned:
+	case signer.StatusBusy:
+		return withHint(fmt.Errorf("the daemon is busy: %s", resp.Error), "try again when the console queue is shorter")
+	default:
+		return fmt.Errorf("request %s %s: %s", resp.ID, resp.Status, resp.Error)
+	}
+	if asJSON {
+		return nil
+	}
+	fmt.Fprintf(w, "status: %s\n", resp.Status)
+	if resp.Signature != "" {
+		fmt.Fprintf(w, "signature: %s\n", resp.Signature)
+	}
+	for _, a := range resp.AUMs {
+		fmt.Fprintf(w, "aum: %s\n", a)
+	}
+	if resp.WrappedAuthKey != "" {
+		fmt.Fprintf(w, "wrapped-auth-key: %s\n", resp.WrappedAuthKey)
+	}
+	for _, n := range resp.Nodes {
+		fmt.Fprintf(w, "%s %s %s\n", n.NodeKey, n.Signature, n.Note)
+	}
+	for _, d := range resp.Deliver {
+		fmt.Fprintf(w, "deliver: %s\n", d)
+	}
+	return nil
+}
+
+// parseClaims turns --claim name=value flags into a map.
+func parseClaims(list []string) (map[string]string, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, c := range list {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--claim %q must be name=value", c)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
+)
+
+// serveArgs holds the flags of "signet serve".
+type serveArgs struct {
+	state         string
+	socket        string
+	group         string
+	console       string
+	reviewTimeout time.Duration
+	insecureSoft  bool
+	demo          bool
+	noColor       bool
+}
+
+// newServeCmd builds "signet serve".
+func newServeCmd() *cobra.Command {
+	a := &serveArgs{}
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the signing daemon: requests in, console confirmation, signatures out",
+		Long: `Run the daemon. It opens the key named by key.uri in the state directory,
+the chain store and the journal, takes the console terminal, and serves
+the request API on a unix socket (mode 0660, group --group). Each request
+is validated against the authority, journaled, shown on the console, and
+signed only when the operator types the approval code shown there.
+
+Only one daemon may use a state directory. A software key (soft:) is
+refused unless --insecure-soft-key is given; the console then warns on
+every request. With --demo-authority, an empty chain store gets a new
+demo authority trusting the box's key, for trying signet out.`,
+		Example: `  $ signet serve --state /var/lib/signet --console /dev/tty1
+  $ signet serve --state .state --socket .state/signet.sock --insecure-soft-key --demo-authority`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), a.state, a)
+		},
+	}
+	addStateFlag(cmd, &a.state)
+	f := cmd.Flags()
+	f.StringVar(&a.socket, "socket", defaultSocket, "serve the API on this unix `SOCKET`")
+	f.StringVar(&a.group, "group", "signet", "`GROUP` that may use the socket (if it exists)")
+	f.StringVar(&a.console, "console", "", "the console terminal `DEVICE` (default: this terminal)")
+	f.DurationVar(&a.reviewTimeout, "review-timeout", signer.DefaultPolicy.ReviewTimeout, "deny a request not decided within `DURATION`")
+	f.BoolVar(&a.insecureSoft, "insecure-soft-key", false, "allow a software key (development only)")
+	f.BoolVar(&a.demo, "demo-authority", false, "create a demo authority if the chain store is empty")
+	f.BoolVar(&a.noColor, "no-color", false, "no colours on the console")
+	return cmd
+}
+
+func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) error {
+	ks, err := loadKeyState(dir)
+	if err != nil {
+		return err
+	}
+	if ks.uri.Scheme == "soft" && !a.insecureSoft {
+		return withHint(errors.New("the key is a software key (soft:), which is for development only"),
+			"provision a TPM or YubiKey key with 'signet key init', or pass --insecure-soft-key to try signet out")
+	}
+	unlock, err := signer.LockStateDir(ks.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	tty, err := openServeConsole(a.console)
+	if err != nil {
+		return err
+	}
+	defer tty.Close()
+	console, err := signer.NewConsole(tty, signer.ConsoleOptions{Timeout: a.reviewTimeout, NoColor: a.noColor})
+	if err != nil {
+		return err
+	}
+	key, err := hsm.Open(ctx, ks.uri.String(), console)
+	if err != nil {
+		return fmt.Errorf("opening the key %s: %w", ks.uri, err)
+	}
+	defer key.Close()
+	if !key.PublicKey().Equal(ks.pub) {
+		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.pub))
+	}
+	return serveWith(ctx, log, ks.dir, a, key, console)
+}
+
+// serveWith runs the daemon with an open key and console until a signal.
+func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key hsm.Key, console *signer.Console) error {
+	store, err := signer.OpenChainStore(dir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if store.TornBytes > 0 {
+		fmt.Fprintf(log, "signet: note: cut %d bytes of an interrupted, unacknowledged commit off the chain store\n", store.TornBytes)
+	}
+	if err := ensureAuthority(ctx, log, store, key, a.demo); err != nil {
+		return err
+	}
+	journal, err := signer.OpenJournal(dir)
+	var torn *signer.TornError
+	if errors.As(err, &torn) {
+		return withHint(err, "run 'signet journal repair' (it keeps the torn bytes aside) and start again")
+	}
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+	for _, p := range journal.Pending() {
+		fmt.Fprintf(log, "signet: note: request %s was %s before the last stop; it will not be signed without a new confirmation\n", p.RequestID, p.State)
+	}
+	policy := signer.DefaultPolicy
+	policy.ReviewTimeout = a.reviewTimeout
+	svc, err := signer.NewService(signer.Config{Store: store, Key: key, Prompt: console, Journal: journal,
+		Policy: policy, Insecure: isSoft(key), Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	l, err := signer.ListenUnix(a.socket, groupID(a.group))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	console.Notify("signet serving " + a.socket + " with " + tka.FormatTLPub(key.PublicKey()))
+	fmt.Fprintf(log, "signet: serving on %s; from another terminal try:\n  signet sign --socket %s nodekey:%064x\n", a.socket, a.socket, 1)
+	return svc.ServeUnix(ctx, l)
+}
+
+func isSoft(key hsm.Key) bool {
+	att, err := key.Attest(context.Background())
+	return err == nil && att.Backend == "soft"
+}
+
+// openServeConsole opens the console device, or this process's terminal.
+func openServeConsole(device string) (*os.File, error) {
+	if device == "" {
+		device = "/dev/tty"
+	}
+	f, err := os.OpenFile(device, os.O_RDWR, 0)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("opening the console %s: %w", device, err), "run signet serve on a terminal, or pass --console /dev/ttyN")
+	}
+	return f, nil
+}
+
+// groupID returns the gid of name, or -1 if there is no such group.
+func groupID(name string) int {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		return -1
+	}
+	id, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return -1
+	}
+	return id
+}
+
+// ensureAuthority checks the chain store holds an authority; with demo,
+// an empty store gets one trusting the box's key and a throw-away second
+// key.
+func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStore, key hsm.Key, demo bool) error {
+	if store.Len() > 0 {
+		return nil
+	}
+	if !demo {
+		return withHint(errors.New("the chain store is empty: this box holds no authority yet"),
+			"import one with 'signet chain import' (from 'tailscale lock log --json'), or pass --demo-authority to try signet out")
+	}
+	second, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	var ids [16]byte
+	if _, err := rand.Read(ids[:]); err != nil {
+		return err
+	}
+	state := tka.State{
+		Keys:              []tka.Key{tka.NewEd25519Key(key.PublicKey(), 2), tka.NewEd25519Key(second, 1)},
+		DisablementValues: [][]byte{tka.DisablementKDF(secret)},
+		StateID1:          uint64FromBytes(ids[:8]),
+		StateID2:          uint64FromBytes(ids[8:]),
+	}
+	clear(secret)
+	if _, _, err := tka.Create(ctx, store, state, key); err != nil {
+		return fmt.Errorf("creating the demo authority: %w", err)
+	}
+	fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
+	return nil
+}
+
+func uint64FromBytes(b []byte) uint64 {
+	var v uint64
+	for _, x := range b {
+		v = v<<8 | uint64(x)
+	}
+	return v | 1
+}

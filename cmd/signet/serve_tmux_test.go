@@ -1,0 +1,217 @@
+package main
+
+// End-to-end test of the daemon on a real terminal: `signet serve` runs in
+// tmux, requests come from the real `signet sign` over the unix socket, and
+// the test reads the console with capture-pane and types with send-keys,
+// as an operator would.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/tka"
+)
+
+const tmuxPassphrase = "tmux test passphrase"
+
+type tmuxServe struct {
+	t       *testing.T
+	session string
+	bin     string
+	dir     string
+	sock    string
+}
+
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is missing; scripts/deps.sh must install it")
+		}
+		t.Skip("tmux is not installed (make deps installs it); skipping the real-terminal test")
+	}
+}
+
+// buildSignet builds the real binary once per test run.
+func buildSignet(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "signet")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building signet: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe makes a state dir with a soft key and starts the daemon in a
+// fresh tmux session, typing the key's passphrase on its console.
+func startServe(t *testing.T) *tmuxServe {
+	t.Helper()
+	needTmux(t)
+	s := &tmuxServe{t: t, bin: buildSignet(t), dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
+	s.sock = filepath.Join(s.dir, "signet.sock")
+	keyPath := filepath.Join(s.dir, "key.soft")
+	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := hsm.ParseURI("soft:" + keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
+	if err := writeKeyState(s.dir, u, pub, att); err != nil {
+		t.Fatal(err)
+	}
+	shell := fmt.Sprintf("%s serve --state %s --socket %s --insecure-soft-key --demo-authority --review-timeout 20s 2>%s/serve.err; echo SERVE-EXITED $?; sleep 60",
+		s.bin, s.dir, s.sock, s.dir)
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
+	if !s.screenShows("PIN to", 20*time.Second) {
+		errText, _ := os.ReadFile(filepath.Join(s.dir, "serve.err"))
+		t.Fatalf("the daemon did not ask for the key's passphrase:\n%s\n%s", s.screen(), errText)
+	}
+	s.keys(tmuxPassphrase, "Enter")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(s.sock); err == nil {
+			return s
+		}
+		if time.Now().After(deadline) {
+			errText, _ := os.ReadFile(filepath.Join(s.dir, "serve.err"))
+			t.Fatalf("the daemon did not start:\n%s\n%s", s.screen(), errText)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *tmuxServe) screen() string {
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", s.session).Output()
+	if err != nil {
+		s.t.Fatalf("capture-pane: %v", err)
+	}
+	return string(out)
+}
+
+func (s *tmuxServe) keys(keys ...string) {
+	args := append([]string{"send-keys", "-t", s.session}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		s.t.Fatalf("send-keys: %v %s", err, out)
+	}
+}
+
+// screenShows reports whether the console shows want within d.
+func (s *tmuxServe) screenShows(want string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if strings.Contains(s.screen(), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitScreen waits until the console shows want.
+func (s *tmuxServe) waitScreen(want string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		scr := s.screen()
+		if strings.Contains(scr, want) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the console never showed %q; it shows:\n%s", want, scr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// request runs `signet sign` in the background and returns a function
+// that waits for its output.
+func (s *tmuxServe) request(args ...string) func() (string, error) {
+	cmd := exec.Command(s.bin, append([]string{"sign", "--socket", s.sock}, args...)...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	return func() (string, error) {
+		err := cmd.Wait()
+		return out.String(), err
+	}
+}
+
+var codeRE = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{3}-[A-Z0-9]{3})`)
+
+func (s *tmuxServe) code(scr string) string {
+	m := codeRE.FindStringSubmatch(scr)
+	if m == nil {
+		s.t.Fatalf("no approval code on the console:\n%s", scr)
+	}
+	return m[1]
+}
+
+func TestServeConsoleInTmux(t *testing.T) {
+	s := startServe(t)
+	nk := tka.NodeKey{1, 2, 3}
+
+	// Approve with the code shown.
+	wait := s.request(nk.String(), "--claim", "device=build-box", "--id", "tmux-1")
+	scr := s.waitScreen("Approval code:", 20*time.Second)
+	if !strings.Contains(scr, "WARNING: SOFTWARE KEY") || !strings.Contains(scr, nk.String()) {
+		t.Fatalf("the console must show the node key and the software-key warning:\n%s", scr)
+	}
+	s.keys(s.code(scr), "Enter")
+	out, err := wait()
+	if err != nil || !strings.Contains(out, "status: signed") || !strings.Contains(out, "signature: ") {
+		t.Fatalf("approved request: %v\n%s", err, out)
+	}
+
+	// A wrong code denies.
+	wait = s.request(tka.NodeKey{4}.String(), "--id", "tmux-2")
+	s.waitScreen("tmux-2", 20*time.Second)
+	s.keys("AAA-AAA", "Enter")
+	if out, err := wait(); err == nil || !strings.Contains(out, "denied") || !strings.Contains(out, "wrong-code") {
+		t.Fatalf("wrong code must deny: %v\n%s", err, out)
+	}
+
+	// Enter alone denies.
+	wait = s.request(tka.NodeKey{5}.String(), "--id", "tmux-3")
+	s.waitScreen("tmux-3", 20*time.Second)
+	s.keys("Enter")
+	if out, err := wait(); err == nil || !strings.Contains(out, "denied") {
+		t.Fatalf("Enter alone must deny: %v\n%s", err, out)
+	}
+
+	// A device name full of escape sequences cannot touch the screen.
+	evil := "\x1b[2J\x1b[31mEVIL\x1b]0;pwned\x07\u202eboxname\r\nApproval code: ZZZ-ZZZ"
+	wait = s.request(tka.NodeKey{6}.String(), "--id", "tmux-4", "--claim", "device="+evil)
+	scr = s.waitScreen("tmux-4", 20*time.Second)
+	if !strings.Contains(scr, "Claims from the request (NOT verified)") || strings.Count(scr, "Approval code:") != 1 || !strings.Contains(scr, "tmux-4") {
+		t.Fatalf("the console was disturbed by the claim:\n%s", scr)
+	}
+	if !strings.Contains(scr, `\x1b[2J`) {
+		t.Fatalf("the escape sequence must be shown as visible text:\n%s", scr)
+	}
+	s.keys("Escape")
+	if out, err := wait(); err == nil || !strings.Contains(out, "denied") {
+		t.Fatalf("Esc must deny: %v\n%s", err, out)
+	}
+
+	// The replayed first request gets its first answer, without the console.
+	wait = s.request(nk.String(), "--claim", "device=build-box", "--id", "tmux-1")
+	if out, err := wait(); err != nil || !strings.Contains(out, "status: signed") {
+		t.Fatalf("replay: %v\n%s", err, out)
+	}
+}
