@@ -18,7 +18,7 @@ import (
 // keyAttestArgs holds the flags of "signet key attest".
 type keyAttestArgs struct {
 	state string
-	json  bool
+	json  int    // --json schema version; 0 prints text
 	roots string // piv: PEM file of attestation roots
 }
 
@@ -42,11 +42,14 @@ needed.`,
   $ signet key attest --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkJSONVersion(args.json); err != nil {
+				return err
+			}
 			return runKeyAttest(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
 	addStateFlag(cmd, &args.state)
-	cmd.Flags().BoolVar(&args.json, "json", false, "print JSON")
+	addJSONFlag(cmd, &args.json)
 	cmd.Flags().StringVar(&args.roots, "roots", "", "piv: PEM `file` of attestation roots (default: Yubico's)")
 	return cmd
 }
@@ -75,7 +78,7 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 	}
 	r := &attestReport{Schema: attestationSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: a.Backend, URI: st.uri.String(),
 		Verified: a.Hardware, Hardware: a.Hardware, Summary: a.Summary, Facts: a.Facts, Evidence: a.Evidence}
-	if args.json {
+	if args.json != 0 {
 		return writeJSON(w, r)
 	}
 	fmt.Fprintf(w, "%s\n", r.PublicKey)

@@ -19,7 +19,7 @@ import (
 // keyShowArgs holds the flags of "signet key show".
 type keyShowArgs struct {
 	state string
-	json  bool
+	json  int // --json schema version; 0 prints text
 }
 
 // newKeyShowCmd builds "signet key show".
@@ -34,7 +34,7 @@ device's state: present, PIN tries left, lockout and, for a TPM, whether
 its lockout authorization is set. It needs no PIN and never counts as a
 PIN attempt.
 
---json prints one JSON object with a "schema" version.`,
+--json prints one JSON object; --json=1 pins schema 1 for scripts.`,
 		Example: `  $ signet key show
   tlpub:6c8d…
   backend:      tpm
@@ -42,11 +42,14 @@ PIN attempt.
   pin-tries:    10 of 10 left`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkJSONVersion(args.json); err != nil {
+				return err
+			}
 			return runKeyShow(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
 	addStateFlag(cmd, &args.state)
-	cmd.Flags().BoolVar(&args.json, "json", false, "print JSON")
+	addJSONFlag(cmd, &args.json)
 	return cmd
 }
 
@@ -87,7 +90,7 @@ func runKeyShow(ctx context.Context, w io.Writer, args *keyShowArgs) error {
 	if err != nil {
 		r.Status.Present, r.Status.Error = false, oneLine(err.Error())
 	}
-	if args.json {
+	if args.json != 0 {
 		return writeJSON(w, r)
 	}
 	return printKeyReport(w, r)
