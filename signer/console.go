@@ -22,7 +22,8 @@ import (
 // mode. It is safe for concurrent use; requests queue for the terminal.
 type Console struct {
 	f    *os.File // the terminal, readable with deadlines
-	own  bool     // f is a duplicate that Close closes
+	own  bool     // Close closes f
+	dup  bool     // f is a non-blocking duplicate NewConsole made
 	fd   int
 	opts ConsoleOptions
 
@@ -127,7 +128,7 @@ func (c *Console) pollableDup() error {
 		f.Close()
 		return fmt.Errorf("console %s cannot be polled: %w", c.f.Name(), err)
 	}
-	c.f, c.fd, c.own = f, nfd, true
+	c.f, c.fd, c.own, c.dup = f, nfd, true, true
 	return nil
 }
 
@@ -138,6 +139,11 @@ func (c *Console) Close() error {
 		return nil
 	}
 	c.wake()
+	if c.dup {
+		// The duplicate shares its open file with the original (often the
+		// shell's terminal): put blocking mode back for whoever reads next.
+		setNonblock(c.fd, false)
+	}
 	if c.own {
 		return c.f.Close()
 	}

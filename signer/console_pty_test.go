@@ -64,19 +64,22 @@ func newPTYConsole(t testing.TB, opts ConsoleOptions) *ptyConsole {
 	}
 	t.Cleanup(func() { c.Close() })
 	p := &ptyConsole{t: t, master: m, c: c}
-	go func() {
-		buf := make([]byte, 64<<10)
-		for {
-			n, err := m.Read(buf)
-			p.mu.Lock()
-			p.screen.Write(buf[:n])
-			p.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
+	go p.copyScreen()
 	return p
+}
+
+// copyScreen collects what the console writes until the pty closes.
+func (p *ptyConsole) copyScreen() {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := p.master.Read(buf)
+		p.mu.Lock()
+		p.screen.Write(buf[:n])
+		p.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
 }
 
 // output returns what the console wrote since the last waitFor.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // testReview is a sign-node review with a real approval code.
@@ -373,5 +375,38 @@ func TestConsoleNotATerminal(t *testing.T) {
 	defer f.Close()
 	if _, err := NewConsole(f, ConsoleOptions{}); err == nil || !strings.Contains(err.Error(), "is not a terminal") {
 		t.Fatalf("got %v, want a not-a-terminal error", err)
+	}
+}
+
+// A terminal the runtime cannot poll (like os.Stdin) still works, through
+// a non-blocking duplicate that Close turns back to blocking.
+func TestConsoleUnpollableTTY(t *testing.T) {
+	m, s := openPTY(t, 40, 120)
+	fd, err := unix.Open(s.Name(), unix.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocking := os.NewFile(uintptr(fd), s.Name())
+	defer blocking.Close()
+	if err := blocking.SetReadDeadline(time.Time{}); err == nil {
+		t.Fatal("test setup: the file is pollable")
+	}
+	c, err := NewConsole(blocking, ConsoleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ptyConsole{t: t, master: m, c: c}
+	go p.copyScreen()
+	r := testReview("req-unpollable")
+	ch := p.confirm(context.Background(), r)
+	p.waitFor("Step 1 of 1")
+	p.typeKeys(r.Code + "\r")
+	if res := p.result(ch); res.d.Outcome != OutcomeApproved {
+		t.Fatalf("got %+v, %v", res.d, res.err)
+	}
+	c.Close()
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil || flags&unix.O_NONBLOCK != 0 {
+		t.Fatalf("after Close the terminal is non-blocking (flags %#x, %v)", flags, err)
 	}
 }
