@@ -37,9 +37,10 @@ deps: ## install the Debian packages and Go modules the tests need
 build: ## build bin/signet
 	$(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/signet
 
-run: build ## build and run signet
+run: build ## start signet serve on a swtpm (or soft) key in ./.state, console here
+	bash scripts/deps.sh
 	./$(BIN) version
-	./$(BIN) --help
+	bash scripts/run.sh
 
 test: deps lint ## deps, lint, all tests with -race, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...

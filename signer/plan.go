@@ -188,8 +188,7 @@ func nodeSummary(t nodeTarget) []string {
 // deliverNode says how a node-key signature reaches the tailnet.
 func deliverNode(nk tka.NodeKey, sig []byte) []string {
 	return []string{
-		"deliver with signet-relay, or from any signed node that can reach control:",
-		"POST the signature for " + nk.String() + " to /machine/tka/sign (see docs/delivery.md)",
+		"the stock tailscale client cannot submit a signature made elsewhere: keep it and see docs/delivery.md for " + nk.String(),
 	}
 }
 
@@ -267,7 +266,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
 			out.resp.Nodes = append(out.resp.Nodes, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
 		}
-		out.resp.Deliver = []string{"deliver each signature with signet-relay (see docs/delivery.md)"}
+		out.resp.Deliver = []string{"the stock tailscale client cannot submit signatures made elsewhere: see docs/delivery.md"}
 		return out, nil
 	}
 	return pl, nil

@@ -143,7 +143,6 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	console.Notify("signet serving " + a.socket + " with " + tka.FormatTLPub(key.PublicKey()))
-	fmt.Fprintf(log, "signet: serving on %s; from another terminal try:\n  signet sign --socket %s nodekey:%064x\n", a.socket, a.socket, 1)
 	return svc.ServeUnix(ctx, l)
 }
 
