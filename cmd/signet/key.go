@@ -17,7 +17,7 @@ func newKeyCmd() *cobra.Command {
 (piv) or, for development only, a passphrase-protected file (soft), and
 inspect it.
 
-The state directory (--state, default /var/lib/signet) keeps the key URI
+The state directory (the global --state, default /var/lib/signet) keeps the key URI
 (key.uri), the public key (key.pub) and the attestation (attestation.json).
 PINs, PUKs, passphrases and lockout secrets are typed on the console and
 are never stored there, nor taken from flags or the environment.`,
@@ -32,11 +32,6 @@ are never stored there, nor taken from flags or the environment.`,
 		cmd.AddCommand(sub())
 	}
 	return cmd
-}
-
-// addStateFlag adds --state to a key verb.
-func addStateFlag(cmd *cobra.Command, dir *string) {
-	cmd.Flags().StringVar(dir, "state", defaultStateDir, "state `DIR` holding key.uri, key.pub and attestation.json")
 }
 
 // errNoKeyVerb is a bare "signet key".
@@ -55,4 +50,10 @@ func checkJSONVersion(v int) error {
 		return usageErrorf("--json=%d is not a schema this signet prints; use --json=%d", v, attestationSchema)
 	}
 	return nil
+}
+
+// addStateFlag adds a local --state to a verb. The key verbs use the
+// global --state (stateDirOf) instead; serve still calls this.
+func addStateFlag(cmd *cobra.Command, dir *string) {
+	cmd.Flags().StringVar(dir, "state", defaultStateDir, "state `DIR` holding key.uri, key.pub and attestation.json")
 }

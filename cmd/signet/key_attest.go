@@ -17,7 +17,7 @@ import (
 
 // keyAttestArgs holds the flags of "signet key attest".
 type keyAttestArgs struct {
-	state string
+	state string // the global --state
 	json  int    // --json schema version; 0 prints text
 	roots string // piv: PEM file of attestation roots
 }
@@ -42,13 +42,13 @@ needed.`,
   $ signet key attest --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			args.state = stateDirOf(cmd)
 			if err := checkJSONVersion(args.json); err != nil {
 				return err
 			}
 			return runKeyAttest(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
-	addStateFlag(cmd, &args.state)
 	addJSONFlag(cmd, &args.json)
 	cmd.Flags().StringVar(&args.roots, "roots", "", "piv: PEM `file` of attestation roots (default: Yubico's)")
 	return cmd

@@ -21,7 +21,7 @@ import (
 // keyInitArgs holds the flags of "signet key init".
 type keyInitArgs struct {
 	hsm          string        // tpm, piv or soft
-	state        string        // state directory
+	state        string        // the global --state
 	device       string        // tpm: the TPM device
 	pcrs         string        // tpm: comma-separated PCR indices
 	maxTries     uint32        // tpm: wrong PINs before lockout
@@ -68,6 +68,7 @@ old files are renamed, not deleted.`,
   $ signet key init --hsm piv --serial 12345678 --touch-policy always`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			args.state = stateDirOf(cmd)
 			if err := args.validate(cmd); err != nil {
 				return usageErr(withHint(err, "run 'signet key init --help' for its flags"))
 			}
@@ -76,7 +77,6 @@ old files are renamed, not deleted.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&args.hsm, "hsm", "", "where the key lives: `tpm`, piv or soft (soft is for development only)")
-	addStateFlag(cmd, &args.state)
 	f.StringVar(&args.device, "device", hsm.DefaultTPMDevice, "tpm: the TPM `device` (/dev/tpmrm0, tcp://host:port, unix:///path)")
 	f.StringVar(&args.pcrs, "pcrs", "7", "tpm: comma-separated sha256 `PCRs` the key is sealed to")
 	f.Uint32Var(&args.maxTries, "max-tries", tpm.DefaultMaxTries, "tpm: wrong PINs before the TPM locks out")

@@ -15,7 +15,7 @@ import (
 // keyPINArgs holds the flags of "signet key change-pin" and
 // "signet key reset-lockout".
 type keyPINArgs struct {
-	state string
+	state string // the global --state
 }
 
 // newKeyChangePINCmd builds "signet key change-pin".
@@ -37,10 +37,10 @@ its passphrase (make a new one).`,
   Repeat the new TPM PIN:`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			args.state = stateDirOf(cmd)
 			return runKeyChangePIN(cmd.Context(), cmd.ErrOrStderr(), args)
 		},
 	}
-	addStateFlag(cmd, &args.state)
 	return cmd
 }
 
@@ -98,10 +98,10 @@ PIN twice; this unblocks a blocked PIN. soft keys have no lockout.`,
   TPM lockout secret (hex, spaces allowed):`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			args.state = stateDirOf(cmd)
 			return runKeyResetLockout(cmd.Context(), cmd.ErrOrStderr(), args)
 		},
 	}
-	addStateFlag(cmd, &args.state)
 	return cmd
 }
 

@@ -18,8 +18,8 @@ import (
 
 // keyShowArgs holds the flags of "signet key show".
 type keyShowArgs struct {
-	state string
-	json  int // --json schema version; 0 prints text
+	state string // the global --state
+	json  int    // --json schema version; 0 prints text
 }
 
 // newKeyShowCmd builds "signet key show".
@@ -42,13 +42,13 @@ PIN attempt.
   pin-tries:    10 of 10 left`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			args.state = stateDirOf(cmd)
 			if err := checkJSONVersion(args.json); err != nil {
 				return err
 			}
 			return runKeyShow(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
-	addStateFlag(cmd, &args.state)
 	addJSONFlag(cmd, &args.json)
 	return cmd
 }
