@@ -169,6 +169,6 @@ func (s *confirmState) scroll(k keyKind) {
 	case keyHome:
 		s.top = 0
 	case keyEnd:
-		s.top = len(s.r.Items)
+		s.top = 1 << 30 // clamped when drawn
 	}
 }

@@ -46,7 +46,7 @@ func (s *screenRows) add(style, text string, indent int) {
 		if !first {
 			prefix = strings.Repeat(" ", indent)
 		}
-		head, tail := splitRunes(text, max(width-len(prefix), 8))
+		head, tail := splitWords(text, max(width-len(prefix), 8))
 		s.rows = append(s.rows, screenRow{prefix + head, style})
 		text = tail
 	}
@@ -58,12 +58,32 @@ func (s *screenRows) addCut(style, text string) {
 	s.rows = append(s.rows, screenRow{head, style})
 }
 
-// splitRunes splits s after n runes.
+// splitWords splits s after at most n columns, at the last space if there
+// is one in the second half of the row (hex and keys break anywhere).
+func splitWords(s string, n int) (string, string) {
+	head, tail := splitRunes(s, n)
+	if tail == "" || tail[0] == ' ' {
+		return head, strings.TrimPrefix(tail, " ")
+	}
+	if i := strings.LastIndexByte(head, ' '); i > len(head)/2 {
+		return head[:i], s[i+1:]
+	}
+	return head, tail
+}
+
+// splitRunes splits s after at most n columns.
 func splitRunes(s string, n int) (string, string) {
-	i := 0
-	for k := 0; k < n && i < len(s); k++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
+	i, w := 0, 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if w+runeWidth(r) > n {
+			break
+		}
+		w += runeWidth(r)
 		i += size
+	}
+	if i == 0 && s != "" { // a wide rune on a one-column screen: take it anyway
+		_, i = utf8.DecodeRuneInString(s)
 	}
 	return s[:i], s[i:]
 }

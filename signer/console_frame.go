@@ -18,17 +18,39 @@ func (c *Console) confirmFrame(s *confirmState, left string, full bool) string {
 
 	avail := screenH - 1 - len(head.rows) - len(foot.rows) // the last row is the notice
 	if s.r.Kind == KindBatch {
+		// Keep a few rows of the list on screen however small it is.
+		body.rows = cutRows(body.rows, avail-min(len(s.r.Items), 5)-2)
 		batch := &screenRows{cols: cols}
 		s.batchRows(batch, avail-len(body.rows))
 		body.rows = append(body.rows, batch.rows...)
-	}
-	if len(body.rows) > avail && avail > 0 {
-		hidden := len(body.rows) - avail + 1
-		body.rows = append(body.rows[:avail-1], screenRow{
-			fmt.Sprintf("(%d more rows do not fit: make the terminal taller)", hidden), styleWarn})
+	} else {
+		body.rows = s.bodyWindow(body.rows, avail)
 	}
 	rows := append(append(head.rows, body.rows...), foot.rows...)
-	return c.render(rows, screenH, cols, len(rows), runeLen(prompt)+1, full)
+	return c.render(rows, screenH, cols, len(rows), textWidth(prompt)+1, full)
+}
+
+// cutRows keeps the first n rows, the last of them saying how many more
+// there were.
+func cutRows(rows []screenRow, n int) []screenRow {
+	if len(rows) <= n || n < 1 {
+		return rows
+	}
+	return append(rows[:n-1:n-1], screenRow{
+		fmt.Sprintf("(%d more rows do not fit: make the terminal taller)", len(rows)-n+1), styleWarn})
+}
+
+// bodyWindow shows the part of rows that fits in h rows, scrolled by the
+// arrow keys, with a row saying which part is shown.
+func (s *confirmState) bodyWindow(rows []screenRow, h int) []screenRow {
+	if len(rows) <= h || h < 2 {
+		return rows
+	}
+	s.page = h - 1
+	s.top = min(max(s.top, 0), len(rows)-s.page)
+	win := append([]screenRow(nil), rows[s.top:s.top+s.page]...)
+	return append(win, screenRow{fmt.Sprintf("(rows %d-%d of %d: Up/Down, PgUp/PgDn scroll)",
+		s.top+1, s.top+s.page, len(rows)), styleWarn})
 }
 
 // headRows adds the title and the warnings.
@@ -84,18 +106,33 @@ func bodyRows(s *screenRows, r Review) {
 }
 
 // batchRows adds the batch's header and the visible part of its list in
-// about h rows.
+// about h rows. Items wrap: a node key is never cut.
 func (s *confirmState) batchRows(rows *screenRows, h int) {
 	n := len(s.r.Items)
 	rows.add(styleHeading, fmt.Sprintf("Batch of %d node keys (Up/Down, PgUp/PgDn, Home/End scroll):", n), 0)
-	s.page = max(h-2, 3)
-	s.top = min(max(s.top, 0), max(n-s.page, 0))
-	end := min(s.top+s.page, n)
 	w := len(strconv.Itoa(n))
-	for i := s.top; i < end; i++ {
-		rows.addCut("", fmt.Sprintf("  %*d  %s", w, i+1, Sanitize(s.r.Items[i])))
+	item := func(i int) []screenRow {
+		r := &screenRows{cols: rows.cols}
+		r.add("", fmt.Sprintf("  %*d  %s", w, i+1, Sanitize(s.r.Items[i])), w+4)
+		return r.rows
 	}
-	rows.add(styleDim, fmt.Sprintf("  showing %d-%d of %d", min(s.top+1, n), end, n), 0)
+	budget := max(h-2, 3)
+	perPage := 1
+	if n > 0 {
+		perPage = max(budget/len(item(0)), 1)
+	}
+	s.top = min(max(s.top, 0), max(n-perPage, 0))
+	i, used := s.top, 0
+	for ; i < n; i++ {
+		ir := item(i)
+		if used+len(ir) > budget && i > s.top {
+			break
+		}
+		rows.rows = append(rows.rows, ir...)
+		used += len(ir)
+	}
+	s.page = max(i-s.top, 1)
+	rows.add(styleDim, fmt.Sprintf("  showing %d-%d of %d", min(s.top+1, n), i, n), 0)
 }
 
 // footRows adds the code, the instructions, the countdown and the input
@@ -114,6 +151,3 @@ func (c *Console) footRows(s *screenRows, st *confirmState, left string) string 
 	s.addCut(styleHeading, prompt)
 	return s.rows[len(s.rows)-1].text
 }
-
-// runeLen counts the runes in s.
-func runeLen(s string) int { return len([]rune(s)) }

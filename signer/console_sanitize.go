@@ -13,7 +13,8 @@ import (
 	"unicode/utf8"
 )
 
-// claimMaxRunes caps how much of one claim the console shows: enough for a
+// claimMaxRunes caps how many columns of one claim the console shows
+// (after Sanitize, so escapes count): enough for a
 // host name or an OS string, and a flood of text cannot push the approval
 // code off the screen.
 const claimMaxRunes = 64
@@ -40,15 +41,15 @@ func Sanitize(s string) string {
 	return out
 }
 
-// sanitizeCap is Sanitize with the output cut at max runes (0: no cap). An
-// escape is never cut in half. It reports whether anything was cut.
+// sanitizeCap is Sanitize with the output cut at max columns (0: no cap).
+// An escape is never cut in half. It reports whether anything was cut.
 func sanitizeCap(s string, max int) (string, bool) {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		piece := sanitizePiece(r, size, s[i])
-		pn := utf8.RuneCountInString(piece)
+		pn := textWidth(piece)
 		if max > 0 && n+pn > max {
 			return b.String(), true
 		}
@@ -85,4 +86,34 @@ func needsEscape(r rune) bool {
 		unicode.IsSpace(r) || // NBSP and friends look like a space
 		unicode.In(r, unicode.Mn, unicode.Me) || // marks stack on the previous glyph
 		invisibleGraphic[r]
+}
+
+// wideRanges are the blocks a terminal draws two columns wide (East Asian
+// wide and fullwidth forms, emoji). Close enough for layout: a miss only
+// makes a row one column wider than counted.
+var wideRanges = [][2]rune{
+	{0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF},
+	{0x4E00, 0x9FFF}, {0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+	{0xFE30, 0xFE4F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+	{0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD},
+}
+
+// runeWidth is how many columns r takes on a terminal (after Sanitize,
+// which leaves no zero-width runes).
+func runeWidth(r rune) int {
+	for _, w := range wideRanges {
+		if r >= w[0] && r <= w[1] {
+			return 2
+		}
+	}
+	return 1
+}
+
+// textWidth is how many columns s takes.
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
 }

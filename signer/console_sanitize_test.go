@@ -46,6 +46,10 @@ func TestSanitizeCap(t *testing.T) {
 	if got != strings.Repeat("a", 63) || !cut {
 		t.Errorf("got %q, cut=%v", got, cut)
 	}
+	// Wide runes take two columns each.
+	if got, cut := sanitizeCap(strings.Repeat("名", 40), claimMaxRunes); got != strings.Repeat("名", 32) || !cut {
+		t.Errorf("got %q, cut=%v; want 32 wide runes", got, cut)
+	}
 	if got, cut := sanitizeCap("short", claimMaxRunes); got != "short" || cut {
 		t.Errorf("got %q, cut=%v", got, cut)
 	}
@@ -63,7 +67,7 @@ func FuzzSanitize(f *testing.F) {
 		checkSanitized(t, in, out)
 		capped, _ := sanitizeCap(in, claimMaxRunes)
 		checkSanitized(t, in, capped)
-		if utf8.RuneCountInString(capped) > claimMaxRunes || !strings.HasPrefix(out, capped) {
+		if textWidth(capped) > claimMaxRunes || !strings.HasPrefix(out, capped) {
 			t.Fatalf("capped %q is not a prefix of %q within %d runes", capped, out, claimMaxRunes)
 		}
 	})
@@ -135,4 +139,37 @@ func equalKinds(a, b []keyKind) bool {
 		}
 	}
 	return true
+}
+
+func TestConsoleBodyWindow(t *testing.T) {
+	var rows []screenRow
+	for i := range 10 {
+		rows = append(rows, screenRow{text: string(rune('a' + i))})
+	}
+	s := &confirmState{}
+	if got := s.bodyWindow(rows, 10); len(got) != 10 {
+		t.Fatalf("a body that fits is windowed: %d rows", len(got))
+	}
+	s.top = 100 // End
+	got := s.bodyWindow(rows, 4)
+	if len(got) != 4 || got[0].text != "h" || got[2].text != "j" || got[3].text != "(rows 8-10 of 10: Up/Down, PgUp/PgDn scroll)" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestSplitWords(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		n          int
+		head, tail string
+	}{
+		{"type the approval code", 12, "type the", "approval code"},
+		{"0123456789abcdef", 8, "01234567", "89abcdef"},
+		{"名前名前", 5, "名前", "名前"},
+		{"short", 10, "short", ""},
+	} {
+		if h, tl := splitWords(tc.in, tc.n); h != tc.head || tl != tc.tail {
+			t.Errorf("splitWords(%q, %d) = %q, %q; want %q, %q", tc.in, tc.n, h, tl, tc.head, tc.tail)
+		}
+	}
 }

@@ -35,8 +35,14 @@ func needTmux(t *testing.T) string {
 	return path
 }
 
-// startTmuxDemo builds consoledemo and shows r in a fresh tmux pane.
+// startTmuxDemo builds consoledemo and shows r in a fresh 120x40 tmux pane.
 func startTmuxDemo(t *testing.T, r Review, timeout time.Duration) *tmuxPane {
+	t.Helper()
+	return startTmuxDemoSize(t, r, timeout, 120, 40)
+}
+
+// startTmuxDemoSize is startTmuxDemo with a pane of cols x rows.
+func startTmuxDemoSize(t *testing.T, r Review, timeout time.Duration, cols, rows int) *tmuxPane {
 	t.Helper()
 	needTmux(t)
 	dir := t.TempDir()
@@ -55,7 +61,7 @@ func startTmuxDemo(t *testing.T, r Review, timeout time.Duration) *tmuxPane {
 	p := &tmuxPane{t: t, sock: filepath.Join(dir, "tmux.sock"), dir: dir}
 	cmd := fmt.Sprintf("%s -review %s -out %s -timeout %s", bin,
 		filepath.Join(dir, "review.json"), filepath.Join(dir, "decision.json"), timeout)
-	p.tmux("-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", "120", "-y", "40", cmd)
+	p.tmux("-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows), cmd)
 	t.Cleanup(func() { exec.Command("tmux", "-S", p.sock, "kill-server").Run() })
 	return p
 }
@@ -213,6 +219,39 @@ func TestTmuxConsoleBatch(t *testing.T) {
 	p.typeText("1000")
 	p.sendKey("Enter")
 	p.waitScreen("Step 2 of 2, type the approval code:")
+	p.typeText(r.Code)
+	p.sendKey("Enter")
+	if got, errText := p.decision(); got != OutcomeApproved {
+		t.Fatalf("got %s (%s), want approved", got, errText)
+	}
+}
+
+// On a small 80x24 screen a long review still shows its header, the code
+// and the input line; what does not fit is announced, and wide claims do
+// not break the layout.
+func TestTmuxConsoleSmallScreen(t *testing.T) {
+	r := batchReview("tmux-small", 1000)
+	r.Insecure = true
+	r.Override = "more than 500 node keys in one batch"
+	r.Summary = []string{strings.Repeat("a long summary line that must wrap ", 6)}
+	for i := range 12 {
+		r.Claims = append(r.Claims, Claim{fmt.Sprintf("claim%d", i), strings.Repeat("名", 50)})
+	}
+	p := startTmuxDemoSize(t, r, time.Minute, 80, 24)
+	s := p.waitScreen("Approval code:  "+r.Code, "Step 1 of 3, type OVERRIDE:", "more rows do not fit")
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], " signet: batch request "+r.ID) || !strings.HasPrefix(lines[1], "WARNING: SOFTWARE KEY") {
+		t.Errorf("header rows moved:\n%s", s)
+	}
+	if len(lines) > 24 {
+		t.Errorf("screen has %d rows", len(lines))
+	}
+	p.typeText("OVERRIDE")
+	p.sendKey("Enter")
+	p.waitScreen("Step 2 of 3")
+	p.typeText("1000")
+	p.sendKey("Enter")
+	p.waitScreen("Step 3 of 3")
 	p.typeText(r.Code)
 	p.sendKey("Enter")
 	if got, errText := p.decision(); got != OutcomeApproved {
