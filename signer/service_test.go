@@ -66,19 +66,26 @@ type fixture struct {
 
 // newFixture makes a state dir with a soft key, an authority trusting it
 // and one other key, a journal and a service.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	prompt := &scripted{}
 	keyPath := filepath.Join(dir, "key.soft")
-	if _, err := soft.Create(ctx, keyPath, prompt); err != nil {
+	prompt := &scripted{}
+	if _, err := soft.Create(context.Background(), keyPath, prompt); err != nil {
 		t.Fatal(err)
 	}
-	box, err := soft.Open(ctx, keyPath, prompt)
+	box, err := soft.Open(context.Background(), keyPath, prompt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureWithKey(t, dir, box)
+}
+
+// newFixtureWithKey builds the authority, journal and service around box.
+func newFixtureWithKey(t testing.TB, dir string, box hsm.Key) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	prompt := &scripted{}
 	other := chaingen.NewKey(42)
 	st, err := OpenChainStore(dir)
 	if err != nil {

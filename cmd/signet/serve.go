@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -142,6 +143,9 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Unlocking a soft key and making a demo authority run memory-hard
+	// KDFs (tens of MiB); hand that memory back before idling.
+	debug.FreeOSMemory()
 	console.Notify("signet serving " + a.socket + " with " + tka.FormatTLPub(key.PublicKey()))
 	return svc.ServeUnix(ctx, l)
 }

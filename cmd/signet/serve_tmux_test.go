@@ -24,14 +24,14 @@ import (
 const tmuxPassphrase = "tmux test passphrase"
 
 type tmuxServe struct {
-	t       *testing.T
+	t       testing.TB
 	session string
 	bin     string
 	dir     string
 	sock    string
 }
 
-func needTmux(t *testing.T) {
+func needTmux(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -42,7 +42,7 @@ func needTmux(t *testing.T) {
 }
 
 // buildSignet builds the real binary once per test run.
-func buildSignet(t *testing.T) string {
+func buildSignet(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "signet")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
@@ -54,7 +54,7 @@ func buildSignet(t *testing.T) string {
 
 // startServe makes a state dir with a soft key and starts the daemon in a
 // fresh tmux session, typing the key's passphrase on its console.
-func startServe(t *testing.T) *tmuxServe {
+func startServe(t testing.TB) *tmuxServe {
 	t.Helper()
 	needTmux(t)
 	s := &tmuxServe{t: t, bin: buildSignet(t), dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
@@ -214,4 +214,33 @@ func TestServeConsoleInTmux(t *testing.T) {
 	if out, err := wait(); err != nil || !strings.Contains(out, "status: signed") {
 		t.Fatalf("replay: %v\n%s", err, out)
 	}
+}
+
+// BenchmarkServeIdleRSS starts the real daemon and reads its resident
+// memory once it sits idle, waiting for requests.
+func BenchmarkServeIdleRSS(b *testing.B) {
+	s := startServe(b)
+	for b.Loop() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	pidText, err := os.ReadFile(filepath.Join(s.dir, "signet.lock"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	status, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pidText)) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var kb float64
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "VmRSS:"), "%f", &kb)
+		}
+	}
+	if kb == 0 {
+		b.Fatal("no VmRSS for the daemon")
+	}
+	b.ReportMetric(kb/1024, "MiB-rss")
+	fmt.Printf("FIGURE serve-idle-rss %.1f MiB\n", kb/1024)
 }
