@@ -111,4 +111,3 @@ func parseClaims(list []string) (map[string]string, error) {
 	}
 	return out, nil
 }
-
