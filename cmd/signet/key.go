@@ -51,9 +51,3 @@ func checkJSONVersion(v int) error {
 	}
 	return nil
 }
-
-// addStateFlag adds a local --state to a verb. The key verbs use the
-// global --state (stateDirOf) instead; serve still calls this.
-func addStateFlag(cmd *cobra.Command, dir *string) {
-	cmd.Flags().StringVar(dir, "state", defaultStateDir, "state `DIR` holding key.uri, key.pub and attestation.json")
-}

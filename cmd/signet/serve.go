@@ -25,7 +25,6 @@ import (
 
 // serveArgs holds the flags of "signet serve".
 type serveArgs struct {
-	state         string
 	socket        string
 	group         string
 	console       string
@@ -55,10 +54,9 @@ demo authority trusting the box's key, for trying signet out.`,
   $ signet serve --state .state --socket .state/signet.sock --insecure-soft-key --demo-authority`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServe(cmd.Context(), cmd.ErrOrStderr(), a.state, a)
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), stateDirOf(cmd), a)
 		},
 	}
-	addStateFlag(cmd, &a.state)
 	f := cmd.Flags()
 	f.StringVar(&a.socket, "socket", defaultSocket, "serve the API on this unix `SOCKET`")
 	f.StringVar(&a.group, "group", "signet", "`GROUP` that may use the socket (if it exists)")
@@ -84,15 +82,15 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 		return err
 	}
 	defer unlock()
-	tty, err := openServeConsole(a.console)
-	if err != nil {
-		return err
+	device := a.console
+	if device == "" {
+		device = "/dev/tty"
 	}
-	defer tty.Close()
-	console, err := signer.NewConsole(tty, signer.ConsoleOptions{Timeout: a.reviewTimeout, NoColor: a.noColor})
+	console, err := signer.OpenConsole(device, signer.ConsoleOptions{Timeout: a.reviewTimeout, NoColor: a.noColor})
 	if err != nil {
-		return err
+		return withHint(err, "run signet serve on a terminal, or pass --console /dev/ttyN")
 	}
+	defer console.Close()
 	key, err := hsm.Open(ctx, ks.uri.String(), console)
 	if err != nil {
 		return fmt.Errorf("opening the key %s: %w", ks.uri, err)
@@ -153,18 +151,6 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 func isSoft(key hsm.Key) bool {
 	att, err := key.Attest(context.Background())
 	return err == nil && att.Backend == "soft"
-}
-
-// openServeConsole opens the console device, or this process's terminal.
-func openServeConsole(device string) (*os.File, error) {
-	if device == "" {
-		device = "/dev/tty"
-	}
-	f, err := os.OpenFile(device, os.O_RDWR, 0)
-	if err != nil {
-		return nil, withHint(fmt.Errorf("opening the console %s: %w", device, err), "run signet serve on a terminal, or pass --console /dev/ttyN")
-	}
-	return f, nil
 }
 
 // groupID returns the gid of name, or -1 if there is no such group.
