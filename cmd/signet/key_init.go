@@ -16,6 +16,7 @@ import (
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // keyInitArgs holds the flags of "signet key init".
@@ -75,7 +76,13 @@ old files are renamed, not deleted.`,
 			return runKeyInit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
-	f := cmd.Flags()
+	addKeyInitFlags(cmd.Flags(), args)
+	return cmd
+}
+
+// addKeyInitFlags adds the flags that choose and configure the backend of
+// a new key; "signet ceremony init" takes the same ones.
+func addKeyInitFlags(f *pflag.FlagSet, args *keyInitArgs) {
 	f.StringVar(&args.hsm, "hsm", "", "where the key lives: `tpm`, piv or soft (soft is for development only)")
 	f.StringVar(&args.device, "device", hsm.DefaultTPMDevice, "tpm: the TPM `device` (/dev/tpmrm0, tcp://host:port, unix:///path)")
 	f.StringVar(&args.pcrs, "pcrs", "7", "tpm: comma-separated sha256 `PCRs` the key is sealed to")
@@ -88,7 +95,6 @@ old files are renamed, not deleted.`,
 	f.StringVar(&args.mgmtKey, "mgmt-key", "stored", "piv: keep the new management key PIN-protected on the card (`stored`) or show it once (print)")
 	f.StringVar(&args.roots, "roots", "", "piv: PEM `file` of attestation roots (default: Yubico's)")
 	f.BoolVar(&args.replace, "replace-existing-key", false, "make a new key although one exists; the old files are renamed (asks you to type \"replace\")")
-	return cmd
 }
 
 // validate checks the flags before anything is touched.
