@@ -105,7 +105,10 @@ type StatusInfo struct {
 	DisablementValues int      `json:"disablement_values"`
 	BoxKey            string   `json:"box_key"`
 	BoxKeyTrusted     bool     `json:"box_key_trusted"`
-	Queue             int      `json:"queue"`
+	// StateID is the authority's StateID1, which `tailscale lock status
+	// --json` prints as "State": clients check status input against it.
+	StateID uint64 `json:"state_id"`
+	Queue   int    `json:"queue"`
 }
 
 // Status describes the authority, the box's key and the queue.
@@ -119,6 +122,7 @@ func (s *Service) Status() StatusInfo {
 		BoxKeyTrusted:     a.KeyTrusted(tka.KeyID(s.key.PublicKey())),
 		Queue:             s.QueueLength(),
 	}
+	info.StateID, _ = a.StateIDs()
 	for _, k := range st.Keys {
 		info.Keys = append(info.Keys, tka.FormatTLPub(k.Public))
 		info.Votes = append(info.Votes, k.Votes)

@@ -53,6 +53,8 @@ type ChainStore struct {
 	children map[tka.AUMHash][]tka.AUMHash
 	heads    map[tka.AUMHash]struct{}
 	ancestor *tka.AUMHash
+	// readOnly stores never write: see OpenChainStoreReadOnly.
+	readOnly bool
 	// TornBytes is how many bytes of an unacknowledged, torn last commit
 	// were cut off when the store was opened.
 	TornBytes int64
@@ -111,6 +113,9 @@ func (s *ChainStore) load(path string) error {
 		return fmt.Errorf("reading the chain store: %w", err)
 	}
 	if st.Size() == 0 {
+		if s.readOnly {
+			return fmt.Errorf("%s is empty: this box holds no authority yet", path)
+		}
 		if err := s.writeSync([]byte(chainMagic)); err != nil {
 			return fmt.Errorf("initialising the chain store: %w", err)
 		}
@@ -139,6 +144,11 @@ func (s *ChainStore) load(path string) error {
 func (s *ChainStore) handleBadTail(path string, off, size int64, cause error) error {
 	if !s.tailIsTorn(off, size) {
 		return fmt.Errorf("%s is corrupt at byte %d (%v); restore it from a backup, or re-import the chain with `signet chain import`", path, off, cause)
+	}
+	if s.readOnly {
+		// A commit in progress in the daemon looks torn: read up to it.
+		s.TornBytes, s.size = size-off, off
+		return nil
 	}
 	if err := s.f.Truncate(off); err != nil {
 		return fmt.Errorf("cutting off the torn end of %s: %w", path, err)
@@ -349,6 +359,9 @@ func appendRecord(buf []byte, kind byte, digest [32]byte, data []byte) []byte {
 // writeSync appends b at the end of the file and fsyncs it. On failure the
 // file is cut back, so a failed commit leaves nothing behind.
 func (s *ChainStore) writeSync(b []byte) error {
+	if s.readOnly {
+		return errReadOnlyStore
+	}
 	if _, err := s.f.WriteAt(b, s.size); err != nil {
 		_ = s.f.Truncate(s.size)
 		return fmt.Errorf("writing the chain store (is the disk full?): %w", err)

@@ -36,6 +36,8 @@ type issued struct {
 	// nodes are node keys and their new signatures, for the index of
 	// issued signatures.
 	nodes map[tka.NodeKey][]byte
+	// detail goes into the journal's "issued" record; public facts only.
+	detail map[string]string
 }
 
 // planner validates requests against the current authority.
@@ -307,7 +309,16 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		w, err := tka.ParseWrappedAuthKey(wrapped)
+		if err != nil {
+			return nil, err
+		}
+		// The credential's wrapping key is public: `signet review` finds
+		// the node that used the key by it. The private half stays out.
+		cred := tka.FormatTLPub(w.Credential.WrappingPubkey)
+		clear(w.Private)
 		return &issued{
+			detail:    map[string]string{"credential": cred},
 			resp:      &Response{ID: req.ID, Status: StatusSigned, WrappedAuthKey: wrapped, Deliver: []string{"use the wrapped key with `tailscale up --auth-key=…` on the new device; nothing to submit"}},
 			sigHashes: []string{hashHex([]byte(wrapped))},
 		}, nil

@@ -243,8 +243,12 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 	}
 	rec := base
 	rec.Type, rec.SigHash = RecIssued, out.setHash()
+	rec.Detail = out.detail
 	if len(out.sigHashes) > 1 {
-		rec.Detail = map[string]string{"count": fmt.Sprint(len(out.sigHashes))}
+		if rec.Detail == nil {
+			rec.Detail = map[string]string{}
+		}
+		rec.Detail["count"] = fmt.Sprint(len(out.sigHashes))
 	}
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,3 +89,40 @@ func (x *sigIndex) add(request string, nodes map[tka.NodeKey][]byte) error {
 }
 
 func (x *sigIndex) close() error { return x.f.Close() }
+
+// IssuedSignature is one line of the index of issued node-key signatures.
+type IssuedSignature struct {
+	Request   string
+	NodeKey   tka.NodeKey
+	Signature []byte
+}
+
+// ScanSignatures reads the index of issued signatures in dir without
+// changing it, calling fn for each well-formed line in order. A line of a
+// request the journal does not show as issued must be ignored by the
+// caller (see openSigIndex). A missing index is an empty one.
+func ScanSignatures(dir string, fn func(IssuedSignature)) error {
+	f, err := os.Open(filepath.Join(dir, sigIndexFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("opening the signature index: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		var l sigLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			break
+		}
+		nk, err := tka.ParseNodeKey(l.NodeKey)
+		sig, herr := hex.DecodeString(l.Signature)
+		if err != nil || herr != nil {
+			break
+		}
+		fn(IssuedSignature{Request: l.Request, NodeKey: nk, Signature: sig})
+	}
+	return sc.Err()
+}
