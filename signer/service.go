@@ -81,7 +81,11 @@ func NewService(cfg Config) (*Service, error) {
 		queued:  make(chan struct{}, cfg.Policy.QueueSize),
 	}
 	s.byReq = map[string][]NodeResult{}
-	if s.index, err = openSigIndex(cfg.Dir, s.signed, s.byReq); err != nil {
+	issued, err := issuedRequests(cfg.Journal)
+	if err != nil {
+		return nil, err
+	}
+	if s.index, err = openSigIndex(cfg.Dir, issued, s.signed, s.byReq); err != nil {
 		return nil, err
 	}
 	if err := s.replayJournal(); err != nil {
@@ -286,6 +290,18 @@ func (s *Service) remember(id, fp string, resp *Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers[id] = answer{fp, resp}
+}
+
+// issuedRequests lists the request IDs with an "issued" record.
+func issuedRequests(j *Journal) (map[string]bool, error) {
+	issued := map[string]bool{}
+	err := j.Scan(func(r Record) error {
+		if r.Type == RecIssued {
+			issued[r.RequestID] = true
+		}
+		return nil
+	})
+	return issued, err
 }
 
 // replayJournal rebuilds the answers to past request IDs and the issued

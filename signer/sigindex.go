@@ -30,15 +30,20 @@ type sigIndex struct {
 }
 
 // openSigIndex reads the index in dir into signed (newest per node) and
-// byRequest. A torn last line, from a crash before its request's "issued"
-// record, is cut off: nothing in it was released.
-func openSigIndex(dir string, signed map[tka.NodeKey][]byte, byRequest map[string][]NodeResult) (*sigIndex, error) {
+// byRequest. Only lines of requests in issued (those with an "issued"
+// record in the journal) are trusted: a line written just before a crash,
+// before its request's "issued" record, was never released, and answering
+// "already signed" with it would release a signature the journal does not
+// show. Such lines at the end of the file, and a torn last line, are cut
+// off; any in the middle (none after the first start that cut them) are
+// skipped.
+func openSigIndex(dir string, issued map[string]bool, signed map[tka.NodeKey][]byte, byRequest map[string][]NodeResult) (*sigIndex, error) {
 	path := filepath.Join(dir, sigIndexFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the signature index: %w", err)
 	}
-	var good int64
+	var good, off int64
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {
@@ -52,9 +57,13 @@ func openSigIndex(dir string, signed map[tka.NodeKey][]byte, byRequest map[strin
 		if err != nil || herr != nil {
 			break
 		}
+		off += int64(len(line)) + 1
+		if !issued[l.Request] {
+			continue
+		}
 		signed[nk] = sig
 		byRequest[l.Request] = append(byRequest[l.Request], NodeResult{NodeKey: l.NodeKey, Signature: l.Signature})
-		good += int64(len(line)) + 1
+		good = off
 	}
 	if err := f.Truncate(good); err != nil {
 		f.Close()
