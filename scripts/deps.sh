@@ -19,6 +19,7 @@ packages=(
 	libpcsclite-dev # piv-go links against libpcsclite
 	vsmartcard-vpcd # virtual smart card reader driver for pcscd
 	tmux            # a real TTY for console prompt tests
+	zbar-tools      # zbarimg decodes internal/qr's codes in its tests
 )
 
 missing=()
