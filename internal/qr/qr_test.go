@@ -207,10 +207,10 @@ func TestVersionChoice(t *testing.T) {
 func TestDataStream(t *testing.T) {
 	got := dataStream([]byte("hi"), 1, H) // 9 data codewords
 	want := []byte{
-		0x40, // 0100: byte mode; high nibble of the count 2
-		0x26, // low nibble of the count; high nibble of 'h' (0x68)
-		0x86, // low nibble of 'h'; high nibble of 'i' (0x69)
-		0x90, // low nibble of 'i'; 0000 terminator
+		0x40,                         // 0100: byte mode; high nibble of the count 2
+		0x26,                         // low nibble of the count; high nibble of 'h' (0x68)
+		0x86,                         // low nibble of 'h'; high nibble of 'i' (0x69)
+		0x90,                         // low nibble of 'i'; 0000 terminator
 		0xEC, 0x11, 0xEC, 0x11, 0xEC, // pad codewords
 	}
 	if !bytes.Equal(got, want) {
