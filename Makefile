@@ -25,7 +25,7 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean
+.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -46,6 +46,9 @@ test: deps lint ## deps, lint, all tests with -race, check-binary, short fuzz ru
 	$(GO) test $(TEST_FLAGS) ./...
 	$(MAKE) check-binary
 	$(MAKE) fuzz-ci
+
+soak: ## kill the real daemon 1,000 times at random points and check the journal (long)
+	SIGNET_SOAK_KILLS=1000 $(GO) test ./cmd/signet -run '^TestCrashSoak$$' -count=1 -v -timeout 60m
 
 fuzz-ci: ## run each tka fuzz target briefly from its committed seed corpus
 	FUZZTIME=$(FUZZTIME_CI) FUZZPKGS='/tka$$' bash scripts/fuzz.sh
