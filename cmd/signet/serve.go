@@ -32,6 +32,8 @@ type serveArgs struct {
 	insecureSoft  bool
 	demo          bool
 	noColor       bool
+	// issue 7: confinement (confine.go)
+	allowUnconfined bool
 }
 
 // newServeCmd builds "signet serve".
@@ -65,6 +67,7 @@ demo authority trusting the box's key, for trying signet out.`,
 	f.BoolVar(&a.insecureSoft, "insecure-soft-key", false, "allow a software key (development only)")
 	f.BoolVar(&a.demo, "demo-authority", false, "create a demo authority if the chain store is empty")
 	f.BoolVar(&a.noColor, "no-color", false, "no colours on the console")
+	addConfineFlags(f, a) // issue 7: confinement (confine.go)
 	return cmd
 }
 
@@ -76,6 +79,11 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if ks.uri.Scheme == "soft" && !a.insecureSoft {
 		return withHint(errors.New("the key is a software key (soft:), which is for development only"),
 			"provision a TPM or YubiKey key with 'signet key init', or pass --insecure-soft-key to try signet out")
+	}
+	// issue 7: confine before opening anything; the first run re-executes
+	// itself inside the Landlock domain (confine.go).
+	if err := confineServe(log, ks, a); err != nil {
+		return err
 	}
 	unlock, err := signer.LockStateDir(ks.dir)
 	if err != nil {

@@ -24,8 +24,9 @@ const EnvMarker = "SIGNET_CONFINED"
 // from exe: exe itself (to be executed), the shared libraries this
 // process has mapped (the dynamic loader maps them again), /etc
 // read-only (ld.so.cache, group and nsswitch for the socket's group,
-// localtime), the time zone database, and /proc read-only, which the Go
-// runtime (cgroup CPU limits) and the race detector read at start.
+// localtime), the time zone database, and /proc and /sys/fs/cgroup
+// read-only, which the Go runtime (cgroup CPU limits) and the race
+// detector read at start.
 func Base(exe string) (Policy, error) {
 	var p Policy
 	p.Add(exe, Execute)
@@ -49,6 +50,7 @@ func Base(exe string) (Policy, error) {
 	p.AddOptional("/etc", Read)
 	p.AddOptional("/usr/share/zoneinfo", Read)
 	p.AddOptional("/proc", Read)
+	p.AddOptional("/sys/fs/cgroup", Read)
 	return p, nil
 }
 
