@@ -24,6 +24,10 @@ var verbs = []func() *cobra.Command{
 	newJournalCmd,
 	newChainCmd,
 	newLogCmd,
+	newApproveCmd,
+	newRotateCmd,
+	newRevokeDeviceCmd,
+	newReviewCmd,
 }
 
 // Exit codes of the signet binary.

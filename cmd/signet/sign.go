@@ -1,25 +1,29 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/signer"
 )
 
 // signArgs holds the flags of "signet sign".
 type signArgs struct {
 	clientArgs
-	deeplink string
-	claims   []string
+	deeplink   string
+	fromStatus string
+	claims     []string
 }
 
 // newSignCmd builds "signet sign".
 func newSignCmd() *cobra.Command {
 	a := &signArgs{}
 	cmd := &cobra.Command{
-		Use:   "sign nodekey:HEX [tlpub:HEX] | --deeplink URL",
+		Use:   "sign nodekey:HEX [tlpub:HEX] | --deeplink URL|- | --from-status FILE|-",
 		Short: "Ask the daemon to sign a node key (after confirmation on the console)",
 		Long: `Send a node key to the running daemon for a direct signature. The request
 is shown on the box's console and signed only when the operator types the
@@ -28,35 +32,75 @@ tailnet-lock key, as 'tailscale lock status' prints it next to the node key.
 
 With --deeplink, the tailscale://sign-device/v1/ link from the admin
 console is checked against the authority (its HMAC) and its device name,
-OS and login are shown on the console as unverified claims.`,
+OS and login are shown on the console as unverified claims. With
+--deeplink -, the link is read from standard input, as a USB QR scanner
+types it.
+
+With --from-status, the output of 'tailscale lock status' on the
+locked-out node (a file, or - for standard input) is read and its
+'tailscale lock sign nodekey:… tlpub:…' line is sent.`,
 		Example: `  $ signet sign nodekey:9f3b... tlpub:5c1e...
-  $ signet sign --deeplink 'tailscale://sign-device/v1/?nk=...'`,
+  $ signet sign --deeplink 'tailscale://sign-device/v1/?nk=...'
+  $ signet sign --deeplink -        # scan the QR code now
+  $ ssh new-node tailscale lock status | signet sign --from-status -`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if a.deeplink != "" && len(args) > 0 {
-				return usageErrorf("give either --deeplink or a node key, not both")
+			if a.deeplink != "" && a.fromStatus != "" {
+				return usageErrorf("give either --deeplink or --from-status, not both")
 			}
-			if a.deeplink == "" && (len(args) < 1 || len(args) > 2) {
-				return usageErrorf("want nodekey:HEX and an optional tlpub:HEX, or --deeplink URL")
+			if (a.deeplink != "" || a.fromStatus != "") && len(args) > 0 {
+				return usageErrorf("give either --deeplink, --from-status or a node key, not two of them")
+			}
+			if a.deeplink == "" && a.fromStatus == "" && (len(args) < 1 || len(args) > 2) {
+				return usageErrorf("want nodekey:HEX and an optional tlpub:HEX, --deeplink URL or --from-status FILE")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			claims, err := parseClaims(a.claims)
+			req, err := a.request(cmd, args)
 			if err != nil {
 				return err
-			}
-			req := &signer.Request{Kind: signer.KindSignNode, Deeplink: strings.TrimSpace(a.deeplink), Claims: claims}
-			if len(args) > 0 {
-				req.NodeKey = args[0]
-			}
-			if len(args) > 1 {
-				req.TLPub = args[1]
 			}
 			return send(cmd, &a.clientArgs, req)
 		},
 	}
 	addClientFlags(cmd, &a.clientArgs)
-	cmd.Flags().StringVar(&a.deeplink, "deeplink", "", "a tailscale://sign-device/v1/ `URL`")
+	cmd.Flags().StringVar(&a.deeplink, "deeplink", "", "a tailscale://sign-device/v1/ `URL`, or - to read it from standard input (a QR scanner)")
+	cmd.Flags().StringVar(&a.fromStatus, "from-status", "", "`FILE` (or -) holding the output of 'tailscale lock status' on the locked-out node")
 	cmd.Flags().StringArrayVar(&a.claims, "claim", nil, "an unverified label shown on the console, as `name=value` (device, os, login)")
 	return cmd
+}
+
+// request builds the sign-node request from the arguments, the deeplink
+// or the status output.
+func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, error) {
+	claims, err := parseClaims(a.claims)
+	if err != nil {
+		return nil, err
+	}
+	req := &signer.Request{Kind: signer.KindSignNode, Claims: claims}
+	switch {
+	case a.deeplink == "-":
+		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if req.Deeplink = strings.TrimSpace(line); req.Deeplink == "" {
+			return nil, usageErr(fmt.Errorf("no deeplink on standard input: %w", err))
+		}
+	case a.deeplink != "":
+		req.Deeplink = strings.TrimSpace(a.deeplink)
+	case a.fromStatus != "":
+		b, err := readInput(cmd, a.fromStatus, "--from-status")
+		if err != nil {
+			return nil, err
+		}
+		l, err := lockstatus.ParseText(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("--from-status: %w", err)
+		}
+		req.NodeKey, req.TLPub = l.NodeKey, l.TLPub
+	default:
+		req.NodeKey = args[0]
+		if len(args) > 1 {
+			req.TLPub = args[1]
+		}
+	}
+	return req, nil
 }

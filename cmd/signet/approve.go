@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/internal/lockstatus"
+	"github.com/signetbox/signet/signer"
+)
+
+// approveArgs holds the flags of "signet approve".
+type approveArgs struct {
+	clientArgs
+	statusJSON string
+	name       string
+	tags       []string
+	devices    string
+	limit      int
+	dryRun     bool
+}
+
+// newApproveCmd builds "signet approve".
+func newApproveCmd() *cobra.Command {
+	a := &approveArgs{}
+	cmd := &cobra.Command{
+		Use:   "approve --status-json FILE|- [--name GLOB] [--tag TAG --devices-json FILE] [--limit N]",
+		Short: "Ask the daemon to sign many locked-out nodes after one review",
+		Long: `Read 'tailscale lock status --json' from a node of the tailnet, select the
+locked-out nodes it lists (FilteredPeers) that match the filters, and send
+them as ONE batch request: the console lists every node of the batch and
+signs them all after one approval.
+
+--name matches the node's DNS name (a shell pattern such as 'exit-*').
+The lock status carries no tags, OS or user; --tag selects by tag and
+needs --devices-json, the device list of the admin API
+(GET /api/v2/tailnet/-/devices), which also adds each node's OS, user,
+tags and tailnet-lock key to the review as unverified claims.
+
+The status must come from this tailnet: its state ID is checked against
+the daemon's authority. --dry-run prints the selection and sends nothing.`,
+		Example: `  $ tailscale lock status --json > status.json
+  $ signet approve --status-json status.json --name 'exit-*' --limit 500`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runApprove(cmd, a) },
+	}
+	addClientFlags(cmd, &a.clientArgs)
+	f := cmd.Flags()
+	f.StringVar(&a.statusJSON, "status-json", "", "`FILE` (or -) holding 'tailscale lock status --json'")
+	f.StringVar(&a.name, "name", "", "select nodes whose DNS name matches `GLOB`")
+	f.StringArrayVar(&a.tags, "tag", nil, "select nodes carrying `TAG` (tag:…); needs --devices-json")
+	f.StringVar(&a.devices, "devices-json", "", "`FILE`: the admin API device list, for tags, OS, user and tailnet-lock keys")
+	f.IntVar(&a.limit, "limit", 0, "send at most `N` nodes (0: all selected)")
+	f.BoolVar(&a.dryRun, "dry-run", false, "print the selection, send nothing")
+	return cmd
+}
+
+func runApprove(cmd *cobra.Command, a *approveArgs) error {
+	if a.statusJSON == "" {
+		return usageErrorf("--status-json FILE is required")
+	}
+	if len(a.tags) > 0 && a.devices == "" {
+		return usageErr(withHint(fmt.Errorf("--tag needs --devices-json: 'tailscale lock status --json' carries no tags"),
+			"save the admin API device list (GET /api/v2/tailnet/-/devices) and pass it with --devices-json"))
+	}
+	if a.limit < 0 {
+		return usageErrorf("--limit is %d; it must be 0 (all) or more", a.limit)
+	}
+	if _, err := path.Match(a.name, ""); err != nil {
+		return usageErrorf("--name %q is not a valid pattern: %v", a.name, err)
+	}
+	st, err := readStatusJSON(cmd, a.statusJSON)
+	if err != nil {
+		return err
+	}
+	var devs map[string]device
+	if a.devices != "" {
+		if devs, err = readDevices(cmd, a.devices); err != nil {
+			return err
+		}
+	}
+	nodes, err := selectLockedOut(st, devs, a)
+	if err != nil {
+		return err
+	}
+	if a.dryRun {
+		for _, n := range nodes {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", n.NodeKey, n.Claims["device"])
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected; nothing sent (--dry-run)\n", len(nodes))
+		return nil
+	}
+	if _, err := daemonStatus(cmd, a.socket, st); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "signet: sending %d node(s) as one batch\n", len(nodes))
+	return send(cmd, &a.clientArgs, &signer.Request{Kind: signer.KindBatch, Nodes: nodes})
+}
+
+// selectLockedOut picks the filtered peers matching a's filters.
+func selectLockedOut(st *lockstatus.Status, devs map[string]device, a *approveArgs) ([]signer.BatchNode, error) {
+	peers, err := st.LockedOut()
+	if err != nil {
+		return nil, fmt.Errorf("--status-json: %w", err)
+	}
+	var out []signer.BatchNode
+	for _, p := range peers {
+		name := strings.TrimSuffix(p.DNSName, ".")
+		if a.name != "" {
+			if ok, _ := path.Match(a.name, name); !ok {
+				continue
+			}
+		}
+		d, known := devs[p.NodeKey]
+		if len(a.tags) > 0 && (!known || !hasAllTags(d.Tags, a.tags)) {
+			continue
+		}
+		n := signer.BatchNode{NodeKey: p.NodeKey, Claims: map[string]string{"device": name, "id": p.ID}}
+		if known {
+			n.TLPub = d.TailnetLockKey
+			n.Claims["os"], n.Claims["login"] = d.OS, d.User
+			if len(d.Tags) > 0 {
+				n.Claims["tags"] = strings.Join(d.Tags, ",")
+			}
+		}
+		out = append(out, n)
+		if a.limit > 0 && len(out) == a.limit {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return nil, withHint(fmt.Errorf("no locked-out node matches (the status lists %d locked-out node(s))", len(peers)),
+			"check --name and --tag; 'signet approve --dry-run' lists the selection")
+	}
+	return out, nil
+}
+
+func hasAllTags(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || h == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
+)
+
+// rotateArgs holds the flags of "signet rotate plan|execute".
+type rotateArgs struct {
+	clientArgs
+	statusJSON string
+	add        string
+	remove     string
+	exclude    []string
+	override   bool
+}
+
+// newRotateCmd builds "signet rotate" and its verbs.
+func newRotateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rotate VERB",
+		Short: "Add a signing key, re-sign the nodes of the one removed, remove it",
+		Long: `Rotate a Tailnet Lock signing key: add the new key, re-sign with the
+box's key every node whose signature chains to the old key, then remove
+the old key, so no node is ever left unsigned. The nodes and the keys that
+signed them come from 'tailscale lock status --json'. 'rotate plan' prints
+the steps; 'rotate execute' sends them to the daemon in order, each
+reviewed on the console, and stops at the first refusal. 'rotate handoff'
+prints the runbook for moving the role to a new box.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr(withHint(errors.New("no rotate verb given"), "run 'signet rotate --help' to list them"))
+		},
+	}
+	cmd.AddCommand(newRotatePlanCmd(false), newRotatePlanCmd(true), newRotateHandoffCmd())
+	return cmd
+}
+
+func newRotatePlanCmd(execute bool) *cobra.Command {
+	a := &rotateArgs{}
+	use, short := "plan", "Print what a rotation would do; send nothing"
+	example := `  $ signet rotate plan --status-json status.json --add tlpub:NEW --remove tlpub:OLD`
+	if execute {
+		use, short = "execute", "Send the rotation's steps to the daemon, each reviewed on the console"
+		example = `  $ signet rotate execute --status-json status.json --add tlpub:NEW --remove tlpub:OLD`
+	}
+	cmd := &cobra.Command{
+		Use:   use + " --status-json FILE|- [--add tlpub:HEX] --remove tlpub:HEX",
+		Short: short,
+		Long: short + `.
+
+Safety rails: a plan that leaves fewer than two trusted keys, removes this
+box's own key, or leaves unsigned a node the removed key signed (see
+--exclude) is refused unless --override is given; the daemon then asks the
+operator to confirm the override on the console.`,
+		Example: example,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.plan(cmd)
+			if err != nil {
+				return err
+			}
+			if !execute {
+				p.print(cmd.OutOrStdout())
+				return a.railError(p)
+			}
+			p.print(cmd.ErrOrStderr())
+			if err := a.railError(p); err != nil {
+				return err
+			}
+			return executePlan(cmd, &a.clientArgs, p, a.override)
+		},
+	}
+	addClientFlags(cmd, &a.clientArgs)
+	f := cmd.Flags()
+	f.StringVar(&a.statusJSON, "status-json", "", "`FILE` (or -) holding 'tailscale lock status --json' from an online node")
+	f.StringVar(&a.add, "add", "", "the new signing key, `tlpub:HEX[?VOTES]` (skipped if already trusted)")
+	f.StringVar(&a.remove, "remove", "", "the signing key to remove, `tlpub:HEX`")
+	f.StringArrayVar(&a.exclude, "exclude", nil, "do not re-sign `nodekey:HEX` (it is left unsigned: a safety rail)")
+	f.BoolVar(&a.override, "override", false, "go ahead although the plan breaks a safety rail (confirmed on the console)")
+	return cmd
+}
+
+func (a *rotateArgs) plan(cmd *cobra.Command) (*keyPlan, error) {
+	if a.statusJSON == "" || a.remove == "" {
+		return nil, usageErrorf("--status-json FILE and --remove tlpub:HEX are required")
+	}
+	exclude := map[tka.NodeKey]bool{}
+	for _, s := range a.exclude {
+		nk, err := tka.ParseNodeKey(s)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--exclude: %w", err))
+		}
+		exclude[nk] = true
+	}
+	st, err := readStatusJSON(cmd, a.statusJSON)
+	if err != nil {
+		return nil, err
+	}
+	info, err := daemonStatus(cmd, a.socket, st)
+	if err != nil {
+		return nil, err
+	}
+	p, err := buildKeyPlan(planInput{info: info, status: st, add: a.add, remove: a.remove, exclude: exclude})
+	if err != nil {
+		return nil, err
+	}
+	if r := p.unsignedRail(nil); r != "" {
+		p.rails = append(p.rails, r)
+	}
+	return p, nil
+}
+
+// railError refuses a plan that breaks a rail, unless overridden.
+func (a *rotateArgs) railError(p *keyPlan) error {
+	return railError(p, a.override)
+}
+
+func railError(p *keyPlan, override bool) error {
+	if len(p.rails) == 0 || override {
+		return nil
+	}
+	return withHint(fmt.Errorf("the plan breaks a safety rail: %s", strings.Join(p.rails, "; ")),
+		"if this is deliberate, run it again with --override and confirm the override on the console")
+}
+
+// executePlan sends the plan's steps in order: add-key, the re-sign batch,
+// remove-key. Each is reviewed on the console; the first refusal stops it.
+func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyPlan, override bool) error {
+	base := ca.id
+	if base == "" {
+		base = newRequestID()
+	}
+	step := func(suffix string, req *signer.Request) error {
+		c := *ca
+		c.id = base + "-" + suffix
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: step %s\n", suffix)
+		if err := send(cmd, &c, req); err != nil {
+			return fmt.Errorf("step %s stopped the plan (later steps were not sent): %w", suffix, err)
+		}
+		return nil
+	}
+	if p.add != nil {
+		if err := step("add", &signer.Request{Kind: signer.KindAddKey, Key: tka.FormatTLPub(p.add), Votes: p.votes}); err != nil {
+			return err
+		}
+	}
+	if p.handoff {
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: this box's key is the one removed; finish on the box holding the new key:\n  signet rotate execute --status-json FILE --remove %s\n", tka.FormatTLPub(p.remove))
+		return nil
+	}
+	if len(p.resign) > 0 {
+		if err := step("resign", p.batch()); err != nil {
+			return err
+		}
+	}
+	return step("remove", &signer.Request{Kind: signer.KindRemoveKey, Key: tka.FormatTLPub(p.remove), Override: override})
+}
