@@ -83,9 +83,15 @@ func Encode(data []byte, level Level) (*Code, error) {
 		return nil, fmt.Errorf("%w at level %s (%d bytes, at most %d)",
 			ErrTooLong, level, len(data), Capacity(maxVersion, level))
 	}
-	codewords := interleave(version, level, dataStream(data, version, level))
+	stream := dataStream(data, version, level)
+	codewords := interleave(version, level, stream)
+	defer clear(stream) // the data may be a secret: leave no copies
+	defer clear(codewords)
 	return build(version, level, codewords), nil
 }
+
+// Wipe sets every module light, for codes that showed a secret.
+func (c *Code) Wipe() { clear(c.dark) }
 
 // Capacity is how many bytes a code of version v at level l holds in
 // byte mode.
