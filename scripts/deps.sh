@@ -19,6 +19,8 @@ packages=(
 	libpcsclite-dev # piv-go links against libpcsclite
 	vsmartcard-vpcd # virtual smart card reader driver for pcscd
 	tmux            # a real TTY for console prompt tests
+	systemd         # systemd-analyze scores udev/signet.service (issue 7)
+	udev            # udevadm checks udev/61-signet.rules (issue 7)
 	zbar-tools      # zbarimg decodes internal/qr's codes in its tests
 )
 
