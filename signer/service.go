@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,8 @@ type Service struct {
 	rates   map[string][]time.Time
 	index   *sigIndex
 	byReq   map[string][]NodeResult
+	// issued are the request IDs with an "issued" record.
+	issued map[string]bool
 
 	// console admits one review at a time; queued counts waiting requests.
 	console chan struct{}
@@ -81,11 +84,10 @@ func NewService(cfg Config) (*Service, error) {
 		queued:  make(chan struct{}, cfg.Policy.QueueSize),
 	}
 	s.byReq = map[string][]NodeResult{}
-	issued, err := issuedRequests(cfg.Journal)
-	if err != nil {
+	if s.issued, err = issuedRequests(cfg.Journal); err != nil {
 		return nil, err
 	}
-	if s.index, err = openSigIndex(cfg.Dir, issued, s.signed, s.byReq); err != nil {
+	if s.index, err = openSigIndex(cfg.Dir, s.issued, s.signed, s.byReq); err != nil {
 		return nil, err
 	}
 	if err := s.replayJournal(); err != nil {
@@ -126,6 +128,10 @@ func (s *Service) handle(ctx context.Context, req *Request, requester string) (*
 			return nil, fmt.Errorf("request id %q was already used for a different request; use a new id", req.ID)
 		}
 		return a.resp, nil
+	}
+	if s.issued[req.ID] && len(s.byReq[req.ID]) == 0 {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("request id %q was signed before the daemon stopped but its result was not released; it is not signed again: check the chain with 'signet chain verify' and send a new request with a new id", req.ID)
 	}
 	if err := s.rateCheck(requester); err != nil {
 		s.mu.Unlock()
@@ -254,11 +260,18 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		}
 		rec.Detail["count"] = fmt.Sprint(len(out.sigHashes))
 	}
+	if hashes := out.aumHashes(); hashes != "" {
+		if rec.Detail == nil {
+			rec.Detail = map[string]string{}
+		}
+		rec.Detail["aums"] = hashes
+	}
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.issued[req.ID] = true
 	if len(out.aums) > 0 {
 		if err := s.auth.Inform(s.store, out.aums); err != nil {
 			s.note(base, "storing the AUMs failed: "+err.Error())
@@ -304,14 +317,50 @@ func issuedRequests(j *Journal) (map[string]bool, error) {
 	return issued, err
 }
 
+// aumHashes lists the hex hashes of the AUMs signed, space-separated, for
+// the "issued" record: a restarted daemon answers a replay with those
+// AUMs from the chain store.
+func (o *issued) aumHashes() string {
+	var hashes []string
+	for _, u := range o.aums {
+		h := u.Hash()
+		hashes = append(hashes, hex.EncodeToString(h[:]))
+	}
+	return strings.Join(hashes, " ")
+}
+
+// replayedAUMs adds the AUMs an "issued" record names, read from the chain
+// store, to resp as the first answer listed them.
+func (s *Service) replayedAUMs(resp *Response, hashes string) error {
+	for _, x := range strings.Fields(hashes) {
+		var h tka.AUMHash
+		b, err := hex.DecodeString(x)
+		if err != nil || len(b) != len(h) {
+			return fmt.Errorf("journal: bad AUM hash %q in the issued record of request %s", x, resp.ID)
+		}
+		copy(h[:], b)
+		u, err := s.store.AUM(h)
+		if err != nil {
+			return fmt.Errorf("replaying request %s: its AUM %v is not in the chain store: %w", resp.ID, h, err)
+		}
+		blob := tka.FormatHexAUM(u)
+		resp.AUMs = append(resp.AUMs, blob)
+		resp.Deliver = append(resp.Deliver, "tailscale lock revoke-keys --finish "+blob)
+	}
+	return nil
+}
+
 // replayJournal rebuilds the answers to past request IDs and the issued
 // node signatures from the journal.
 func (s *Service) replayJournal() error {
 	fps := map[string]string{}
+	aums := map[string]string{}
 	return s.journal.Scan(func(r Record) error {
 		switch r.Type {
 		case RecReceived:
 			fps[r.RequestID] = r.Detail["fingerprint"]
+		case RecIssued:
+			aums[r.RequestID] = r.Detail["aums"]
 		case RecDecision:
 			if r.Outcome != OutcomeApproved {
 				s.answers[r.RequestID] = answer{fps[r.RequestID], &Response{ID: r.RequestID, Status: StatusDenied, Error: "denied on the console (" + string(r.Outcome) + ")"}}
@@ -320,6 +369,9 @@ func (s *Service) replayJournal() error {
 			resp := &Response{ID: r.RequestID, Status: StatusSigned, Nodes: s.byReq[r.RequestID]}
 			if r.Kind == KindSignNode && len(resp.Nodes) == 1 {
 				resp.Signature, resp.Nodes = resp.Nodes[0].Signature, nil
+			}
+			if err := s.replayedAUMs(resp, aums[r.RequestID]); err != nil {
+				return err
 			}
 			s.answers[r.RequestID] = answer{fps[r.RequestID], resp}
 		}
