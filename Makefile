@@ -25,7 +25,7 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean soak
+.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -80,6 +80,16 @@ install: build ## install signet and its man pages under DESTDIR/PREFIX
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/signet
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 $(MANDIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+# The appliance image (issue 7): not part of "make test".
+IMAGE_DIR  ?= bin/image
+
+image: ## build the Debian appliance image (mmdebstrap, root) into IMAGE_DIR
+	bash image/build.sh $(IMAGE_DIR)
+
+image-test: ## build the test image and boot it in qemu with swtpm
+	SIGNET_IMAGE_TEST=1 bash image/build.sh $(IMAGE_DIR)-test
+	python3 image/boot.py $(IMAGE_DIR)-test
 
 clean: ## remove build output
 	rm -rf bin

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Run by mmdebstrap inside image/build.sh: turns the Debian tree at $1
+# into the appliance. $3 non-empty adds the boot test's drop-ins.
+set -euo pipefail
+root=$1 repo=$2 test=${3:-}
+sd="$root/etc/systemd/system"
+
+install -m 0644 "$repo/udev/signet.sysusers" "$root/usr/lib/sysusers.d/signet.conf"
+chroot "$root" systemd-sysusers
+echo signet >"$root/etc/hostname"
+: >"$root/etc/machine-id"
+
+# Read-only root; the state disk and tmpfs for what must be writable.
+cat >"$root/etc/fstab" <<'FSTAB'
+LABEL=signet-root   /               ext4   ro                          0 1
+LABEL=signet-state  /var/lib/signet ext4   nosuid,nodev,noexec         0 2
+tmpfs               /tmp            tmpfs  nosuid,nodev,mode=1777      0 0
+tmpfs               /var/tmp        tmpfs  nosuid,nodev,mode=1777      0 0
+FSTAB
+
+# No getty on the console the prompt uses; no network services at all
+# (minbase installs none; sshd is not in the image).
+ln -sf /dev/null "$sd/getty@tty1.service"
+ln -sf /dev/null "$sd/autovt@tty1.service"
+mkdir -p "$sd/multi-user.target.wants"
+ln -sf /usr/lib/systemd/system/signet.service "$sd/multi-user.target.wants/signet.service"
+
+[[ -n $test ]] || exit 0
+
+# Boot test: the console is the serial line, the authority is a demo
+# one, the key is provisioned on first boot, and the kernel command line
+# can extend PCR 7 before signet starts.
+ln -sf /dev/null "$sd/serial-getty@ttyS0.service"
+mkdir -p "$sd/signet.service.d"
+cat >"$sd/signet.service.d/test.conf" <<'UNIT'
+[Unit]
+After=signet-provision.service signet-test-pcr7.service
+Requires=signet-provision.service
+[Service]
+TTYPath=/dev/ttyS0
+ExecStart=
+ExecStart=/usr/bin/signet serve --state /var/lib/signet --socket /run/signet/signet.sock --console /dev/tty --no-color --demo-authority
+UNIT
+cat >"$sd/signet-provision.service" <<'UNIT'
+[Unit]
+Description=signet boot test: provision the TPM key on the serial console
+ConditionPathExists=!/var/lib/signet/key.uri
+After=local-fs.target dev-tpmrm0.device
+[Service]
+Type=oneshot
+User=signet
+StateDirectory=signet
+TTYPath=/dev/ttyS0
+StandardInput=tty
+StandardOutput=tty
+ExecStart=/usr/bin/signet key init --hsm tpm --state /var/lib/signet
+UNIT
+cat >"$sd/signet-test-pcr7.service" <<'UNIT'
+[Unit]
+Description=signet boot test: change PCR 7 as a new firmware would
+ConditionKernelCommandLine=signet.test.pcr7
+DefaultDependencies=no
+After=dev-tpmrm0.device
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/tpm2_pcrextend -T device:/dev/tpmrm0 7:sha256=0000000000000000000000000000000000000000000000000000000000000007
+UNIT
+ln -sf /etc/systemd/system/signet-test-pcr7.service "$sd/multi-user.target.wants/signet-test-pcr7.service"
