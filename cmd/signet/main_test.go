@@ -12,6 +12,7 @@ func TestMain(m *testing.M) {
 		"signet":           signetDetached,
 		"signet-procstate": signetProcState,
 		"testfix":          testfixMain,
+		"signet-seeded":    signetSeeded,
 	})
 }
 

@@ -28,6 +28,9 @@ var verbs = []func() *cobra.Command{
 	newRotateCmd,
 	newRevokeDeviceCmd,
 	newReviewCmd,
+	newCeremonyCmd,
+	newDisablementCmd,
+	newDisablementKDFCmd,
 }
 
 // Exit codes of the signet binary.

@@ -1,0 +1,111 @@
+package main
+
+// Rules for this file: disablement secrets exist only here, in byte
+// slices that are wiped once their values are computed. They are written
+// to the terminal only (never stdout, stderr, a file or the journal), each
+// shown once, and the screen and its scrollback are cleared afterwards.
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/tka"
+)
+
+// testOnlyCeremonyRand, when non-nil, replaces crypto/rand in the
+// ceremony, so scripts know the secrets' last digits in advance.
+var testOnlyCeremonyRand io.Reader
+
+// ceremonyRand is the ceremony's source of randomness.
+func ceremonyRand() io.Reader {
+	if testOnlyCeremonyRand != nil {
+		return testOnlyCeremonyRand
+	}
+	return rand.Reader
+}
+
+// showQR, when non-nil, draws data as a QR code on the terminal w, for
+// paper storage of a disablement secret. It is nil until a QR encoder is
+// built in; the ceremony then shows the text form only.
+var showQR func(w io.Writer, title string, data []byte) error
+
+// makeDisablements makes n secrets, shows each once, has the operator
+// confirm each was written down, and returns the disablement values.
+func makeDisablements(ctx context.Context, con *console, n int) ([][]byte, error) {
+	values := make([][]byte, 0, n)
+	for i := range n {
+		secret := make([]byte, disablementSecretLen)
+		if _, err := io.ReadFull(ceremonyRand(), secret); err != nil {
+			return nil, fmt.Errorf("reading the system RNG: %w", err)
+		}
+		err := showSecret(ctx, con, i+1, n, secret)
+		if err == nil {
+			values = append(values, tka.DisablementKDF(secret))
+		}
+		hsm.Wipe(secret)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Clear the screen and the scrollback: the secrets are on paper now.
+	con.printf("\x1b[H\x1b[2J\x1b[3J")
+	return values, nil
+}
+
+// showSecret shows secret i of n and asks for its last 4 hex digits; a
+// wrong answer shows it again, up to maxRetries times.
+func showSecret(ctx context.Context, con *console, i, n int, secret []byte) error {
+	text := formatSecret(secret)
+	defer hsm.Wipe(text)
+	for try := 1; ; try++ {
+		con.printf("\nDisablement secret %d of %d. Write it down now; it is not stored and WILL NOT be\nshown again after this step:\n\n    ", i, n)
+		con.out.Write(text)
+		con.printf("\n\n")
+		if showQR != nil {
+			if err := showQR(con.out, fmt.Sprintf("disablement secret %d of %d", i, n), text); err != nil {
+				con.printf("(the QR code could not be drawn: %s)\n", oneLine(err.Error()))
+			}
+		}
+		ok, err := confirmLast4(ctx, con, i, text)
+		if err != nil || ok {
+			return err
+		}
+		if try == maxRetries {
+			return fmt.Errorf("the last 4 digits of disablement secret %d were typed wrong %d times; the ceremony stopped and nothing was written", i, maxRetries)
+		}
+		con.printf("Those are not the last 4 digits of secret %d; check what you wrote against it.\n", i)
+	}
+}
+
+// confirmLast4 reads 4 hex digits with echo off and compares them, in
+// constant time and ignoring case, with the end of text.
+func confirmLast4(ctx context.Context, con *console, i int, text []byte) (bool, error) {
+	line, err := con.readSecret(ctx, fmt.Sprintf("Type the LAST 4 hex digits of secret %d to confirm you wrote it down: ", i))
+	if err != nil {
+		return false, err
+	}
+	defer hsm.Wipe(line)
+	typed := bytes.ToUpper(bytes.TrimSpace(line))
+	defer hsm.Wipe(typed)
+	return subtle.ConstantTimeCompare(typed, text[len(text)-4:]) == 1, nil
+}
+
+// formatSecret returns disablement-secret:HEX (upper case, as the stock
+// client prints it) in a fresh slice the caller wipes.
+func formatSecret(secret []byte) []byte {
+	out := make([]byte, len(tka.PrefixDisablementSecret)+hex.EncodedLen(len(secret)))
+	n := copy(out, tka.PrefixDisablementSecret)
+	hex.Encode(out[n:], secret)
+	for j := n; j < len(out); j++ {
+		if out[j] >= 'a' {
+			out[j] -= 'a' - 'A'
+		}
+	}
+	return out
+}

@@ -1,0 +1,223 @@
+package main
+
+// Rules for this file: a disablement secret is read from the console with
+// echo off, or from stdin when stdin is not a terminal; never from argv,
+// the environment or a file named on the command line. It is held in a
+// byte slice (never a string), wiped after use, and never printed: errors
+// name what was wrong with it, not its digits.
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/tka"
+)
+
+// disablementSecretLen is the length of the disablement secrets that
+// `tailscale lock init` and `signet ceremony init` make. The KDF takes any
+// length, but a secret of another length is a copying mistake.
+const disablementSecretLen = 32
+
+// errSecretForm is the error for input that is not a disablement secret.
+var errSecretForm = errors.New("the input is not a disablement secret; type it as disablement-secret: and 64 hex digits")
+
+// newDisablementCmd builds "signet disablement" and its verbs.
+func newDisablementCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "disablement VERB",
+		Short: "Check a disablement secret against the authority",
+		Long: `A disablement secret turns Tailnet Lock off for the whole tailnet. The
+authority keeps only its disablement value, a one-way KDF output. These
+verbs read a secret from the terminal (echo off) or from stdin, never from
+the command line.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr(withHint(errors.New("no disablement verb given"), "run 'signet disablement --help' to list them"))
+		},
+	}
+	cmd.AddCommand(newDisablementCheckCmd())
+	return cmd
+}
+
+// readDisablementSecret reads one disablement secret: on the console with
+// echo off when stdin is a terminal, else one line of stdin, which must
+// carry the disablement-secret: prefix. The caller wipes the result.
+func readDisablementSecret(ctx context.Context, stdin io.Reader) ([]byte, error) {
+	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		con, err := openConsole()
+		if err != nil {
+			return nil, err
+		}
+		defer con.Close()
+		line, err := con.readSecret(ctx, "Disablement secret (disablement-secret:HEX, echo off): ")
+		if err != nil {
+			return nil, err
+		}
+		defer hsm.Wipe(line)
+		return parseDisablementSecret(line, false)
+	}
+	line, err := readStdinLine(stdin)
+	if err != nil {
+		return nil, err
+	}
+	defer hsm.Wipe(line)
+	return parseDisablementSecret(line, true)
+}
+
+// readStdinLine reads the first line of stdin (the newline is optional).
+// The caller wipes the result.
+func readStdinLine(stdin io.Reader) ([]byte, error) {
+	buf := make([]byte, maxSecretLen+1)
+	n, err := io.ReadFull(stdin, buf)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		hsm.Wipe(buf)
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	line, _, _ := bytes.Cut(buf[:n], []byte{'\n'})
+	if len(bytes.TrimSpace(line)) == 0 {
+		hsm.Wipe(buf)
+		return nil, withHint(errors.New("no disablement secret on stdin"),
+			"pipe one line disablement-secret:HEX, or run on a terminal to type it")
+	}
+	out := bytes.Clone(line)
+	hsm.Wipe(buf)
+	return out, nil
+}
+
+// parseDisablementSecret decodes "disablement-secret:HEX" (the prefix is
+// optional unless needPrefix) into a 32-byte secret. Spaces around and
+// between groups of digits are skipped. It never copies the input into a
+// string, and its errors never contain it.
+func parseDisablementSecret(line []byte, needPrefix bool) ([]byte, error) {
+	line = bytes.TrimSpace(line)
+	rest, ok := bytes.CutPrefix(line, []byte(tka.PrefixDisablementSecret))
+	if !ok && needPrefix {
+		return nil, errSecretForm
+	}
+	digits := make([]byte, 0, len(rest))
+	defer func() { hsm.Wipe(digits) }()
+	for _, c := range rest {
+		if c != ' ' && c != '\t' {
+			digits = append(digits, c)
+		}
+	}
+	out := make([]byte, len(digits)/2)
+	if _, err := hex.Decode(out, digits); err != nil || len(digits)%2 != 0 || len(out) == 0 {
+		hsm.Wipe(out)
+		return nil, errSecretForm
+	}
+	if len(out) != disablementSecretLen {
+		n := len(digits)
+		hsm.Wipe(out)
+		return nil, withHint(fmt.Errorf("the disablement secret has %d hex digits, want %d", n, 2*disablementSecretLen),
+			"check the copy for a missing or extra digit")
+	}
+	return out, nil
+}
+
+// noSecretArgs refuses arguments without repeating them: an argument to
+// these verbs is most likely a secret typed where it does not belong.
+func noSecretArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return usageErr(withHint(fmt.Errorf("%s takes no arguments; a disablement secret is never taken from the command line", cmd.CommandPath()),
+		"type it on the terminal (echo off) or pipe one line disablement-secret:HEX on stdin",
+		"if that was a real secret, clear it from your shell history"))
+}
+
+// newDisablementKDFCmd builds "signet disablement-kdf".
+func newDisablementKDFCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "disablement-kdf",
+		Short: "Print the disablement value of a disablement secret",
+		Long: `Read a disablement secret and print its disablement value, the
+disablement:HEX form that 'tailscale lock init' takes and the authority
+stores. The secret is typed on the terminal with echo off or, when stdin is
+not a terminal, read as one line disablement-secret:HEX from stdin. It is
+never taken from the command line and never printed.`,
+		Example: `  $ signet disablement-kdf
+  Disablement secret (disablement-secret:HEX, echo off):
+  disablement:4e1f…
+  $ signet disablement-kdf < /media/usb/secret.txt`,
+		Args: noSecretArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDisablementKDF(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin())
+		},
+	}
+}
+
+func runDisablementKDF(ctx context.Context, w io.Writer, stdin io.Reader) error {
+	secret, err := readDisablementSecret(ctx, stdin)
+	if err != nil {
+		return err
+	}
+	defer hsm.Wipe(secret)
+	_, err = fmt.Fprintln(w, tka.FormatDisablement(tka.DisablementKDF(secret)))
+	return err
+}
+
+// newDisablementCheckCmd builds "signet disablement check".
+func newDisablementCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Say whether a disablement secret matches the authority in the chain store",
+		Long: `Read a disablement secret (typed on the terminal with echo off, or one
+line disablement-secret:HEX on stdin) and say whether its disablement
+value is one of those of the authority in the chain store. The secret is
+never taken from the command line and never printed.
+
+Exit status 0 if it matches, 1 if it does not (or nothing could be read).`,
+		Example: `  $ signet disablement check
+  Disablement secret (disablement-secret:HEX, echo off):
+  the secret matches disablement value 2 of 3 of the authority (head 5D1C…)`,
+		Args: noSecretArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDisablementCheck(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), stateDirOf(cmd))
+		},
+	}
+}
+
+func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir string) error {
+	st, closeChain, err := openChain(dir, false)
+	if err != nil {
+		return err
+	}
+	defer closeChain()
+	a, err := openAuthority(st, dir)
+	if err != nil {
+		return err
+	}
+	secret, err := readDisablementSecret(ctx, stdin)
+	if err != nil {
+		return err
+	}
+	value := tka.DisablementKDF(secret)
+	hsm.Wipe(secret)
+	values := a.State().DisablementValues
+	if i := matchDisablement(values, value); i > 0 {
+		_, err = fmt.Fprintf(w, "the secret matches disablement value %d of %d of the authority (head %v)\n", i, len(values), a.Head())
+		return err
+	}
+	return withHint(fmt.Errorf("the secret matches none of the authority's %d disablement values (head %v)", len(values), a.Head()),
+		"check the copy, or import the current chain with 'signet chain import'")
+}
+
+// matchDisablement returns the 1-based index of value in values, or 0. It
+// compares every value in constant time, whichever one matches.
+func matchDisablement(values [][]byte, value []byte) int {
+	found := 0
+	for i, v := range values {
+		found = subtle.ConstantTimeSelect(subtle.ConstantTimeCompare(v, value), i+1, found)
+	}
+	return found
+}
