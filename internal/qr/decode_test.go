@@ -111,7 +111,7 @@ func pattern(n int) []byte {
 	return b
 }
 
-func TestZbarLevels(t *testing.T) {
+func TestQRZbarLevels(t *testing.T) {
 	zbar := needZbarimg(t)
 	for l := L; l <= H; l++ {
 		t.Run(l.String(), func(t *testing.T) {
@@ -122,9 +122,9 @@ func TestZbarLevels(t *testing.T) {
 	}
 }
 
-// TestZbarSignature round-trips a node-key signature's size: 180 bytes,
+// TestQRZbarSignature round-trips a node-key signature's size: 180 bytes,
 // hex-encoded as the daemon would show it.
-func TestZbarSignature(t *testing.T) {
+func TestQRZbarSignature(t *testing.T) {
 	zbar := needZbarimg(t)
 	sig := make([]byte, 180)
 	for i := range sig {
@@ -135,9 +135,9 @@ func TestZbarSignature(t *testing.T) {
 	}
 }
 
-// TestZbarVersions fills versions 1, 2, 7, 10, 20 and 40 at level L to
+// TestQRZbarVersions fills versions 1, 2, 7, 10, 20 and 40 at level L to
 // their capacity.
-func TestZbarVersions(t *testing.T) {
+func TestQRZbarVersions(t *testing.T) {
 	zbar := needZbarimg(t)
 	for _, v := range []int{1, 2, 7, 10, 20, 40} {
 		t.Run(fmt.Sprint(v), func(t *testing.T) {
@@ -146,9 +146,9 @@ func TestZbarVersions(t *testing.T) {
 	}
 }
 
-// TestZbarAllVersions decodes every version at every level, which checks
+// TestQRZbarAllVersions decodes every version at every level, which checks
 // every row of the block and alignment tables.
-func TestZbarAllVersions(t *testing.T) {
+func TestQRZbarAllVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping 160 decodes in -short mode")
 	}
@@ -163,9 +163,9 @@ func TestZbarAllVersions(t *testing.T) {
 	}
 }
 
-// TestZbarBinary round-trips every byte value, including ones that are
+// TestQRZbarBinary round-trips every byte value, including ones that are
 // not valid text in any character set.
-func TestZbarBinary(t *testing.T) {
+func TestQRZbarBinary(t *testing.T) {
 	zbar := needZbarimg(t)
 	data := make([]byte, 256)
 	for i := range data {
@@ -177,9 +177,9 @@ func TestZbarBinary(t *testing.T) {
 	}
 }
 
-// TestZbarMasks forces each mask in turn and decodes the result, so a
+// TestQRZbarMasks forces each mask in turn and decodes the result, so a
 // wrong mask formula cannot hide behind the penalty's choice.
-func TestZbarMasks(t *testing.T) {
+func TestQRZbarMasks(t *testing.T) {
 	zbar := needZbarimg(t)
 	data := []byte("every mask must decode")
 	for mask := 0; mask < 8; mask++ {

@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// TestFormatInfo checks all 32 format information words against ISO/IEC
+// TestQRFormatInfo checks all 32 format information words against ISO/IEC
 // 18004 Annex C, Table C.1.
-func TestFormatInfo(t *testing.T) {
+func TestQRFormatInfo(t *testing.T) {
 	want := map[Level][8]string{
 		L: {"111011111000100", "111001011110011", "111110110101010", "111100010011101",
 			"110011000101111", "110001100011000", "110110001000001", "110100101110110"},
@@ -31,9 +31,9 @@ func TestFormatInfo(t *testing.T) {
 	}
 }
 
-// TestVersionInfo checks version information words against ISO/IEC
+// TestQRVersionInfo checks version information words against ISO/IEC
 // 18004 Annex D, Table D.1.
-func TestVersionInfo(t *testing.T) {
+func TestQRVersionInfo(t *testing.T) {
 	for v, want := range map[int]string{
 		7:  "000111110010010100", // the standard's worked example
 		8:  "001000010110111100",
@@ -60,10 +60,10 @@ func hexBytes(t *testing.T, s string) []byte {
 	return out
 }
 
-// TestRemainderVectors checks the error-correction codewords of two
+// TestQRRemainderVectors checks the error-correction codewords of two
 // published version 1-M examples: "01234567" in numeric mode (ISO/IEC
 // 18004 Annex I) and "HELLO WORLD" in alphanumeric mode.
-func TestRemainderVectors(t *testing.T) {
+func TestQRRemainderVectors(t *testing.T) {
 	for _, tc := range []struct{ name, data, ec string }{
 		{"01234567", "10 20 0C 56 61 80 EC 11 EC 11 EC 11 EC 11 EC 11",
 			"A5 24 D4 C1 ED 36 C7 87 2C 55"},
@@ -88,10 +88,10 @@ func evalPoly(p []byte, x byte) byte {
 	return y
 }
 
-// TestRemainderRoots checks the defining property of the code: data
+// TestQRRemainderRoots checks the defining property of the code: data
 // followed by its EC codewords is a multiple of the generator, so it is
 // zero at α^0 ... α^(n-1), for every EC length the tables use.
-func TestRemainderRoots(t *testing.T) {
+func TestQRRemainderRoots(t *testing.T) {
 	data := []byte("signet: a 32-byte value, and then some more bytes")
 	for _, n := range []int{7, 10, 13, 15, 16, 17, 18, 20, 22, 24, 26, 28, 30} {
 		cw := append(append([]byte(nil), data...), remainder(data, generator(n))...)
@@ -106,9 +106,9 @@ func TestRemainderRoots(t *testing.T) {
 	}
 }
 
-// TestDataCodewords checks the tables against the data capacities the
+// TestQRDataCodewords checks the tables against the data capacities the
 // standard lists in Table 7.
-func TestDataCodewords(t *testing.T) {
+func TestQRDataCodewords(t *testing.T) {
 	for _, tc := range []struct {
 		v          int
 		l, m, q, h int
@@ -128,9 +128,9 @@ func TestDataCodewords(t *testing.T) {
 	}
 }
 
-// TestRawModules counts the modules left free by the function patterns
+// TestQRRawModules counts the modules left free by the function patterns
 // and compares with rawModules and the total codewords (Table 1).
-func TestRawModules(t *testing.T) {
+func TestQRRawModules(t *testing.T) {
 	total := map[int]int{1: 26, 2: 44, 6: 172, 7: 196, 14: 581, 21: 1156, 40: 3706}
 	for v := 1; v <= maxVersion; v++ {
 		m := newMatrix(v)
@@ -156,10 +156,10 @@ func TestRawModules(t *testing.T) {
 	}
 }
 
-// TestAlignmentCenters checks the shape of Table E.1: the first centre is
+// TestQRAlignmentCenters checks the shape of Table E.1: the first centre is
 // 6, the last is 7 modules from the far edge, there are v/7+2 of them and
 // the gaps after the first are equal and even.
-func TestAlignmentCenters(t *testing.T) {
+func TestQRAlignmentCenters(t *testing.T) {
 	for v := 2; v <= maxVersion; v++ {
 		cs := alignmentCenters[v]
 		if len(cs) != v/7+2 || cs[0] != 6 || cs[len(cs)-1] != 17+4*v-7 {
@@ -174,9 +174,9 @@ func TestAlignmentCenters(t *testing.T) {
 	}
 }
 
-// TestVersionChoice checks the smallest version is chosen at the edges of
+// TestQRVersionChoice checks the smallest version is chosen at the edges of
 // each version's capacity, and the size matches it.
-func TestVersionChoice(t *testing.T) {
+func TestQRVersionChoice(t *testing.T) {
 	for l := L; l <= H; l++ {
 		for v := 1; v <= maxVersion; v++ {
 			n := Capacity(v, l)
@@ -203,8 +203,8 @@ func TestVersionChoice(t *testing.T) {
 	}
 }
 
-// TestDataStream checks the bit stream of a short message byte by byte.
-func TestDataStream(t *testing.T) {
+// TestQRDataStream checks the bit stream of a short message byte by byte.
+func TestQRDataStream(t *testing.T) {
 	got := dataStream([]byte("hi"), 1, H) // 9 data codewords
 	want := []byte{
 		0x40,                         // 0100: byte mode; high nibble of the count 2
@@ -218,8 +218,8 @@ func TestDataStream(t *testing.T) {
 	}
 }
 
-// TestFunctionPatterns spot-checks a version 7 symbol's fixed modules.
-func TestFunctionPatterns(t *testing.T) {
+// TestQRFunctionPatterns spot-checks a version 7 symbol's fixed modules.
+func TestQRFunctionPatterns(t *testing.T) {
 	c, err := Encode(make([]byte, Capacity(7, M)), M)
 	if err != nil {
 		t.Fatal(err)
