@@ -76,6 +76,9 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathRequests, s.serveRequest)
 	mux.HandleFunc("GET "+pathStatus, s.serveStatus)
+	// For signet-relay (api_relay.go).
+	mux.HandleFunc("POST "+pathAUMs, s.serveAUMs)
+	mux.HandleFunc("POST "+pathDelivered, s.serveDelivered)
 	return mux
 }
 

@@ -31,6 +31,7 @@ var verbs = []func() *cobra.Command{
 	newCeremonyCmd,
 	newDisablementCmd,
 	newDisablementKDFCmd,
+	newWGCmd,
 }
 
 // Exit codes of the signet binary.

@@ -32,6 +32,7 @@ type serveArgs struct {
 	insecureSoft  bool
 	demo          bool
 	noColor       bool
+	wireguard     string // WireGuard intake config file (wg.go)
 	// issue 7: confinement (confine.go)
 	allowUnconfined bool
 }
@@ -68,6 +69,7 @@ demo authority trusting the box's key, for trying signet out.`,
 	f.BoolVar(&a.demo, "demo-authority", false, "create a demo authority if the chain store is empty")
 	f.BoolVar(&a.noColor, "no-color", false, "no colours on the console")
 	addConfineFlags(f, a) // issue 7: confinement (confine.go)
+	f.StringVar(&a.wireguard, "wireguard", "", "also serve the API to the WireGuard peers in config `FILE` (docs/wireguard.md)")
 	return cmd
 }
 
@@ -149,6 +151,14 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// WireGuard intake (wg.go): optional, only with --wireguard.
+	if a.wireguard != "" {
+		stopWG, err := startWireGuard(ctx, log, dir, a.wireguard, svc)
+		if err != nil {
+			return err
+		}
+		defer stopWG()
+	}
 	// Unlocking a soft key and making a demo authority run memory-hard
 	// KDFs (tens of MiB); hand that memory back before idling.
 	debug.FreeOSMemory()

@@ -1,0 +1,184 @@
+package signer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/signetbox/signet/tka"
+)
+
+// Endpoints a relay uses besides requests (see docs/api.md):
+//
+//	POST /v1/aums       AUMs seen on the tailnet, to keep the chain current
+//	POST /v1/delivered  a result reached the tailnet; journal "delivered"
+const (
+	pathAUMs      = "/v1/aums"
+	pathDelivered = "/v1/delivered"
+)
+
+// maxInformAUMs caps one POST /v1/aums: a relay sends what is new since
+// the box's head, in pieces.
+const maxInformAUMs = 1000
+
+// InformRequest is the body of POST /v1/aums.
+type InformRequest struct {
+	// AUMs are hex blobs, oldest first.
+	AUMs []string `json:"aums"`
+}
+
+// InformResponse is its answer.
+type InformResponse struct {
+	Head  string `json:"head"`
+	Error string `json:"error,omitempty"`
+}
+
+// DeliveredRequest is the body of POST /v1/delivered.
+type DeliveredRequest struct {
+	// ID is the request whose result was delivered.
+	ID string `json:"id"`
+	// NodeKey names the node, for a node-key signature.
+	NodeKey string `json:"node_key,omitempty"`
+	// Via says how (e.g. "control /machine/tka/sign").
+	Via string `json:"via,omitempty"`
+}
+
+// DeliveredResponse is its answer. Already is true when the journal had
+// the delivery already (nothing new was journaled).
+type DeliveredResponse struct {
+	Already bool   `json:"already,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Inform adds AUMs from the tailnet to the chain store.
+//
+// NOTE(signet): no console is needed: tka.Authority.Inform stores an AUM
+// only if it is signed by enough keys trusted at its parent, so an AUM the
+// tailnet's own trusted keys did not sign is refused, and nothing is
+// signed by the box's key. What is refused is journaled as a note too.
+func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error) {
+	if len(hexAUMs) == 0 || len(hexAUMs) > maxInformAUMs {
+		return tka.AUMHash{}, fmt.Errorf("send 1 to %d AUMs at a time, not %d", maxInformAUMs, len(hexAUMs))
+	}
+	aums := make([]*tka.AUM, len(hexAUMs))
+	for i, h := range hexAUMs {
+		a, err := tka.ParseHexAUM(h)
+		if err != nil {
+			return tka.AUMHash{}, fmt.Errorf("aums[%d]: %w", i, err)
+		}
+		aums[i] = a
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.rateCheck(requester); err != nil {
+		return tka.AUMHash{}, err
+	}
+	before := s.auth.Head()
+	base := Record{Type: RecNote, Requester: requester}
+	if err := s.auth.Inform(s.store, aums); err != nil {
+		base.Detail = map[string]string{"message": "refused AUMs from the tailnet: " + err.Error()}
+		_, _ = s.journal.Append(base)
+		return tka.AUMHash{}, fmt.Errorf("the AUMs were refused (nothing stored): %w", err)
+	}
+	if head := s.auth.Head(); head != before {
+		base.Detail = map[string]string{"message": "chain updated from the tailnet", "head": head.String(), "previous": before.String()}
+		if _, err := s.journal.Append(base); err != nil {
+			return tka.AUMHash{}, err
+		}
+	}
+	return s.auth.Head(), nil
+}
+
+// deliverMu serialises "delivered" records so a duplicate report is
+// journaled once.
+var deliverMu sync.Mutex
+
+// Delivered journals that the result of request d.ID reached the tailnet.
+// The request must have been released by this box. Reporting the same
+// delivery again is harmless: already is true and nothing is journaled.
+func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool, err error) {
+	if !idPattern.MatchString(d.ID) {
+		return false, errors.New("id must be 1-64 of A-Z a-z 0-9 . _ : -")
+	}
+	s.mu.Lock()
+	a, ok := s.answers[d.ID]
+	s.mu.Unlock()
+	if !ok || (a.resp.Status != StatusSigned && a.resp.Status != StatusAlreadySigned) {
+		return false, fmt.Errorf("request %s released nothing on this box; report only results the box gave out", d.ID)
+	}
+	deliverMu.Lock()
+	defer deliverMu.Unlock()
+	errSeen := errors.New("seen")
+	err = s.journal.Scan(func(r Record) error {
+		if r.Type == RecDelivered && r.RequestID == d.ID && r.Detail["node_key"] == d.NodeKey {
+			return errSeen
+		}
+		return nil
+	})
+	if errors.Is(err, errSeen) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": short(d.Via)}}
+	if d.NodeKey != "" {
+		rec.Detail["node_key"] = short(d.NodeKey)
+	}
+	_, err = s.journal.Append(rec)
+	return false, err
+}
+
+func (s *Service) serveAUMs(w http.ResponseWriter, r *http.Request) {
+	var in InformRequest
+	if err := decodeStrict(r.Body, s.policy.MaxBody, &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, &InformResponse{Error: err.Error()})
+		return
+	}
+	head, err := s.Inform(in.AUMs, requesterOf(r))
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, &InformResponse{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, &InformResponse{Head: head.String()})
+}
+
+func (s *Service) serveDelivered(w http.ResponseWriter, r *http.Request) {
+	var in DeliveredRequest
+	if err := decodeStrict(r.Body, 64<<10, &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, &DeliveredResponse{Error: err.Error()})
+		return
+	}
+	already, err := s.Delivered(in, requesterOf(r))
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, &DeliveredResponse{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, &DeliveredResponse{Already: already})
+}
+
+func requesterOf(r *http.Request) string {
+	peer, _ := r.Context().Value(peerKey{}).(Peer)
+	return peer.String()
+}
+
+// decodeStrict reads one JSON object of at most limit bytes into v,
+// refusing unknown fields and trailing data.
+func decodeStrict(r io.Reader, limit int64, v any) error {
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	dec := json.NewDecoder(lr)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if lr.N <= 0 {
+			return fmt.Errorf("the body is larger than %d bytes", limit)
+		}
+		return fmt.Errorf("decoding the body: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("the body has data after its JSON object")
+	}
+	return nil
+}
