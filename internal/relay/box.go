@@ -1,0 +1,107 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/signetbox/signet/internal/wgintake"
+	"github.com/signetbox/signet/signer"
+)
+
+// Box talks to the signet box's request API through the WireGuard tunnel.
+type Box struct {
+	base string
+	hc   *http.Client
+}
+
+// NewBox returns a client for the API at addr (tunnel address and port)
+// through tun.
+func NewBox(tun *wgintake.Tunnel, addr netip.AddrPort) *Box {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return tun.Net().DialContextTCPAddrPort(ctx, addr)
+		},
+		MaxIdleConns:    4,
+		IdleConnTimeout: time.Minute,
+	}
+	return &Box{base: "http://" + addr.String(), hc: &http.Client{Transport: tr}}
+}
+
+// Ask sends a request and waits for the console's decision.
+func (b *Box) Ask(ctx context.Context, req *signer.Request) (*signer.Response, error) {
+	var resp signer.Response
+	if err := b.post(ctx, "/v1/requests", req, &resp); err != nil && resp.Status == "" {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Inform sends AUMs (hex, oldest first) seen on the tailnet.
+func (b *Box) Inform(ctx context.Context, aums []string) (string, error) {
+	var resp signer.InformResponse
+	if err := b.post(ctx, "/v1/aums", &signer.InformRequest{AUMs: aums}, &resp); err != nil {
+		return "", fmt.Errorf("%w: %s", err, resp.Error)
+	}
+	return resp.Head, nil
+}
+
+// Delivered reports a delivery; the box journals it once.
+func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
+	var resp signer.DeliveredResponse
+	if err := b.post(ctx, "/v1/delivered", &d, &resp); err != nil {
+		return fmt.Errorf("%w: %s", err, resp.Error)
+	}
+	return nil
+}
+
+// Status reads the box's authority head and keys.
+func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/status", nil)
+	if err != nil {
+		return nil, err
+	}
+	var st signer.StatusInfo
+	if err := b.do(req, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (b *Box) post(ctx context.Context, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", b.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return b.do(req, out)
+}
+
+func (b *Box) do(req *http.Request, out any) error {
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("reaching the box: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("reading the box's answer: %w", err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("the box answered %s with no JSON: %w", resp.Status, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the box answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package relay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// State is where a job stands. Do NOT reorder: stored in queue.json.
+type State string
+
+// Job states, in order.
+const (
+	// StateAsk: the request is not yet answered by the box.
+	StateAsk State = "ask"
+	// StateDeliver: the box signed; the result must reach the tailnet.
+	StateDeliver State = "deliver"
+	// StateReport: the tailnet took it; the box must hear so.
+	StateReport State = "report"
+	// StateDone: the box journaled "delivered".
+	StateDone State = "done"
+	// StateDenied: the box refused; never retried.
+	StateDenied State = "denied"
+)
+
+// Job is one node to get signed, from request to report.
+type Job struct {
+	ID        string            `json:"id"` // the box request ID, derived from the node key
+	NodeKey   string            `json:"node_key"`
+	Claims    map[string]string `json:"claims,omitempty"`
+	State     State             `json:"state"`
+	Signature string            `json:"signature,omitempty"` // hex CBOR, once signed
+	Attempts  int               `json:"attempts,omitempty"`
+	NextTry   time.Time         `json:"next_try,omitzero"`
+	LastError string            `json:"last_error,omitempty"`
+}
+
+// maxJobs bounds the queue: a relay watches one tailnet's locked-out
+// nodes, and each needs a person at the console.
+const maxJobs = 10000
+
+// Queue is the relay's durable job list: one JSON file, replaced
+// atomically (write, fsync, rename, fsync dir) on every change, so a
+// signed result once acknowledged is never lost by a crash.
+type Queue struct {
+	path string
+	mu   sync.Mutex
+	jobs map[string]*Job
+}
+
+// OpenQueue loads (or starts) the queue in dir.
+func OpenQueue(dir string) (*Queue, error) {
+	q := &Queue{path: filepath.Join(dir, "queue.json"), jobs: map[string]*Job{}}
+	b, err := os.ReadFile(q.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return q, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the relay queue: %w", err)
+	}
+	var list []*Job
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("reading the relay queue %s: %w", q.path, err)
+	}
+	for _, j := range list {
+		q.jobs[j.ID] = j
+	}
+	return q, nil
+}
+
+// Add stores a new job in StateAsk unless one with its ID exists. It
+// reports whether the job is new.
+func (q *Queue) Add(j Job) (bool, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.jobs[j.ID]; ok {
+		return false, nil
+	}
+	if len(q.jobs) >= maxJobs {
+		return false, fmt.Errorf("the relay queue is full (%d jobs)", maxJobs)
+	}
+	j.State = StateAsk
+	q.jobs[j.ID] = &j
+	return true, q.saveLocked()
+}
+
+// Update applies fn to job id and saves the queue before returning.
+func (q *Queue) Update(id string, fn func(*Job)) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j, ok := q.jobs[id]
+	if !ok {
+		return fmt.Errorf("no job %s in the relay queue", id)
+	}
+	fn(j)
+	return q.saveLocked()
+}
+
+// Due returns copies of the jobs in state st whose retry time has come.
+func (q *Queue) Due(st State, now time.Time) []Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []Job
+	for _, j := range q.jobs {
+		if j.State == st && !now.Before(j.NextTry) {
+			out = append(out, *j)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out
+}
+
+// Get returns a copy of job id.
+func (q *Queue) Get(id string) (Job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	j, ok := q.jobs[id]
+	if !ok {
+		return Job{}, false
+	}
+	return *j, true
+}
+
+func (q *Queue) saveLocked() error {
+	list := make([]*Job, 0, len(q.jobs))
+	for _, j := range q.jobs {
+		list = append(list, j)
+	}
+	sort.Slice(list, func(a, b int) bool { return list[a].ID < list[b].ID })
+	b, err := json.MarshalIndent(list, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := q.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	if err := os.Rename(tmp, q.path); err != nil {
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	d, err := os.Open(filepath.Dir(q.path))
+	if err != nil {
+		return fmt.Errorf("writing the relay queue: %w", err)
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// backoff is the wait before attempt n+1: 1 s doubling to 5 min.
+func backoff(n int) time.Duration {
+	d := time.Second
+	for i := 1; i < n && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
+}

@@ -1,0 +1,285 @@
+// Package relay is signet-relay's work: it watches a tailnet (as a tsnet
+// node) for locked-out nodes and new AUMs, asks the signet box through
+// its WireGuard intake, and delivers what the box signed back to the
+// tailnet, keeping every result in a durable queue until the box has
+// journaled its delivery.
+//
+// This package links tailscale.com; the signet binary must never import
+// it (scripts/check-binary.sh).
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"tailscale.com/client/local"
+	"tailscale.com/ipn/ipnstate"
+	"tailscale.com/tailcfg"
+	"tailscale.com/tsnet"
+	"tailscale.com/types/key"
+
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
+)
+
+// Relay runs the watch and delivery loop.
+type Relay struct {
+	ts    *tsnet.Server
+	lc    *local.Client
+	box   *Box
+	queue *Queue
+	logf  func(format string, args ...any)
+	now   func() time.Time
+
+	// Poll is how often the tailnet is looked at (default 2 s).
+	Poll time.Duration
+	// MaxAsking bounds requests waiting at the box's console (default 4).
+	MaxAsking int
+
+	mu     sync.Mutex
+	asking map[string]bool
+}
+
+// New returns a relay for the running tsnet node ts.
+func New(ts *tsnet.Server, box *Box, q *Queue, logf func(string, ...any)) (*Relay, error) {
+	lc, err := ts.LocalClient()
+	if err != nil {
+		return nil, fmt.Errorf("opening the tsnet local client: %w", err)
+	}
+	return &Relay{ts: ts, lc: lc, box: box, queue: q, logf: logf, now: time.Now,
+		Poll: 2 * time.Second, MaxAsking: 4, asking: map[string]bool{}}, nil
+}
+
+// Run loops until ctx is done.
+func (r *Relay) Run(ctx context.Context) error {
+	t := time.NewTicker(r.Poll)
+	defer t.Stop()
+	for {
+		r.Step(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Step looks at the tailnet once and moves every due job one step.
+func (r *Relay) Step(ctx context.Context) {
+	st, err := r.lc.NetworkLockStatus(ctx)
+	if err != nil {
+		r.logf("relay: reading the tailnet lock status: %v", err)
+		return
+	}
+	if st.Enabled {
+		r.watchLocked(st)
+		if err := r.forwardAUMs(ctx, st); err != nil {
+			r.logf("relay: forwarding AUMs: %v", err)
+		}
+	}
+	for _, j := range r.queue.Due(StateAsk, r.now()) {
+		r.startAsk(ctx, j)
+	}
+	for _, j := range r.queue.Due(StateDeliver, r.now()) {
+		r.deliver(ctx, j)
+	}
+	for _, j := range r.queue.Due(StateReport, r.now()) {
+		r.report(ctx, j)
+	}
+}
+
+// JobID is the box request ID for signing node key nk. It is derived
+// from the key, so asking again (after a crash) gets the box's first
+// answer instead of a second signature.
+func JobID(nk key.NodePublic) string {
+	h := strings.TrimPrefix(nk.String(), "nodekey:")
+	return "sn-" + h[:60]
+}
+
+// watchLocked queues a sign request for every locked-out peer.
+func (r *Relay) watchLocked(st *ipnstate.TailnetLockStatus) {
+	for _, p := range st.FilteredPeers {
+		j := Job{ID: JobID(p.NodeKey), NodeKey: p.NodeKey.String(), Claims: claims(p)}
+		added, err := r.queue.Add(j)
+		if err != nil {
+			r.logf("relay: %v", err)
+			return
+		}
+		if added {
+			r.logf("relay: %s (%s) is locked out; asking the box", p.Name, p.NodeKey.ShortString())
+		}
+	}
+}
+
+// claims are what the tailnet says about a peer; the box shows them as
+// unverified. (Control sends no OS or user for a filtered peer.)
+func claims(p *ipnstate.TKAPeer) map[string]string {
+	c := map[string]string{"device": strings.TrimSuffix(p.Name, "."), "node_id": fmt.Sprint(p.ID), "stable_id": string(p.StableID)}
+	var ips []string
+	for _, ip := range p.TailscaleIPs {
+		ips = append(ips, ip.String())
+	}
+	if len(ips) > 0 {
+		c["ips"] = strings.Join(ips, " ")
+	}
+	return c
+}
+
+func (r *Relay) startAsk(ctx context.Context, j Job) {
+	r.mu.Lock()
+	if r.asking[j.ID] || len(r.asking) >= r.MaxAsking {
+		r.mu.Unlock()
+		return
+	}
+	r.asking[j.ID] = true
+	r.mu.Unlock()
+	go func() {
+		defer func() { r.mu.Lock(); delete(r.asking, j.ID); r.mu.Unlock() }()
+		r.ask(ctx, j)
+	}()
+}
+
+func (r *Relay) ask(ctx context.Context, j Job) {
+	resp, err := r.box.Ask(ctx, &signer.Request{ID: j.ID, Kind: signer.KindSignNode, NodeKey: j.NodeKey, Claims: j.Claims})
+	if err != nil {
+		r.retry(j.ID, err)
+		return
+	}
+	switch resp.Status {
+	case signer.StatusSigned, signer.StatusAlreadySigned:
+		if resp.Signature == "" {
+			r.retry(j.ID, fmt.Errorf("the box answered %s without a signature", resp.Status))
+			return
+		}
+		err = r.queue.Update(j.ID, func(q *Job) {
+			q.State, q.Signature, q.Attempts, q.NextTry = StateDeliver, resp.Signature, 0, time.Time{}
+		})
+		r.logf("relay: the box signed %s", j.ID)
+	case signer.StatusDenied:
+		err = r.queue.Update(j.ID, func(q *Job) { q.State, q.LastError = StateDenied, resp.Error })
+		r.logf("relay: the box denied %s: %s", j.ID, resp.Error)
+	default:
+		r.retry(j.ID, fmt.Errorf("the box answered %s: %s", resp.Status, resp.Error))
+	}
+	if err != nil {
+		r.logf("relay: %v", err)
+	}
+}
+
+// retry records a failure and schedules the next attempt with backoff.
+func (r *Relay) retry(id string, cause error) {
+	r.logf("relay: %s: %v (will retry)", id, cause)
+	err := r.queue.Update(id, func(j *Job) {
+		j.Attempts++
+		j.NextTry, j.LastError = r.now().Add(backoff(j.Attempts)), cause.Error()
+	})
+	if err != nil {
+		r.logf("relay: %v", err)
+	}
+}
+
+// deliver posts a node-key signature to control over this node's noise
+// connection (GET /machine/tka/sign; control accepts no POST there).
+func (r *Relay) deliver(ctx context.Context, j Job) {
+	if err := r.submitSignature(ctx, j.Signature); err != nil {
+		r.retry(j.ID, err)
+		return
+	}
+	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateReport, 0, time.Time{} }); err != nil {
+		r.logf("relay: %v", err)
+	}
+	r.logf("relay: delivered %s to control", j.ID)
+	r.report(ctx, j)
+}
+
+func (r *Relay) submitSignature(ctx context.Context, sigHex string) error {
+	sig, err := hex.DecodeString(sigHex)
+	if err != nil {
+		return fmt.Errorf("the queued signature is not hex: %w", err)
+	}
+	self, err := r.lc.StatusWithoutPeers(ctx)
+	if err != nil || self.Self == nil {
+		return fmt.Errorf("reading this node's key: %v", err)
+	}
+	body, err := json.Marshal(tailcfg.TKASubmitSignatureRequest{
+		Version: tailcfg.CurrentCapabilityVersion, NodeKey: self.Self.PublicKey, Signature: sig})
+	if err != nil {
+		return err
+	}
+	rt := r.ts.Sys().NoiseRoundTripper.Get()
+	if rt == nil {
+		return fmt.Errorf("no noise connection to control yet")
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", "https://unused/machine/tka/sign", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("submitting the signature to control: %w", err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("control refused the signature: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	return nil
+}
+
+// report tells the box the result reached the tailnet.
+func (r *Relay) report(ctx context.Context, j Job) {
+	err := r.box.Delivered(ctx, signer.DeliveredRequest{ID: j.ID, NodeKey: j.NodeKey, Via: "control /machine/tka/sign"})
+	if err != nil {
+		r.retry(j.ID, err)
+		return
+	}
+	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateDone, 0, time.Time{} }); err != nil {
+		r.logf("relay: %v", err)
+	}
+}
+
+// forwardAUMs sends the box the AUMs the tailnet has past the box's
+// head, oldest first. The box verifies them before storing.
+func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus) error {
+	if st.Head == nil {
+		return nil
+	}
+	bs, err := r.box.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if tka.AUMHash(*st.Head).String() == bs.Head {
+		return nil
+	}
+	log, err := r.lc.NetworkLockLog(ctx, 1000)
+	if err != nil {
+		return fmt.Errorf("reading the tailnet's lock log: %w", err)
+	}
+	var newer []string // newest first
+	for _, u := range log {
+		if tka.AUMHash(u.Hash).String() == bs.Head {
+			break
+		}
+		newer = append(newer, hex.EncodeToString(u.Raw))
+	}
+	if len(newer) == len(log) {
+		return fmt.Errorf("the box's head %s is not in the tailnet's last %d AUMs; import the chain on the box", bs.Head, len(log))
+	}
+	for i, k := 0, len(newer)-1; i < k; i, k = i+1, k-1 {
+		newer[i], newer[k] = newer[k], newer[i]
+	}
+	head, err := r.box.Inform(ctx, newer)
+	if err != nil {
+		return err
+	}
+	r.logf("relay: forwarded %d AUMs; the box's head is now %s", len(newer), head)
+	return nil
+}
