@@ -34,6 +34,7 @@ type ceremonyArgs struct {
 	disablement int         // how many disablement secrets to make
 	genesis     bool        // also make the genesis AUM
 	out         string      // where the transcript goes; default the state dir
+	noQR        bool        // show the secrets as text only
 }
 
 // newCeremonyInitCmd builds "signet ceremony init".
@@ -51,7 +52,8 @@ func newCeremonyInitCmd() *cobra.Command {
      flags), or the key already in the state directory;
   5. its attestation;
   6. N disablement secrets from the system RNG, each shown ONCE on the
-     terminal as disablement-secret:HEX, confirmed by typing its last 4
+     terminal as a QR code (press Enter) and as disablement-secret:HEX,
+     confirmed by typing its last 4
      hex digits back, never stored;
   7. the outputs: the 'tailscale lock init' line on stdout, with --genesis
      a genesis AUM signed by the box (hex on stdout, and into the chain
@@ -79,6 +81,7 @@ files or the journal.`,
 	cmd.Flags().Lookup("hsm").Usage = "where a new key lives: `tpm`, piv or soft (not needed when the state directory holds a key)"
 	cmd.Flags().IntVar(&a.disablement, "disablement", 3, fmt.Sprintf("how many disablement secrets to make (`N`, 1-%d)", maxDisablementSecrets))
 	cmd.Flags().BoolVar(&a.genesis, "genesis", false, "also make the genesis AUM of a new authority, signed by the box, into the (empty) chain store")
+	cmd.Flags().BoolVar(&a.noQR, "no-qr", false, "show the disablement secrets as text only, without a QR code each")
 	cmd.Flags().StringVar(&a.out, "out", "", "`DIR` for the transcript files (default: the state directory)")
 	return cmd
 }

@@ -203,7 +203,7 @@ func (c *ceremony) run(ctx context.Context, stdout io.Writer, started *bool) err
 		return err
 	}
 	c.con.printf("\n== Step 6: %d disablement secrets ==\n", c.args.disablement)
-	values, err := makeDisablements(ctx, c.con, c.args.disablement)
+	values, err := makeDisablements(ctx, c.con, c.args.disablement, !c.args.noQR)
 	if err != nil {
 		return err
 	}

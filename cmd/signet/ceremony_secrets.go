@@ -13,9 +13,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
 	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
+	"golang.org/x/sys/unix"
 )
 
 // testOnlyCeremonyRand, when non-nil, replaces crypto/rand in the
@@ -30,21 +34,36 @@ func ceremonyRand() io.Reader {
 	return rand.Reader
 }
 
-// showQR, when non-nil, draws data as a QR code on the terminal w, for
-// paper storage of a disablement secret. It is nil until a QR encoder is
-// built in; the ceremony then shows the text form only.
-var showQR func(w io.Writer, title string, data []byte) error
+// showQR shows text full screen as a QR code, for paper storage of a
+// disablement secret, until the operator presses Enter. It is a variable
+// so the ceremony can run without it (--no-qr).
+var showQR = func(ctx context.Context, tty *os.File, title string, text []byte) error {
+	sc, err := signer.NewConsole(tty, signer.ConsoleOptions{})
+	if err != nil {
+		return err
+	}
+	err = sc.ShowQR(ctx, title, string(text))
+	sc.Close()
+	// The console reads tty with deadlines (Close sets one in the past to
+	// wake a reader), or a non-blocking duplicate that shares tty's mode:
+	// the line prompts that follow want plain blocking reads.
+	tty.SetReadDeadline(time.Time{})
+	if nbErr := unix.SetNonblock(int(tty.Fd()), false); err == nil {
+		err = nbErr
+	}
+	return err
+}
 
 // makeDisablements makes n secrets, shows each once, has the operator
 // confirm each was written down, and returns the disablement values.
-func makeDisablements(ctx context.Context, con *console, n int) ([][]byte, error) {
+func makeDisablements(ctx context.Context, con *console, n int, qr bool) ([][]byte, error) {
 	values := make([][]byte, 0, n)
 	for i := range n {
 		secret := make([]byte, disablementSecretLen)
 		if _, err := io.ReadFull(ceremonyRand(), secret); err != nil {
 			return nil, fmt.Errorf("reading the system RNG: %w", err)
 		}
-		err := showSecret(ctx, con, i+1, n, secret)
+		err := showSecret(ctx, con, i+1, n, secret, qr)
 		if err == nil {
 			values = append(values, tka.DisablementKDF(secret))
 		}
@@ -60,18 +79,19 @@ func makeDisablements(ctx context.Context, con *console, n int) ([][]byte, error
 
 // showSecret shows secret i of n and asks for its last 4 hex digits; a
 // wrong answer shows it again, up to maxRetries times.
-func showSecret(ctx context.Context, con *console, i, n int, secret []byte) error {
+func showSecret(ctx context.Context, con *console, i, n int, secret []byte, qr bool) error {
 	text := formatSecret(secret)
 	defer hsm.Wipe(text)
 	for try := 1; ; try++ {
+		if qr {
+			title := fmt.Sprintf("Disablement secret %d of %d: print or copy this QR code, then press Enter", i, n)
+			if err := showQR(ctx, con.in, title, text); err != nil {
+				con.printf("(no QR code: %s)\n", oneLine(err.Error()))
+			}
+		}
 		con.printf("\nDisablement secret %d of %d. Write it down now; it is not stored and WILL NOT be\nshown again after this step:\n\n    ", i, n)
 		con.out.Write(text)
 		con.printf("\n\n")
-		if showQR != nil {
-			if err := showQR(con.out, fmt.Sprintf("disablement secret %d of %d", i, n), text); err != nil {
-				con.printf("(the QR code could not be drawn: %s)\n", oneLine(err.Error()))
-			}
-		}
 		ok, err := confirmLast4(ctx, con, i, text)
 		if err != nil || ok {
 			return err
