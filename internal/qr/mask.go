@@ -47,11 +47,14 @@ const (
 func (m *matrix) penalty() int {
 	n := m.size
 	score := 0
+	col := make([]bool, n)
 	for i := 0; i < n; i++ {
-		row := func(k int) bool { return m.dark[i*n+k] }
-		col := func(k int) bool { return m.dark[k*n+i] }
-		score += lineRuns(n, row) + lineFinderLike(n, row)
-		score += lineRuns(n, col) + lineFinderLike(n, col)
+		row := m.dark[i*n : (i+1)*n]
+		for k := range col {
+			col[k] = m.dark[k*n+i]
+		}
+		score += lineRuns(row) + lineFinderLike(row)
+		score += lineRuns(col) + lineFinderLike(col)
 	}
 	darkCount := 0
 	for y := 0; y < n; y++ {
@@ -74,10 +77,10 @@ func (m *matrix) penalty() int {
 
 // lineRuns is rule 1 for one row or column: N1 + (len-5) for each run of
 // five or more modules of one colour.
-func lineRuns(n int, at func(int) bool) int {
+func lineRuns(line []bool) int {
 	score, run := 0, 0
-	for k := 0; k < n; k++ {
-		if k > 0 && at(k) == at(k-1) {
+	for k := range line {
+		if k > 0 && line[k] == line[k-1] {
 			run++
 		} else {
 			run = 1
@@ -94,11 +97,12 @@ func lineRuns(n int, at func(int) bool) int {
 // lineFinderLike is rule 3 for one row or column: N3 for each
 // dark-light-dark-dark-dark-light-dark (1:1:3:1:1) pattern with four light
 // modules before or after it, outside the symbol counting as light.
-func lineFinderLike(n int, at func(int) bool) int {
+func lineFinderLike(line []bool) int {
 	pattern := [7]bool{true, false, true, true, true, false, true}
+	n := len(line)
 	light := func(from, to int) bool { // [from, to) is all light
 		for k := max(from, 0); k < min(to, n); k++ {
-			if at(k) {
+			if line[k] {
 				return false
 			}
 		}
@@ -108,7 +112,7 @@ func lineFinderLike(n int, at func(int) bool) int {
 	for k := 0; k+7 <= n; k++ {
 		match := true
 		for p := 0; p < 7 && match; p++ {
-			match = at(k+p) == pattern[p]
+			match = line[k+p] == pattern[p]
 		}
 		if match && (light(k-4, k) || light(k+7, k+11)) {
 			score += penaltyN3
