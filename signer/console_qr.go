@@ -54,7 +54,9 @@ func (c *Console) ShowQR(ctx context.Context, title string, data string) error {
 	defer stop()
 
 	rows, cols := termSize(c.fd)
-	code, err := qrForScreen([]byte(data), rows, cols)
+	buf := []byte(data)
+	defer clear(buf)
+	code, err := qrForScreen(buf, rows, cols)
 	if errors.Is(err, ErrQRTooBig) {
 		h, w := qrScreenSize(code.Size)
 		code.Wipe()
