@@ -71,6 +71,7 @@ func newFixture(t testing.TB) *fixture {
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "key.soft")
 	prompt := &scripted{}
+	soft.UseCheapKDFForTests()
 	if _, err := soft.Create(context.Background(), keyPath, prompt); err != nil {
 		t.Fatal(err)
 	}

@@ -112,6 +112,7 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
 	keyPath := filepath.Join(r.dir, "key.soft")
+	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ func startServe(t testing.TB) *tmuxServe {
 	s := &tmuxServe{t: t, bin: buildSignet(t), dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
 	s.sock = filepath.Join(s.dir, "signet.sock")
 	keyPath := filepath.Join(s.dir, "key.soft")
+	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
 	if err != nil {
 		t.Fatal(err)

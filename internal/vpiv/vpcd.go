@@ -43,7 +43,12 @@ var linkMu sync.Mutex // guards Card.link
 // Insert dials vpcd and serves the card until Remove or Unplug. It returns
 // after three ATR requests (power-up, then presence polls about 400 ms
 // apart), so a following piv.Open reaches this card and not a stale one.
+// The first Insert in a process waits for other processes' cards to go
+// (see holdMachineLock).
 func (c *Card) Insert(ctx context.Context) error {
+	if err := holdMachineLock(); err != nil {
+		return err
+	}
 	linkMu.Lock()
 	if c.link != nil {
 		linkMu.Unlock()
