@@ -38,6 +38,9 @@ type Service struct {
 	// issued are the request IDs with an "issued" record.
 	issued map[string]bool
 
+	// cfgShow shows a released result on the console (Config.ShowResult).
+	cfgShow func(ctx context.Context, title, data string) error
+
 	// console admits one review at a time; queued counts waiting requests.
 	console chan struct{}
 	queued  chan struct{}
@@ -60,6 +63,9 @@ type Config struct {
 	Insecure bool
 	// Dir is the state dir, for the index of issued signatures.
 	Dir string
+	// ShowResult, if set, shows each released result on the console (a QR
+	// code for air-gapped transfer) before the next review.
+	ShowResult func(ctx context.Context, title, data string) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -78,7 +84,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: cfg.Store, key: cfg.Key, prompt: cfg.Prompt, journal: cfg.Journal,
-		policy: cfg.Policy, now: cfg.Now, insecure: cfg.Insecure,
+		policy: cfg.Policy, now: cfg.Now, insecure: cfg.Insecure, cfgShow: cfg.ShowResult,
 		auth: auth, signed: map[tka.NodeKey][]byte{}, answers: map[string]answer{}, rates: map[string][]time.Time{},
 		console: make(chan struct{}, 1),
 		queued:  make(chan struct{}, cfg.Policy.QueueSize),
@@ -213,7 +219,13 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 	if _, err := s.decide(base, req, fp, d); err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, base, req, fp, pl)
+	resp, err := s.issue(ctx, base, req, fp, pl)
+	if err == nil {
+		// Still holding the console: the operator sees the result before
+		// the next review.
+		s.showResult(ctx, req.ID, resp)
+	}
+	return resp, err
 }
 
 // decide journals the decision; a denial is also the final answer.
@@ -288,6 +300,35 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 	}
 	s.answers[req.ID] = answer{fp, out.resp}
 	return out.resp, nil
+}
+
+// SetShowResult sets Config.ShowResult after the service was made.
+func (s *Service) SetShowResult(f func(ctx context.Context, title, data string) error) { s.cfgShow = f }
+
+// showResult offers a released result on the console, if configured.
+// The result has already been released, so a failure only leaves a note.
+func (s *Service) showResult(ctx context.Context, id string, r *Response) {
+	if s.cfgShow == nil {
+		return
+	}
+	title, data := "", ""
+	switch {
+	case r.Signature != "":
+		title, data = "node-key signature for request "+id, r.Signature
+	case len(r.AUMs) == 1:
+		title, data = "signed AUM (hex) for request "+id, r.AUMs[0]
+	case r.WrappedAuthKey != "":
+		title, data = "wrapped pre-auth key for request "+id+" (a SECRET)", r.WrappedAuthKey
+	default:
+		return // batches and multi-AUM results are too large for one code
+	}
+	sctx, cancel := context.WithTimeout(ctx, s.policy.ReviewTimeout)
+	defer cancel()
+	if err := s.cfgShow(sctx, title, data); err != nil {
+		if n, ok := s.prompt.(interface{ Notify(string) }); ok {
+			n.Notify("could not show the result as a QR code: " + err.Error())
+		}
+	}
 }
 
 // Close releases the signature index.

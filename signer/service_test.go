@@ -368,3 +368,21 @@ func TestRestartRemembersAnswers(t *testing.T) {
 
 var _ = errors.New
 var _ = ed25519.PublicKeySize
+
+func TestShowResultAfterRelease(t *testing.T) {
+	f := newFixture(t)
+	var shown []string
+	f.svc.cfgShow = func(ctx context.Context, title, data string) error {
+		shown = append(shown, title+"|"+data)
+		return nil
+	}
+	resp := f.svc.Handle(context.Background(), &Request{ID: "qr1", Kind: KindSignNode, NodeKey: nodeKey(70).String()}, "tester")
+	if resp.Status != StatusSigned || len(shown) != 1 || !strings.HasSuffix(shown[0], "|"+resp.Signature) {
+		t.Fatalf("the released signature must be offered on the console once: %q", shown)
+	}
+	f.prompt.answers = []Outcome{OutcomeDenied}
+	f.svc.Handle(context.Background(), &Request{ID: "qr2", Kind: KindSignNode, NodeKey: nodeKey(71).String()}, "tester")
+	if len(shown) != 1 {
+		t.Fatal("a denied request has no result to show")
+	}
+}

@@ -32,6 +32,7 @@ type serveArgs struct {
 	insecureSoft  bool
 	demo          bool
 	noColor       bool
+	qrResults     bool
 	wireguard     string // WireGuard intake config file (wg.go)
 	// issue 7: confinement (confine.go)
 	allowUnconfined bool
@@ -68,6 +69,7 @@ demo authority trusting the box's key, for trying signet out.`,
 	f.BoolVar(&a.insecureSoft, "insecure-soft-key", false, "allow a software key (development only)")
 	f.BoolVar(&a.demo, "demo-authority", false, "create a demo authority if the chain store is empty")
 	f.BoolVar(&a.noColor, "no-color", false, "no colours on the console")
+	f.BoolVar(&a.qrResults, "qr-results", false, "after each release, show the result as a QR code on the console (Enter continues)")
 	addConfineFlags(f, a) // issue 7: confinement (confine.go)
 	f.StringVar(&a.wireguard, "wireguard", "", "also serve the API to the WireGuard peers in config `FILE` (docs/wireguard.md)")
 	return cmd
@@ -141,6 +143,9 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	policy.ReviewTimeout = a.reviewTimeout
 	svc, err := signer.NewService(signer.Config{Store: store, Key: key, Prompt: console, Journal: journal,
 		Policy: policy, Insecure: isSoft(key), Dir: dir})
+	if err == nil && a.qrResults {
+		svc.SetShowResult(console.ShowQR)
+	}
 	if err != nil {
 		return err
 	}
