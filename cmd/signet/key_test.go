@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/vpiv"
 	"golang.org/x/sys/unix"
 )
@@ -176,10 +177,10 @@ func cmdSWTPM(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 || args[0] != "start" {
 		ts.Fatalf("usage: swtpm start")
 	}
-	s, err := startSWTPM(ts.MkAbs("swtpm-state"))
+	s, err := swtpm.Start(ts.MkAbs("swtpm-state"))
 	ts.Check(err)
-	ts.Defer(s.stop)
-	ts.Setenv("TPMDEV", s.device)
+	ts.Defer(s.Stop)
+	ts.Setenv("TPMDEV", s.Device)
 }
 
 // cmdVPIV inserts a virtual YubiKey with the given serial into the second
