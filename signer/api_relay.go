@@ -113,7 +113,9 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 	defer deliverMu.Unlock()
 	errSeen := errors.New("seen")
 	err = s.journal.Scan(func(r Record) error {
-		if r.Type == RecDelivered && r.RequestID == d.ID && r.Detail["node_key"] == d.NodeKey {
+		// The record keeps short(node key): compare like with like (a
+		// node key is 72 characters, longer than short keeps).
+		if r.Type == RecDelivered && r.RequestID == d.ID && r.Detail["node_key"] == short(d.NodeKey) {
 			return errSeen
 		}
 		return nil

@@ -33,8 +33,10 @@ type Service struct {
 	signed  map[tka.NodeKey][]byte
 	answers map[string]answer
 	rates   map[string][]time.Time
-	index   *sigIndex
-	byReq   map[string][]NodeResult
+	// peerRates overrides policy.RatePerMinute for named requesters.
+	peerRates map[string]int
+	index     *sigIndex
+	byReq     map[string][]NodeResult
 	// issued are the request IDs with an "issued" record.
 	issued map[string]bool
 
@@ -174,8 +176,12 @@ func (s *Service) rateCheck(requester string) error {
 			recent = append(recent, t)
 		}
 	}
-	if len(recent) >= s.policy.RatePerMinute {
-		return fmt.Errorf("%s sent more than %d requests in a minute; wait and try again", requester, s.policy.RatePerMinute)
+	limit := s.policy.RatePerMinute
+	if n, ok := s.peerRates[requester]; ok {
+		limit = n
+	}
+	if len(recent) >= limit {
+		return fmt.Errorf("%s sent more than %d requests in a minute; wait and try again", requester, limit)
 	}
 	s.rates[requester] = append(recent, now)
 	return nil
@@ -300,6 +306,20 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 	}
 	s.answers[req.ID] = answer{fp, out.resp}
 	return out.resp, nil
+}
+
+// SetRequesterRate lets requester (a peer label such as "wireguard:relay")
+// send perMinute requests a minute instead of Policy.RatePerMinute. A
+// relay speaks for a whole tailnet, so it may need more than one person
+// at a shell; the console still admits one review at a time and the
+// queue stays Policy.QueueSize long.
+func (s *Service) SetRequesterRate(requester string, perMinute int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peerRates == nil {
+		s.peerRates = map[string]int{}
+	}
+	s.peerRates[requester] = perMinute
 }
 
 // SetShowResult sets Config.ShowResult after the service was made.

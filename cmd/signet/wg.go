@@ -126,6 +126,11 @@ func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc
 		return nil, err
 	}
 	go tun.ServeStatus(sl)
+	for _, p := range cfg.Peers {
+		if p.RatePerMinute > 0 {
+			svc.SetRequesterRate("wireguard:"+p.Name, p.RatePerMinute)
+		}
+	}
 	go func() {
 		if err := svc.ServeNet(ctx, l, tun.PeerName); err != nil {
 			fmt.Fprintf(log, "signet: error: the WireGuard intake stopped: %v\n", err)

@@ -13,6 +13,9 @@ import (
 // DefaultAPIPort is the TCP port of the request API inside the tunnel.
 const DefaultAPIPort = 80
 
+// maxRatePerMinute caps a peer's rate_per_minute.
+const maxRatePerMinute = 100000
+
 // maxPeers caps the peer list: the intake serves a handful of relays.
 const maxPeers = 64
 
@@ -41,6 +44,10 @@ type PeerConfig struct {
 	Endpoint string `json:"endpoint,omitempty"`
 	// Keepalive is the persistent keepalive in seconds (0: off).
 	Keepalive int `json:"keepalive,omitempty"`
+	// RatePerMinute, if set, replaces the box's per-requester limit of
+	// requests a minute for this peer: a relay speaks for a whole
+	// tailnet. The console queue bound applies regardless.
+	RatePerMinute int `json:"rate_per_minute,omitempty"`
 
 	key Key
 }
@@ -127,6 +134,9 @@ func (p *PeerConfig) validate(i int) error {
 	}
 	if p.Keepalive < 0 || p.Keepalive > 65535 {
 		return fmt.Errorf("peers[%d].keepalive is %d, out of range", i, p.Keepalive)
+	}
+	if p.RatePerMinute < 0 || p.RatePerMinute > maxRatePerMinute {
+		return fmt.Errorf("peers[%d].rate_per_minute is %d, must be 0 (the box's default) to %d", i, p.RatePerMinute, maxRatePerMinute)
 	}
 	return nil
 }

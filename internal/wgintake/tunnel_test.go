@@ -135,6 +135,7 @@ func TestConfigErrors(t *testing.T) {
 		{`{"address": "10.0.0.1", "peers": [{"name": "a", "public_key": "xx", "tunnel_ip": "10.0.0.2"}]}`, "peers[0].public_key: not a WireGuard key (44 characters of base64)"},
 		{`{"address": "10.0.0.1", "peers": [{"name": "a", "public_key": "` + pub + `"}]}`, "peers[0].tunnel_ip is required"},
 		{`{"address": "10.0.0.1", "peers": [{"name": "a", "public_key": "` + pub + `", "tunnel_ip": "10.0.0.1"}]}`, "peers[0].tunnel_ip 10.0.0.1 is used twice (or is the box's address)"},
+		{`{"address": "10.0.0.1", "peers": [{"name": "a", "public_key": "` + pub + `", "tunnel_ip": "10.0.0.2", "rate_per_minute": -1}]}`, "peers[0].rate_per_minute is -1, must be 0 (the box's default) to 100000"},
 	} {
 		_, err := ParseConfig([]byte(tc.in))
 		if err == nil || err.Error() != tc.want {
