@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -11,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"tailscale.com/client/local"
+	"tailscale.com/ipn/ipnstate"
 	"tailscale.com/tailcfg"
 	tstka "tailscale.com/tka"
+	"tailscale.com/tstest/integration/testcontrol"
+	"tailscale.com/types/key"
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
@@ -28,17 +33,52 @@ import (
 // tty) is driven through tmux in signer's and cmd/signet's tests; here the
 // Prompt seam of signer.Service answers, so everything else (validation,
 // journal, key, release) is the real workflow. It approves every request
-// unless its node key is in deny.
+// unless its ID is in deny, after delay.
 type scriptedConsole struct {
-	mu   sync.Mutex
-	seen int
+	mu    sync.Mutex
+	seen  int
+	byID  map[string]int
+	deny  map[string]bool // request IDs to deny
+	delay time.Duration   // how long the "operator" takes per review
 }
 
 func (c *scriptedConsole) Confirm(ctx context.Context, r signer.Review) (signer.Decision, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.seen++
+	if c.byID == nil {
+		c.byID = map[string]int{}
+	}
+	c.byID[r.ID]++
+	deny, delay := c.deny[r.ID], c.delay
+	c.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return signer.Decision{Outcome: signer.OutcomeTimeout}, nil
+		}
+	}
+	if deny {
+		return signer.Decision{Outcome: signer.OutcomeDenied, Operator: "e2e script"}, nil
+	}
 	return signer.Decision{Outcome: signer.OutcomeApproved, Operator: "e2e script"}, nil
+}
+
+// reviews is how often the console was shown request id.
+func (c *scriptedConsole) reviews(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byID[id]
+}
+
+// denyID makes the console deny request id.
+func (c *scriptedConsole) denyID(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.deny == nil {
+		c.deny = map[string]bool{}
+	}
+	c.deny[id] = true
 }
 func (c *scriptedConsole) Notify(string) {}
 func (c *scriptedConsole) PIN(context.Context, string) ([]byte, error) {
@@ -52,12 +92,15 @@ type box struct {
 	journal *signer.Journal
 	console *scriptedConsole
 	tun     *wgintake.Tunnel
+	priv    wgintake.Key
 	pub     wgintake.Key
 	port    int
+	stop    context.CancelFunc
 }
 
 func softKey(t *testing.T, dir string, p hsm.PINPrompt) hsm.Key {
 	ctx := context.Background()
+	soft.UseCheapKDFForTests()
 	path := filepath.Join(dir, "key.soft")
 	if _, err := soft.Create(ctx, path, p); err != nil {
 		t.Fatal(err)
@@ -70,7 +113,8 @@ func softKey(t *testing.T, dir string, p hsm.PINPrompt) hsm.Key {
 	return k
 }
 
-// startBox bootstraps the box's chain from the tailnet's genesis AUM and
+// startBox bootstraps the box's chain from the tailnet's genesis AUM (or,
+// with genesis nil, makes an authority trusting the box's key alone) and
 // serves the API to one WireGuard peer, the relay.
 func startBox(t *testing.T, ctx context.Context, dir string, key hsm.Key, console *scriptedConsole, genesis []byte, relayPub wgintake.Key) *box {
 	st, err := signer.OpenChainStore(dir)
@@ -78,12 +122,20 @@ func startBox(t *testing.T, ctx context.Context, dir string, key hsm.Key, consol
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	g, err := tka.DecodeAUM(genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tka.Bootstrap(st, g); err != nil {
-		t.Fatalf("bootstrapping the box from the tailnet's genesis: %v", err)
+	if genesis != nil {
+		g, err := tka.DecodeAUM(genesis)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tka.Bootstrap(st, g); err != nil {
+			t.Fatalf("bootstrapping the box from the tailnet's genesis: %v", err)
+		}
+	} else {
+		state := tka.State{Keys: []tka.Key{tka.NewEd25519Key(key.PublicKey(), 1)},
+			DisablementValues: [][]byte{tka.DisablementKDF([]byte("e2e disablement"))}, StateID1: 1, StateID2: 2}
+		if _, _, err := tka.Create(ctx, st, state, key); err != nil {
+			t.Fatal(err)
+		}
 	}
 	j, err := signer.OpenJournal(dir)
 	if err != nil {
@@ -96,25 +148,52 @@ func startBox(t *testing.T, ctx context.Context, dir string, key hsm.Key, consol
 	}
 	t.Cleanup(func() { svc.Close() })
 	priv, _ := wgintake.GenerateKey()
-	port := freeUDPPort(t)
-	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_port": %d, "address": "10.77.0.1",
-		"peers": [{"name": "relay", "public_key": %q, "tunnel_ip": "10.77.0.2"}]}`, port, relayPub))
+	b := &box{svc: svc, journal: j, console: console, priv: priv, pub: priv.Public(), port: freeUDPPort(t)}
+	b.intake(t, ctx, fmt.Sprintf(`{"name": "relay", "public_key": %q, "tunnel_ip": "10.77.0.2"}`, relayPub))
+	return b
+}
+
+// intake (re)starts the box's WireGuard intake with the peers given (JSON
+// objects, comma-separated), as "signet serve --wireguard" does.
+func (b *box) intake(t *testing.T, ctx context.Context, peers string) {
+	if b.tun != nil {
+		b.stop()
+		b.tun.Close()
+	}
+	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_port": %d, "address": "10.77.0.1", "peers": [%s]}`, b.port, peers))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tun, err := wgintake.Up(priv, cfg)
+	tun, err := wgintake.Up(b.priv, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(tun.Close)
+	for _, p := range cfg.Peers {
+		if p.RatePerMinute > 0 {
+			b.svc.SetRequesterRate("wireguard:"+p.Name, p.RatePerMinute)
+		}
+	}
 	l, err := tun.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	go svc.ServeNet(sctx, l, tun.PeerName)
-	return &box{svc: svc, journal: j, console: console, tun: tun, pub: priv.Public(), port: port}
+	go b.svc.ServeNet(sctx, l, tun.PeerName)
+	b.tun, b.stop = tun, cancel
+}
+
+// records lists the journal's record types for request id.
+func (b *box) records(id string) []signer.RecordType {
+	var types []signer.RecordType
+	b.journal.Scan(func(r signer.Record) error {
+		if r.RequestID == id {
+			types = append(types, r.Type)
+		}
+		return nil
+	})
+	return types
 }
 
 func freeUDPPort(t *testing.T) int {
@@ -141,23 +220,38 @@ func relayTunnel(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort i
 	return relay.NewBox(tun, netip.MustParseAddrPort("10.77.0.1:80"))
 }
 
-func TestRelayDeliversBoxSignature(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+// world is a tailnet with Tailnet Lock trusting node1's and the box's
+// keys, the box, and the relay's tunnel to it.
+type world struct {
+	control    *testcontrol.Server
+	controlURL string
+	n1, rn     *node
+	lc1        *local.Client
+	console    *scriptedConsole
+	boxKey     hsm.Key
+	box        *box
+	relayPriv  wgintake.Key
+	boxWG      *relay.Box
+	log        []ipnstate.NetworkLockUpdate // node1's lock log, newest first
+}
+
+// newWorld brings up control, node1, node2 and the relay's tsnet node,
+// initialises Tailnet Lock on node1 and starts the box.
+func newWorld(t *testing.T, ctx context.Context) *world {
 	start := time.Now()
-	controlURL, control := startControl(t)
-	n1 := startNode(t, ctx, controlURL, "node1")
-	n2 := startNode(t, ctx, controlURL, "node2")
-	rn := startNode(t, ctx, controlURL, "relay")
+	w := &world{console: &scriptedConsole{}}
+	w.controlURL, w.control = startControl(t)
+	w.n1 = startNode(t, ctx, w.controlURL, "node1")
+	startNode(t, ctx, w.controlURL, "node2")
+	w.rn = startNode(t, ctx, w.controlURL, "relay")
 	t.Logf("tailnet of 3 nodes up in %v", time.Since(start))
 
 	// The box's key, and Tailnet Lock initialised on node1 trusting it
 	// (node1's own lock key must be trusted too).
 	boxDir := t.TempDir()
-	console := &scriptedConsole{}
-	boxKey := softKey(t, boxDir, console)
-	lc1, _ := n1.ts.LocalClient()
-	st1, err := lc1.NetworkLockStatus(ctx)
+	w.boxKey = softKey(t, boxDir, w.console)
+	w.lc1, _ = w.n1.ts.LocalClient()
+	st1, err := w.lc1.NetworkLockStatus(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,38 +259,80 @@ func TestRelayDeliversBoxSignature(t *testing.T) {
 	rand.Read(secret)
 	keys := []tstka.Key{
 		{Kind: tstka.Key25519, Votes: 1, Public: st1.PublicKey.Verifier()},
-		{Kind: tstka.Key25519, Votes: 1, Public: boxKey.PublicKey()},
+		{Kind: tstka.Key25519, Votes: 1, Public: w.boxKey.PublicKey()},
 	}
-	if _, err := lc1.NetworkLockInit(ctx, keys, [][]byte{tstka.DisablementKDF(secret)}, nil); err != nil {
+	if _, err := w.lc1.NetworkLockInit(ctx, keys, [][]byte{tstka.DisablementKDF(secret)}, nil); err != nil {
 		t.Fatalf("tailnet lock init: %v", err)
 	}
-	wakeAll(control)
-	lcR, _ := rn.ts.LocalClient()
+	wakeAll(w.control)
+	lcR, _ := w.rn.ts.LocalClient()
 	eventually(t, 30*time.Second, "the relay to see tailnet lock enabled and itself signed", func() bool {
 		st, err := lcR.NetworkLockStatus(ctx)
 		return err == nil && st.Enabled && st.NodeKeySigned
 	})
-	log, err := lc1.NetworkLockLog(ctx, 10)
-	if err != nil || len(log) == 0 {
-		t.Fatalf("reading the lock log: %v (%d entries)", err, len(log))
+	w.log, err = w.lc1.NetworkLockLog(ctx, 10)
+	if err != nil || len(w.log) == 0 {
+		t.Fatalf("reading the lock log: %v (%d entries)", err, len(w.log))
 	}
+	w.relayPriv, _ = wgintake.GenerateKey()
+	w.box = startBox(t, ctx, boxDir, w.boxKey, w.console, w.log[len(w.log)-1].Raw, w.relayPriv.Public())
+	w.boxWG = relayTunnel(t, w.relayPriv, w.box.pub, w.box.port)
+	return w
+}
 
-	// The box, the relay's tunnel and the relay.
-	relayPriv, _ := wgintake.GenerateKey()
-	b := startBox(t, ctx, boxDir, boxKey, console, log[len(log)-1].Raw, relayPriv.Public())
-	boxWG := relayTunnel(t, relayPriv, b.pub, b.port)
+// runRelay runs the relay in this process on the relay's tsnet node.
+func (w *world) runRelay(t *testing.T, ctx context.Context) *relay.Queue {
 	q, err := relay.OpenQueue(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := relay.New(rn.ts, boxWG, q, t.Logf)
+	r, err := relay.New(w.rn.ts, w.boxWG, q, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Poll = 200 * time.Millisecond
-	rctx, stopRelay := context.WithCancel(ctx)
-	defer stopRelay()
+	rctx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
 	go r.Run(rctx)
+	return q
+}
+
+// ping sends a TSMP ping from lc to ip. LocalClient.Ping reports a ping
+// that got no answer in PingResult.Err, not as its error.
+func ping(ctx context.Context, lc *local.Client, ip netip.Addr, d time.Duration) error {
+	pctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	pr, err := lc.Ping(pctx, ip, tailcfg.PingTSMP)
+	if err != nil {
+		return err
+	}
+	if pr.Err != "" {
+		return errors.New(pr.Err)
+	}
+	return nil
+}
+
+// filtered reports whether node1 sees nk as a locked-out peer.
+func (w *world) filtered(ctx context.Context, nk key.NodePublic) bool {
+	st, err := w.lc1.NetworkLockStatus(ctx)
+	if err != nil {
+		return true
+	}
+	for _, p := range st.FilteredPeers {
+		if p.NodeKey == nk {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRelayDeliversBoxSignature(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	w := newWorld(t, ctx)
+	q := w.runRelay(t, ctx)
+	controlURL, control, lc1, b := w.controlURL, w.control, w.lc1, w.box
 
 	// A new node joins and is locked out; the relay asks the box, the
 	// (scripted) console approves, the relay delivers to control.
@@ -212,34 +348,14 @@ func TestRelayDeliversBoxSignature(t *testing.T) {
 	t.Logf("node3 locked out -> signed by the box -> delivered -> reported in %v", time.Since(t0))
 	eventually(t, 30*time.Second, "node1 to see node3 as signed", func() bool {
 		wakeAll(control)
-		st, err := lc1.NetworkLockStatus(ctx)
-		if err != nil {
-			return false
-		}
-		for _, p := range st.FilteredPeers {
-			if p.NodeKey == n3.key {
-				return false
-			}
-		}
-		return true
+		return !w.filtered(ctx, n3.key)
 	})
-	pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer pcancel()
-	var pingErr error
 	eventually(t, 30*time.Second, "node1 to ping node3", func() bool {
-		_, pingErr = lc1.Ping(pctx, n3.ip, tailcfg.PingTSMP)
-		return pingErr == nil
+		return ping(ctx, lc1, n3.ip, 2*time.Second) == nil
 	})
-	_ = n2
 
 	// The box journaled received, decision, issued, released, delivered.
-	var types []signer.RecordType
-	b.journal.Scan(func(r signer.Record) error {
-		if r.RequestID == id {
-			types = append(types, r.Type)
-		}
-		return nil
-	})
+	types := b.records(id)
 	want := []signer.RecordType{signer.RecReceived, signer.RecDecision, signer.RecIssued, signer.RecReleased, signer.RecDelivered}
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("journal for %s = %v, want %v", id, types, want)
