@@ -77,10 +77,10 @@ def main():
     t0 = time.time()
     q, s = boot(img, work)
     try:
-        step("boot 1: to the provisioning PIN prompt", t0, s.expect(b"New PIN: ", 600))
+        step("boot 1: to the provisioning PIN prompt", t0, s.expect(b"New TPM PIN: ", 600))
         t = time.time()
         s.send(PIN + b"\r")
-        step("PIN prompt, repeat", t, s.expect(b"Repeat the new PIN: ", 60))
+        step("PIN prompt, repeat", t, s.expect(b"Repeat the new TPM PIN: ", 60))
         s.send(PIN + b"\r")
         t = time.time()
         step("key provisioned, daemon serving", t, s.expect(b"signet serving", 300))
