@@ -1,9 +1,9 @@
 package main
 
 // Scenario tests for the device lifecycle, end to end: the real binary's
-// daemon in tmux on a soft key, the verbs run as an operator runs them,
-// approvals typed on the console, and every emitted signature and AUM
-// checked afterwards with tailscale.com/tka.
+// daemon in tmux on a soft key and on a swtpm key, the verbs run as an
+// operator runs them, approvals (and TPM PINs) typed on the console, and
+// every emitted signature and AUM checked afterwards with tailscale.com/tka.
 
 import (
 	"context"
@@ -148,8 +148,19 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 	return p
 }
 
+// TestLifecycleInTmux runs the scenario on a soft key.
 func TestLifecycleInTmux(t *testing.T) {
-	s := startServe(t)
+	runLifecycle(t, startServe(t), "approve-500-soft-after-confirm")
+}
+
+// TestLifecycleInTmuxSWTPM runs the scenario on a key sealed to swtpm:
+// every signature asks for the TPM PIN on the console.
+func TestLifecycleInTmuxSWTPM(t *testing.T) {
+	runLifecycle(t, startServeTPM(t), "bulk-approve-500-swtpm")
+}
+
+// runLifecycle is the scenario; figure names the bulk approval's FIGURE.
+func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 	info := s.status(t)
 	box, _ := tka.ParseTLPub(info.BoxKey)
 	work := t.TempDir()
@@ -198,13 +209,17 @@ func TestLifecycleInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait = s.start("approve", "--socket", s.sock, "--status-json", writeFile(t, work, "bulk.json", data), "--name", "exit-*", "--id", "bulk1")
+	pinsBefore := s.pins.Load()
 	typed := s.approveNext("bulk1", 500)
 	out, err = wait()
 	if err != nil {
 		t.Fatalf("approve: %v\n%s", err, out)
 	}
 	// From the approval code typed to the 500 signatures printed.
-	fmt.Printf("FIGURE approve-500-soft-after-confirm %.0f ms\n", float64(time.Since(typed).Milliseconds()))
+	fmt.Printf("FIGURE %s %.0f ms\n", figure, float64(time.Since(typed).Milliseconds()))
+	if n := s.pins.Load() - pinsBefore; s.pin != "" && n != 500 {
+		t.Fatalf("the TPM PIN was asked %d times for 500 signatures, want once per signature", n)
+	}
 	bulkSigs := signedNodes(t, out)
 	if len(bulkSigs) != 500 {
 		t.Fatalf("approve signed %d nodes, want 500 (laptop must not match exit-*)", len(bulkSigs))

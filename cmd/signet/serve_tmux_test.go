@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +31,9 @@ type tmuxServe struct {
 	bin     string
 	dir     string
 	sock    string
+	soft    bool         // the key is a soft key, unlocked once at start
+	pin     string       // a TPM key's PIN, typed at every "PIN to sign"
+	pins    atomic.Int64 // how many times pin was typed
 }
 
 func needTmux(t testing.TB) {
@@ -52,13 +57,32 @@ func buildSignet(t testing.TB) string {
 	return bin
 }
 
+// newTmuxServe makes an empty state dir for a daemon run from bin; give
+// it a key (softKey, tpmKey) and then launch it.
+func newTmuxServe(t testing.TB, bin string) *tmuxServe {
+	t.Helper()
+	needTmux(t)
+	s := &tmuxServe{t: t, bin: bin, dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
+	s.sock = filepath.Join(s.dir, "signet.sock")
+	return s
+}
+
 // startServe makes a state dir with a soft key and starts the daemon in a
-// fresh tmux session, typing the key's passphrase on its console.
+// fresh tmux session on a demo authority, typing the key's passphrase on
+// its console.
 func startServe(t testing.TB) *tmuxServe {
 	t.Helper()
 	needTmux(t)
-	s := &tmuxServe{t: t, bin: buildSignet(t), dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
-	s.sock = filepath.Join(s.dir, "signet.sock")
+	s := newTmuxServe(t, buildSignet(t))
+	s.softKey()
+	s.launch(true)
+	return s
+}
+
+// softKey writes a soft key and its key.uri, key.pub and attestation.json.
+func (s *tmuxServe) softKey() ed25519.PublicKey {
+	t := s.t
+	t.Helper()
 	keyPath := filepath.Join(s.dir, "key.soft")
 	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
@@ -73,21 +97,50 @@ func startServe(t testing.TB) *tmuxServe {
 	if err := writeKeyState(s.dir, u, pub, att); err != nil {
 		t.Fatal(err)
 	}
-	shell := fmt.Sprintf("%s serve --state %s --socket %s --insecure-soft-key --demo-authority --review-timeout 20s 2>%s/serve.err; echo SERVE-EXITED $?; sleep 60",
-		s.bin, s.dir, s.sock, s.dir)
+	s.soft = true
+	return pub
+}
+
+// launch starts `signet serve` in a fresh tmux session and returns once
+// its socket exists. With demo, an empty chain store gets a demo
+// authority. A soft key's passphrase is typed once; a TPM key's PIN is
+// typed by answerPINs whenever the console asks for it.
+func (s *tmuxServe) launch(demo bool) {
+	t := s.t
+	t.Helper()
+	flags := "--review-timeout 20s"
+	if s.soft {
+		flags += " --insecure-soft-key"
+	}
+	if demo {
+		flags += " --demo-authority"
+	}
+	// The daemon waits for the gate file, so that the pane's output is
+	// piped before the first prompt.
+	gate := filepath.Join(t.TempDir(), "gate")
+	shell := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; %s serve --state %s --socket %s %s 2>%s/serve.err; echo SERVE-EXITED $?; sleep 60",
+		gate, s.bin, s.dir, s.sock, flags, s.dir)
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
-	if !s.screenShows("PIN to", 20*time.Second) {
-		errText, _ := os.ReadFile(filepath.Join(s.dir, "serve.err"))
-		t.Fatalf("the daemon did not ask for the key's passphrase:\n%s\n%s", s.screen(), errText)
+	if s.pin != "" {
+		s.answerPINs()
 	}
-	s.keys(tmuxPassphrase, "Enter")
-	deadline := time.Now().Add(20 * time.Second)
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s.soft {
+		if !s.screenShows("PIN to", 20*time.Second) {
+			errText, _ := os.ReadFile(filepath.Join(s.dir, "serve.err"))
+			t.Fatalf("the daemon did not ask for the key's passphrase:\n%s\n%s", s.screen(), errText)
+		}
+		s.keys(tmuxPassphrase, "Enter")
+	}
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(s.sock); err == nil {
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
 			errText, _ := os.ReadFile(filepath.Join(s.dir, "serve.err"))

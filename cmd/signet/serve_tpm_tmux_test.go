@@ -1,0 +1,146 @@
+package main
+
+// The daemon in tmux with a key sealed to a software TPM (swtpm): the key
+// asks "PIN to sign with the TPM key" on the console at every signature,
+// and answerPINs types it, as the operator would.
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/internal/swtpm"
+)
+
+// tmuxTPMPIN is the PIN of the test's TPM keys.
+const tmuxTPMPIN = "tmux-tpm-pin-2468"
+
+// tpmPINPrompt is what the console shows before every TPM signature.
+var tpmPINPrompt = []byte("PIN to sign with the TPM key")
+
+// startServeTPM starts the daemon on a demo authority with a key sealed
+// to a fresh swtpm.
+func startServeTPM(t testing.TB) *tmuxServe {
+	t.Helper()
+	needTmux(t)
+	s := newTmuxServe(t, buildSignet(t))
+	s.tpmKey()
+	s.launch(true)
+	return s
+}
+
+// tpmKey starts a swtpm for this daemon (stopped at the test's end),
+// provisions a key on it and writes key.uri, key.pub and attestation.json.
+func (s *tmuxServe) tpmKey() ed25519.PublicKey {
+	t := s.t
+	t.Helper()
+	inst, err := swtpm.Start(filepath.Join(t.TempDir(), "swtpm"))
+	if errors.Is(err, swtpm.ErrMissing) && os.Getenv("CI") != "true" {
+		t.Skip("swtpm is not installed (make deps installs it); skipping the TPM-backed scenario")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(inst.Stop)
+	dev, err := tpm.OpenDevice(inst.Device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	ctx := context.Background()
+	path := filepath.Join(s.dir, "key.tpm")
+	p, err := tpm.Provision(ctx, dev, tpm.ProvisionOptions{Path: path, PIN: []byte(tmuxTPMPIN)})
+	if err != nil {
+		t.Fatalf("provisioning the swtpm key: %v", err)
+	}
+	hsm.Wipe(p.LockoutSecret)
+	u := hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}
+	att := tpmAttestation(ctx, dev, path)
+	if !att.Hardware || att.Backend != "tpm" {
+		t.Fatalf("the swtpm key's attestation: %+v", att)
+	}
+	if err := writeKeyState(s.dir, u, p.Key.PublicKey, newAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
+		t.Fatal(err)
+	}
+	s.pin = tmuxTPMPIN
+	return p.Key.PublicKey
+}
+
+// answerPINs pipes the pane's output to a file and types the PIN each
+// time the stream shows the TPM's PIN prompt once more: counting prompts
+// in the output, not looking at the screen, answers each exactly once.
+func (s *tmuxServe) answerPINs() {
+	t := s.t
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "pane.out")
+	if out, err := exec.Command("tmux", "pipe-pane", "-t", s.session, "cat >> "+logPath).CombinedOutput(); err != nil {
+		t.Fatalf("tmux pipe-pane: %v %s", err, out)
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		var f *os.File
+		defer func() {
+			if f != nil {
+				f.Close()
+			}
+		}()
+		var tail []byte
+		chunk := make([]byte, 64<<10)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if f == nil {
+				var err error
+				if f, err = os.Open(logPath); err != nil {
+					continue
+				}
+			}
+			for {
+				n, err := f.Read(chunk)
+				if n > 0 {
+					buf := append(tail, chunk[:n]...)
+					for range bytes.Count(buf, tpmPINPrompt) {
+						if !s.typePIN() {
+							return
+						}
+					}
+					tail = append([]byte(nil), buf[max(0, len(buf)-len(tpmPINPrompt)+1):]...)
+				}
+				if err == io.EOF || n == 0 {
+					break
+				}
+				if err != nil {
+					t.Errorf("reading the pane's output: %v", err)
+					return
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { close(done); <-finished })
+}
+
+// typePIN types the TPM PIN and Enter; it runs on answerPINs' goroutine,
+// so it reports errors without stopping the test from there.
+func (s *tmuxServe) typePIN() bool {
+	for _, args := range [][]string{{"send-keys", "-t", s.session, "-l", s.pin}, {"send-keys", "-t", s.session, "Enter"}} {
+		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+			s.t.Errorf("typing the PIN: %v %s", err, out)
+			return false
+		}
+	}
+	s.pins.Add(1)
+	return true
+}
