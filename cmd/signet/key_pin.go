@@ -23,14 +23,15 @@ func newKeyChangePINCmd() *cobra.Command {
 	args := &keyPINArgs{}
 	cmd := &cobra.Command{
 		Use:   "change-pin [flags]",
-		Short: "Change the PIN that unlocks a TPM key",
+		Short: "Change the PIN that unlocks a TPM key or a YubiKey",
 		Long: `Change the PIN of a TPM key: type the current PIN, then the new one twice,
 on the console. The key is unsealed with the old PIN and sealed again with
 the new one to the same PCRs; the public key does not change. A wrong
 current PIN counts against the TPM's lockout like any other.
 
-For a YubiKey use 'ykman piv access change-pin'; a soft key cannot change
-its passphrase (make a new one).`,
+A YubiKey asks for its current PIN, then the new one twice; a wrong
+current PIN counts against the card's tries. A soft key cannot change its
+passphrase (make a new one).`,
 		Example: `  $ signet key change-pin
   Current TPM PIN:
   New TPM PIN:
@@ -49,10 +50,7 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 	if err != nil {
 		return err
 	}
-	switch st.uri.Scheme {
-	case "piv":
-		return withHint(errors.New("signet cannot change a YubiKey PIN yet"), "run 'ykman piv access change-pin'")
-	case "soft":
+	if st.uri.Scheme == "soft" {
 		return withHint(errors.New("a soft key's passphrase cannot be changed"), "make a new key with 'signet key init --hsm soft --replace-existing-key'")
 	}
 	con, err := openConsole()
@@ -60,6 +58,13 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		return err
 	}
 	defer con.Close()
+	if st.uri.Scheme == "piv" {
+		if err := piv.ChangePIN(ctx, st.uri.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.uri.Serial)
+		return nil
+	}
 	old, err := con.readSecret(ctx, "Current TPM PIN: ")
 	if err != nil {
 		return err
