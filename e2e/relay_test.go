@@ -207,6 +207,11 @@ func freeUDPPort(t *testing.T) int {
 
 // relayTunnel is the relay's side of the WireGuard tunnel to the box.
 func relayTunnel(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort int) *relay.Box {
+	return relay.NewBox(relayTun(t, priv, boxPub, boxPort), netip.MustParseAddrPort("10.77.0.1:80"))
+}
+
+// relayTun brings up the relay's WireGuard device with the box as peer.
+func relayTun(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort int) *wgintake.Tunnel {
 	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_port": 0, "address": "10.77.0.2",
 		"peers": [{"name": "box", "public_key": %q, "tunnel_ip": "10.77.0.1", "endpoint": "127.0.0.1:%d"}]}`, boxPub, boxPort))
 	if err != nil {
@@ -217,7 +222,7 @@ func relayTunnel(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort i
 		t.Fatal(err)
 	}
 	t.Cleanup(tun.Close)
-	return relay.NewBox(tun, netip.MustParseAddrPort("10.77.0.1:80"))
+	return tun
 }
 
 // world is a tailnet with Tailnet Lock trusting node1's and the box's
