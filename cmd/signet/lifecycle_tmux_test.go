@@ -72,6 +72,14 @@ func (s *tmuxServe) status(t *testing.T) *signer.StatusInfo {
 // tsAuthority builds tailscale.com's authority from the box's chain store.
 func tsAuthority(t *testing.T, dir string) *ts.Authority {
 	t.Helper()
+	a, _ := tsAuthorityStore(t, dir)
+	return a
+}
+
+// tsAuthorityStore is tsAuthority that also returns tailscale.com's store,
+// for informing the authority of more AUMs.
+func tsAuthorityStore(t *testing.T, dir string) (*ts.Authority, ts.Chonk) {
+	t.Helper()
 	cs, err := signer.OpenChainStoreReadOnly(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +126,7 @@ func tsAuthority(t *testing.T, dir string) *ts.Authority {
 	if ta.Head().String() != a.Head().String() {
 		t.Fatalf("tailscale.com/tka head %v, ours %v", ta.Head(), a.Head())
 	}
-	return ta
+	return ta, store
 }
 
 func tsNodeKey(nk tka.NodeKey) key.NodePublic { return key.NodePublicFromRaw32(mem.B(nk[:])) }
