@@ -44,6 +44,7 @@ func TestCeremonyScripts(t *testing.T) {
 			"cerfiles":    cmdCerFiles,
 			"haswords":    cmdHasWords,
 			"tsgenesis":   cmdTSGenesis,
+			"swtpm":       cmdSWTPM,
 		},
 	})
 }
