@@ -131,6 +131,9 @@ func TestRecoveryTwoCosigners(t *testing.T) {
 	if l := planLine(t, out, tlX); !strings.HasPrefix(l, "keeps") {
 		t.Fatalf("a plan naming only C must show it keeps the attacker's key: %q", l)
 	}
+	if !strings.Contains(out, "warning: "+tlX+" was added by AUM") || !strings.Contains(out, "add --plan "+tlX) {
+		t.Fatalf("the plan must warn that the key C added is kept:\n%s", out)
+	}
 	onlyC := afterPrefix(t, out, "recovery AUM (unsigned):")
 	out, err = boxA.start("revoke-keys", "--plan", tlC, "--plan", tlX)()
 	if err != nil {

@@ -148,7 +148,42 @@ func runRecoveryPlan(cmd *cobra.Command, a *revokeKeysArgs) error {
 		return err
 	}
 	printRecovery(cmd, auth, u)
+	warnKeptAdditions(cmd, st, auth, u, remove)
 	return nil
+}
+
+// warnKeptAdditions names keys that a revoked key added after the fork
+// point and that the recovery keeps: a recovery copies the current key set
+// minus the keys named, so whatever a compromised key added stays trusted
+// unless it is named too.
+func warnKeptAdditions(cmd *cobra.Command, st tka.Store, auth *tka.Authority, u *tka.AUM, remove []tka.KeyID) {
+	fork, _ := u.Parent()
+	for cursor := auth.Head(); cursor != fork; {
+		a, err := st.AUM(cursor)
+		if err != nil {
+			return
+		}
+		if a.MessageKind == tka.AUMAddKey && hasPub(u.State.Keys, a.Key.Public) && signedByAny(a, remove) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "signet: warning: %s was added by AUM %v, signed by a key being revoked, and the recovery keeps it; add --plan %s to remove it too\n",
+				tka.FormatTLPub(a.Key.Public), cursor, tka.FormatTLPub(a.Key.Public))
+		}
+		parent, ok, err := st.Parent(cursor)
+		if err != nil || !ok {
+			return
+		}
+		cursor = parent
+	}
+}
+
+func signedByAny(a *tka.AUM, ids []tka.KeyID) bool {
+	for _, s := range a.Signatures {
+		for _, id := range ids {
+			if string(s.KeyID) == string(id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func printRecovery(cmd *cobra.Command, auth *tka.Authority, u *tka.AUM) {
