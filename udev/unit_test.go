@@ -83,8 +83,8 @@ func TestUnitDirectives(t *testing.T) {
 		"TTYPath":               {"/dev/tty1"},
 		"StandardInput":         {"tty"},
 		"DevicePolicy":          {"closed"},
-		"DeviceAllow":           {"/dev/tpmrm0 rw"},
-		"SystemCallFilter":      {"@system-service"},
+		"DeviceAllow":           {"/dev/tpmrm0 rw", "/dev/tty1 rw"},
+		"SystemCallFilter":      {"@system-service", "landlock_create_ruleset landlock_add_rule landlock_restrict_self"},
 		"LimitCORE":             {"0"},
 		"Conflicts":             {"getty@tty1.service autovt@tty1.service"},
 	}
