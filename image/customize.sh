@@ -39,7 +39,14 @@ Requires=signet-provision.service
 [Service]
 TTYPath=/dev/ttyS0
 ExecStart=
-ExecStart=/usr/bin/signet serve --state /var/lib/signet --socket /run/signet/signet.sock --console /dev/tty --no-color --demo-authority
+ExecStart=/usr/bin/signet serve --state /var/lib/signet --socket /run/signet/signet.sock --group signet --console /dev/tty --no-color --demo-authority
+# The test console is the serial line (TTYPath above), and errors go to it
+# so boot.py sees them; the shipped unit logs to the journal.
+DeviceAllow=/dev/ttyS0 rw
+StandardOutput=tty
+StandardError=tty
+TTYVTDisallocate=no
+Restart=no
 UNIT
 cat >"$sd/signet-provision.service" <<'UNIT'
 [Unit]
@@ -66,3 +73,31 @@ Type=oneshot
 ExecStart=/usr/bin/tpm2_pcrextend -T device:/dev/tpmrm0 7:sha256=0000000000000000000000000000000000000000000000000000000000000007
 UNIT
 ln -sf /etc/systemd/system/signet-test-pcr7.service "$sd/multi-user.target.wants/signet-test-pcr7.service"
+# The request: signet sign for the node key on the kernel command line
+# (signet.test.nodekey=HEX), once serve listens; its answer goes to the
+# serial line, then the VM powers off cleanly (TPM2_Shutdown included).
+cat >"$root/usr/local/bin/signet-test-sign" <<'SH'
+#!/bin/sh
+for i in $(seq 300); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
+nk=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^signet.test.nodekey=//p')
+signet sign --socket /run/signet/signet.sock "nodekey:$nk"
+echo "signet-test: sign exited $?"
+SH
+chmod 0755 "$root/usr/local/bin/signet-test-sign"
+cat >"$sd/signet-test-sign.service" <<'UNIT'
+[Unit]
+Description=signet boot test: one signing request
+ConditionKernelCommandLine=signet.test.nodekey
+After=signet.service
+[Service]
+Type=oneshot
+User=signet
+StandardInput=null
+TTYPath=/dev/ttyS0
+StandardOutput=tty
+StandardError=tty
+ExecStart=/usr/local/bin/signet-test-sign
+TimeoutStartSec=infinity
+ExecStopPost=+/usr/bin/systemctl --no-block poweroff
+UNIT
+ln -sf /etc/systemd/system/signet-test-sign.service "$sd/multi-user.target.wants/signet-test-sign.service"
