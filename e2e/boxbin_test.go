@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ import (
 // and the relay's tsnet node with its tunnel to that box.
 type binWorld struct {
 	*world
-	bp *boxProc
+	bp     *boxProc
+	boxTun *wgintake.Tunnel // the relay's side of the tunnel to the box
 }
 
 // newBinWorld brings up control, node1, node2 and the relay's node,
@@ -68,8 +70,9 @@ func newBinWorld(t *testing.T, ctx context.Context) *binWorld {
 	bp.bootstrap(w.log[len(w.log)-1].Raw)
 	w.relayPriv, _ = wgintake.GenerateKey()
 	bp.allowRelay(w.relayPriv.Public())
-	w.boxWG = relayTunnel(t, w.relayPriv, bp.wgPub, bp.port)
-	return &binWorld{world: w, bp: bp}
+	tun := relayTun(t, w.relayPriv, bp.wgPub, bp.port)
+	w.boxWG = relay.NewBox(tun, netip.MustParseAddrPort("10.77.0.1:80"))
+	return &binWorld{world: w, bp: bp, boxTun: tun}
 }
 
 // The box as the real binary: `signet serve --wireguard` on a swtpm key

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -365,6 +366,13 @@ func (o *operator) review(text []byte, answered map[string]bool) bool {
 		return true
 	}
 	return false
+}
+
+// wasApproved reports whether the operator typed id's approval code.
+func (o *operator) wasApproved(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Contains(o.approved, id)
 }
 
 // pinCount is how often the operator typed the PIN.
