@@ -15,6 +15,15 @@ import (
 	"github.com/signetbox/signet/signer"
 )
 
+// Timeouts of the calls to the box. A box killed mid-call never answers
+// over the tunnel (no reset comes back), so every call is bounded: short
+// ones for status, AUMs and delivery reports, a long one for a request,
+// which waits for the operator at the console.
+const (
+	shortCallTimeout = 30 * time.Second
+	askTimeout       = 5 * time.Minute
+)
+
 // Box talks to the signet box's request API through the WireGuard tunnel.
 type Box struct {
 	base string
@@ -36,6 +45,8 @@ func NewBox(tun *wgintake.Tunnel, addr netip.AddrPort) *Box {
 
 // Ask sends a request and waits for the console's decision.
 func (b *Box) Ask(ctx context.Context, req *signer.Request) (*signer.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
 	var resp signer.Response
 	if err := b.post(ctx, "/v1/requests", req, &resp); err != nil && resp.Status == "" {
 		return nil, err
@@ -45,6 +56,8 @@ func (b *Box) Ask(ctx context.Context, req *signer.Request) (*signer.Response, e
 
 // Inform sends AUMs (hex, oldest first) seen on the tailnet.
 func (b *Box) Inform(ctx context.Context, aums []string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	defer cancel()
 	var resp signer.InformResponse
 	if err := b.post(ctx, "/v1/aums", &signer.InformRequest{AUMs: aums}, &resp); err != nil {
 		return "", fmt.Errorf("%w: %s", err, resp.Error)
@@ -54,6 +67,8 @@ func (b *Box) Inform(ctx context.Context, aums []string) (string, error) {
 
 // Delivered reports a delivery; the box journals it once.
 func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
+	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	defer cancel()
 	var resp signer.DeliveredResponse
 	if err := b.post(ctx, "/v1/delivered", &d, &resp); err != nil {
 		return fmt.Errorf("%w: %s", err, resp.Error)
@@ -63,6 +78,8 @@ func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
 
 // Status reads the box's authority head and keys.
 func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/status", nil)
 	if err != nil {
 		return nil, err
