@@ -171,6 +171,17 @@ func TestCardRemovedMidSign(t *testing.T) {
 	if err := card.Insert(ictx); err != nil {
 		t.Fatal(err)
 	}
+	// pcscd notices a card on its next presence poll (about 400 ms, more
+	// on a loaded machine): wait until the key sees it, as an operator
+	// waits for the light, then sign.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if st, err := k.Status(ctx); err == nil && st.Present {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reinserted card never showed up as present")
+		}
+	}
 	h := hashOf(3)
 	sig, err := k.Sign(ctx, h)
 	if err != nil || !ed25519consensus.Verify(k.PublicKey(), h[:], sig) {
