@@ -112,6 +112,36 @@ type StatusInfo struct {
 	// --json` prints as "State": clients check status input against it.
 	StateID uint64 `json:"state_id"`
 	Queue   int    `json:"queue"`
+	// HSM is the key device's state, read without a PIN.
+	HSM HSMStatus `json:"hsm"`
+}
+
+// HSMStatus is the key device's state as `signet status` shows it.
+type HSMStatus struct {
+	Backend    string `json:"backend"`
+	Present    bool   `json:"present"`
+	PINRetries int    `json:"pin_retries"` // -1 when unknown
+	Lockout    bool   `json:"lockout"`
+	Policy     string `json:"policy,omitempty"`
+	Error      string `json:"error,omitempty"` // when the device could not be read
+}
+
+// hsmStatus reads the key's status and attestation summary; it needs no
+// PIN and never counts as a PIN attempt.
+func (s *Service) hsmStatus(ctx context.Context) HSMStatus {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out := HSMStatus{PINRetries: -1}
+	if att, err := s.key.Attest(ctx); err == nil {
+		out.Backend = att.Backend
+	}
+	st, err := s.key.Status(ctx)
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	out.Present, out.PINRetries, out.Lockout, out.Policy = st.Present, st.PINRetries, st.Lockout, st.Policy
+	return out
 }
 
 // Status describes the authority, the box's key and the queue.
@@ -134,7 +164,9 @@ func (s *Service) Status() StatusInfo {
 }
 
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.Status())
+	info := s.Status()
+	info.HSM = s.hsmStatus(r.Context())
+	writeJSON(w, http.StatusOK, info)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

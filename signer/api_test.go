@@ -43,6 +43,9 @@ func TestAPIOverUnixSocket(t *testing.T) {
 	if err != nil || !st.BoxKeyTrusted || len(st.Keys) != 2 || st.Head == "" {
 		t.Fatalf("status: %v %+v", err, st)
 	}
+	if st.HSM.Backend != "soft" || !st.HSM.Present || st.HSM.Error != "" {
+		t.Fatalf("status must describe the key device: %+v", st.HSM)
+	}
 }
 
 func TestAPIRefusesBadInput(t *testing.T) {

@@ -263,6 +263,12 @@ func TestServeConsoleInTmux(t *testing.T) {
 		t.Fatalf("Esc must deny: %v\n%s", err, out)
 	}
 
+	// status describes the authority and the key device.
+	st, err := exec.Command(s.bin, "status", "--socket", s.sock).CombinedOutput()
+	if err != nil || !strings.Contains(string(st), "key device: soft, present") || !strings.Contains(string(st), "(trusted)") {
+		t.Fatalf("status: %v\n%s", err, st)
+	}
+
 	// The replayed first request gets its first answer, without the console.
 	wait = s.request(nk.String(), "--claim", "device=build-box", "--id", "tmux-1")
 	if out, err := wait(); err != nil || !strings.Contains(out, "status: signed") {

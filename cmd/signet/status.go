@@ -41,6 +41,27 @@ many requests wait for the console.`,
 	return cmd
 }
 
+// hsmLine describes the key device in one line.
+func hsmLine(h signer.HSMStatus) string {
+	if h.Error != "" {
+		return h.Backend + ", could not be read: " + h.Error
+	}
+	if !h.Present {
+		return h.Backend + ", NOT present"
+	}
+	line := h.Backend + ", present"
+	if h.Lockout {
+		line += ", LOCKED OUT"
+	}
+	if h.PINRetries >= 0 {
+		line += fmt.Sprintf(", %d PIN tries left", h.PINRetries)
+	}
+	if h.Policy != "" {
+		line += ", " + h.Policy
+	}
+	return line
+}
+
 func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -58,6 +79,7 @@ func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
 		fmt.Fprintf(w, "  %s votes %d\n", k, st.Votes[i])
 	}
 	fmt.Fprintf(w, "disablement values: %d\n", st.DisablementValues)
+	fmt.Fprintf(w, "key device: %s\n", hsmLine(st.HSM))
 	fmt.Fprintf(w, "queue: %d\n", st.Queue)
 	return nil
 }
