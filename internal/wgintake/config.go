@@ -23,6 +23,9 @@ const maxPeers = 64
 type Config struct {
 	// ListenPort is the UDP port WireGuard listens on.
 	ListenPort int `json:"listen_port"`
+	// ListenAddress, if set, is the one local IP address the UDP port is
+	// opened on. Empty opens it on every address, IPv4 and IPv6.
+	ListenAddress string `json:"listen_address,omitempty"`
 	// Address is the box's own address inside the tunnel.
 	Address netip.Addr `json:"address"`
 	// APIPort is the TCP port of the API on Address (default 80).
@@ -87,6 +90,10 @@ func (c *Config) validate() error {
 	if c.ListenPort < 0 || c.ListenPort > 65535 {
 		return fmt.Errorf("listen_port is %d, which is not a port", c.ListenPort)
 	}
+	listen, err := c.listenAddr()
+	if err != nil {
+		return err
+	}
 	if c.APIPort < 1 || c.APIPort > 65535 {
 		return fmt.Errorf("api_port is %d, which is not a port", c.APIPort)
 	}
@@ -99,7 +106,7 @@ func (c *Config) validate() error {
 	names, ips, keys := map[string]bool{}, map[netip.Addr]bool{c.Address: true}, map[Key]bool{}
 	for i := range c.Peers {
 		p := &c.Peers[i]
-		if err := p.validate(i); err != nil {
+		if err := p.validate(i, listen); err != nil {
 			return err
 		}
 		switch {
@@ -115,7 +122,26 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func (p *PeerConfig) validate(i int) error {
+// listenAddr parses ListenAddress; the zero Addr stands for every
+// address.
+func (c *Config) listenAddr() (netip.Addr, error) {
+	if c.ListenAddress == "" {
+		return netip.Addr{}, nil
+	}
+	a, err := netip.ParseAddr(c.ListenAddress)
+	switch {
+	case err != nil:
+		return a, fmt.Errorf("listen_address %q is not an IP address: write one of this machine's addresses, like 192.0.2.10 or 2001:db8::10, or leave it out to listen on all", c.ListenAddress)
+	case a.Is4In6():
+		return a, fmt.Errorf("listen_address %s is an IPv4-mapped IPv6 address: write it as %s", a, a.Unmap())
+	case a.IsMulticast():
+		return a, fmt.Errorf("listen_address %s is a multicast address: write one of this machine's own addresses", a)
+	}
+	return a, nil
+}
+
+// validate checks peer i; listen is the config's listen address, if any.
+func (p *PeerConfig) validate(i int, listen netip.Addr) error {
 	if !validName(p.Name) {
 		return fmt.Errorf("peers[%d].name %q must be 1-32 of a-z A-Z 0-9 . _ -", i, p.Name)
 	}
@@ -128,8 +154,12 @@ func (p *PeerConfig) validate(i int) error {
 		return fmt.Errorf("peers[%d].tunnel_ip is required", i)
 	}
 	if p.Endpoint != "" {
-		if _, err := netip.ParseAddrPort(p.Endpoint); err != nil {
+		ep, err := netip.ParseAddrPort(p.Endpoint)
+		if err != nil {
 			return fmt.Errorf("peers[%d].endpoint %q is not ip:port: %w", i, p.Endpoint, err)
+		}
+		if listen.IsValid() && ep.Addr().Unmap().Is4() != listen.Is4() {
+			return fmt.Errorf("peers[%d].endpoint %s is %s but listen_address %s is %s: a socket on one address reaches only its own family", i, ep, family(ep.Addr().Unmap()), listen, family(listen))
 		}
 	}
 	if p.Keepalive < 0 || p.Keepalive > 65535 {

@@ -24,13 +24,18 @@ type Tunnel struct {
 }
 
 // Up starts a device with private key priv and the peers of cfg. It binds
-// cfg.ListenPort (UDP) on the host; everything else stays in the process.
+// cfg.ListenPort (UDP) on the host, on cfg.ListenAddress if set, else on
+// every address; everything else stays in the process.
 func Up(priv Key, cfg *Config) (*Tunnel, error) {
+	bind, err := newBind(cfg)
+	if err != nil {
+		return nil, err
+	}
 	tdev, tnet, err := netstack.CreateNetTUN([]netip.Addr{cfg.Address}, nil, mtu)
 	if err != nil {
 		return nil, fmt.Errorf("creating the netstack device: %w", err)
 	}
-	dev := device.NewDevice(tdev, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
+	dev := device.NewDevice(tdev, bind, device.NewLogger(device.LogLevelSilent, ""))
 	t := &Tunnel{dev: dev, net: tnet, cfg: cfg, names: map[netip.Addr]string{}, byKey: map[string]string{}}
 	if err := dev.IpcSet(t.uapi(priv)); err != nil {
 		dev.Close()
@@ -41,6 +46,23 @@ func Up(priv Key, cfg *Config) (*Tunnel, error) {
 		return nil, fmt.Errorf("starting the WireGuard device on UDP port %d: %w", cfg.ListenPort, err)
 	}
 	return t, nil
+}
+
+// newBind is the device's UDP socket: on cfg.ListenAddress alone if set,
+// else wireguard-go's default on every address.
+//
+// NOTE(wgintake): ListenAddress is parsed here again, not cached by
+// ParseConfig, so a Config built by hand that names an address can never
+// fall back to listening on all of them.
+func newBind(cfg *Config) (conn.Bind, error) {
+	addr, err := cfg.listenAddr()
+	if err != nil {
+		return nil, err
+	}
+	if !addr.IsValid() {
+		return conn.NewDefaultBind(), nil
+	}
+	return newAddrBind(addr), nil
 }
 
 // uapi renders the device configuration (wireguard's configuration
