@@ -79,6 +79,7 @@ func (s *Service) Handler() http.Handler {
 	// For signet-relay (api_relay.go).
 	mux.HandleFunc("POST "+pathAUMs, s.serveAUMs)
 	mux.HandleFunc("POST "+pathDelivered, s.serveDelivered)
+	mux.HandleFunc("GET "+pathOutbox, s.serveOutbox)
 	return mux
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 
 	"github.com/signetbox/signet/tka"
 )
@@ -15,6 +14,7 @@ import (
 //
 //	POST /v1/aums       AUMs seen on the tailnet, to keep the chain current
 //	POST /v1/delivered  a result reached the tailnet; journal "delivered"
+//	GET  /v1/outbox     released results not yet reported delivered (outbox.go)
 const (
 	pathAUMs      = "/v1/aums"
 	pathDelivered = "/v1/delivered"
@@ -92,10 +92,6 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 	return s.auth.Head(), nil
 }
 
-// deliverMu serialises "delivered" records so a duplicate report is
-// journaled once.
-var deliverMu sync.Mutex
-
 // Delivered journals that the result of request d.ID reached the tailnet.
 // The request must have been released by this box. Reporting the same
 // delivery again is harmless: already is true and nothing is journaled.
@@ -104,34 +100,28 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 		return false, errors.New("id must be 1-64 of A-Z a-z 0-9 . _ : -")
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	a, ok := s.answers[d.ID]
-	s.mu.Unlock()
 	if !ok || (a.resp.Status != StatusSigned && a.resp.Status != StatusAlreadySigned) {
 		return false, fmt.Errorf("request %s released nothing on this box; report only results the box gave out", d.ID)
 	}
-	deliverMu.Lock()
-	defer deliverMu.Unlock()
-	errSeen := errors.New("seen")
-	err = s.journal.Scan(func(r Record) error {
-		// The record keeps short(node key): compare like with like (a
-		// node key is 72 characters, longer than short keeps).
-		if r.Type == RecDelivered && r.RequestID == d.ID && r.Detail["node_key"] == short(d.NodeKey) {
-			return errSeen
-		}
-		return nil
-	})
-	if errors.Is(err, errSeen) {
-		return true, nil
+	// The journal keeps short(node key); key the outbox the same way.
+	k := deliveryKey{d.ID, ""}
+	if d.NodeKey != "" {
+		k.node = short(d.NodeKey)
 	}
-	if err != nil {
-		return false, err
+	if s.out.delivered[k] {
+		return true, nil
 	}
 	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": short(d.Via)}}
 	if d.NodeKey != "" {
-		rec.Detail["node_key"] = short(d.NodeKey)
+		rec.Detail["node_key"] = k.node
 	}
-	_, err = s.journal.Append(rec)
-	return false, err
+	if _, err := s.journal.Append(rec); err != nil {
+		return false, err
+	}
+	s.out.markDelivered(k)
+	return false, nil
 }
 
 func (s *Service) serveAUMs(w http.ResponseWriter, r *http.Request) {

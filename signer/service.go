@@ -39,6 +39,8 @@ type Service struct {
 	byReq     map[string][]NodeResult
 	// issued are the request IDs with an "issued" record.
 	issued map[string]bool
+	// out holds released results until a relay reports them delivered.
+	out *outbox
 
 	// cfgShow shows a released result on the console (Config.ShowResult).
 	cfgShow func(ctx context.Context, title, data string) error
@@ -92,6 +94,7 @@ func NewService(cfg Config) (*Service, error) {
 		queued:  make(chan struct{}, cfg.Policy.QueueSize),
 	}
 	s.byReq = map[string][]NodeResult{}
+	s.out = newOutbox()
 	if s.issued, err = issuedRequests(cfg.Journal); err != nil {
 		return nil, err
 	}
@@ -305,6 +308,11 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		s.signed[nk] = sig
 	}
 	s.answers[req.ID] = answer{fp, out.resp}
+	var chainAUMs []string
+	if len(out.aums) > 0 {
+		chainAUMs = out.resp.AUMs
+	}
+	s.out.released(req.ID, nodeResults(out.nodes), chainAUMs)
 	return out.resp, nil
 }
 
@@ -435,6 +443,9 @@ func (s *Service) replayJournal() error {
 				return err
 			}
 			s.answers[r.RequestID] = answer{fps[r.RequestID], resp}
+			s.out.released(r.RequestID, s.byReq[r.RequestID], resp.AUMs)
+		case RecDelivered:
+			s.out.markDelivered(deliveryKey{r.RequestID, r.Detail["node_key"]})
 		}
 		return nil
 	})
