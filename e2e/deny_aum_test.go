@@ -63,15 +63,11 @@ func TestDeniedNodeStaysLockedOut(t *testing.T) {
 }
 
 // An AUM the box makes (add a key) is accepted over the chain the nodes
-// hold.
-//
-// NOTE(e2e): PROVED WITH tailscale.com/tka, NOT THROUGH CONTROL. The stock
-// testcontrol has no /machine/tka/sync/send and its TKA storage and noise
-// key are unexported, so a wrapper in front of it cannot take an AUM (it
-// sees only the /ts2021 upgrade). Instead: node1's lock log (the raw AUMs
-// the nodes hold) is replayed into a tailscale.com/tka Authority, and the
-// box's AUM is Informed on top of it, exactly what a node does with an
-// AUM it syncs.
+// hold, and the same AUM signed by a key the tailnet does not trust is
+// refused: node1's lock log (the raw AUMs the nodes hold) is replayed into
+// a tailscale.com/tka Authority and the AUMs are Informed on top of it,
+// what a node does with an AUM it syncs. TestRelayDeliversBoxAUM shows
+// the delivery itself, through control.
 func TestBoxAUMAcceptedOverNodesChain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

@@ -76,6 +76,21 @@ func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
 	return nil
 }
 
+// Outbox lists released results the box has not heard delivered.
+func (b *Box) Outbox(ctx context.Context) (*signer.OutboxResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/outbox", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out signer.OutboxResponse
+	if err := b.do(req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Status reads the box's authority head and keys.
 func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)

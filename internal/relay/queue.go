@@ -28,10 +28,15 @@ const (
 	StateDenied State = "denied"
 )
 
-// Job is one node to get signed, from request to report.
+// Job is one result to get onto the tailnet, from request to report: a
+// node the relay asked the box to sign, or a result the box's outbox
+// listed (a signature asked for elsewhere, or AUMs the box added).
 type Job struct {
-	ID        string            `json:"id"` // the box request ID, derived from the node key
-	NodeKey   string            `json:"node_key"`
+	ID string `json:"id"` // the box request ID, derived from the node key, for the relay's own requests
+	// Request is the box request ID when it differs from ID (outbox jobs).
+	Request   string            `json:"request,omitempty"`
+	NodeKey   string            `json:"node_key,omitempty"`
+	AUMs      []string          `json:"aums,omitempty"` // hex, chain order: submitted one by one
 	Claims    map[string]string `json:"claims,omitempty"`
 	State     State             `json:"state"`
 	Signature string            `json:"signature,omitempty"` // hex CBOR, once signed
@@ -73,8 +78,8 @@ func OpenQueue(dir string) (*Queue, error) {
 	return q, nil
 }
 
-// Add stores a new job in StateAsk unless one with its ID exists. It
-// reports whether the job is new.
+// Add stores a new job (in StateAsk unless it has a state) unless one
+// with its ID exists. It reports whether the job is new.
 func (q *Queue) Add(j Job) (bool, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -84,7 +89,9 @@ func (q *Queue) Add(j Job) (bool, error) {
 	if len(q.jobs) >= maxJobs {
 		return false, fmt.Errorf("the relay queue is full (%d jobs)", maxJobs)
 	}
-	j.State = StateAsk
+	if j.State == "" {
+		j.State = StateAsk
+	}
 	q.jobs[j.ID] = &j
 	return true, q.saveLocked()
 }
@@ -113,6 +120,26 @@ func (q *Queue) Due(st State, now time.Time) []Job {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
+}
+
+// requestID is the box request ID to report the job's delivery under.
+func (j *Job) requestID() string {
+	if j.Request != "" {
+		return j.Request
+	}
+	return j.ID
+}
+
+// Any reports whether some job satisfies f.
+func (q *Queue) Any(f func(*Job) bool) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, j := range q.jobs {
+		if f(j) {
+			return true
+		}
+	}
+	return false
 }
 
 // Get returns a copy of job id.

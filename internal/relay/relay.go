@@ -81,6 +81,9 @@ func (r *Relay) Step(ctx context.Context) {
 	}
 	if st.Enabled {
 		r.watchLocked(st)
+		if err := r.pullOutbox(ctx); err != nil {
+			r.logf("relay: %v", err)
+		}
 		if err := r.forwardAUMs(ctx, st); err != nil {
 			r.logf("relay: forwarding AUMs: %v", err)
 		}
@@ -88,8 +91,15 @@ func (r *Relay) Step(ctx context.Context) {
 	for _, j := range r.queue.Due(StateAsk, r.now()) {
 		r.startAsk(ctx, j)
 	}
+	aumFailed := false
 	for _, j := range r.queue.Due(StateDeliver, r.now()) {
-		r.deliver(ctx, j)
+		// AUMs go in chain order: after one fails, the later ones wait.
+		if len(j.AUMs) > 0 && aumFailed {
+			continue
+		}
+		if !r.deliver(ctx, j) && len(j.AUMs) > 0 {
+			aumFailed = true
+		}
 	}
 	for _, j := range r.queue.Due(StateReport, r.now()) {
 		r.report(ctx, j)
@@ -186,18 +196,27 @@ func (r *Relay) retry(id string, cause error) {
 	}
 }
 
-// deliver posts a node-key signature to control over this node's noise
-// connection (GET /machine/tka/sign; control accepts no POST there).
-func (r *Relay) deliver(ctx context.Context, j Job) {
-	if err := r.submitSignature(ctx, j.Signature); err != nil {
+// deliver hands a result to the tailnet: AUMs through tailscaled
+// (submitAUMs), a node-key signature to control over this node's noise
+// connection (GET /machine/tka/sign; control accepts no POST there). It
+// reports whether the result went out.
+func (r *Relay) deliver(ctx context.Context, j Job) bool {
+	var err error
+	if len(j.AUMs) > 0 {
+		err = r.submitAUMs(ctx, j.AUMs)
+	} else {
+		err = r.submitSignature(ctx, j.Signature)
+	}
+	if err != nil {
 		r.retry(j.ID, err)
-		return
+		return false
 	}
 	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateReport, 0, time.Time{} }); err != nil {
 		r.logf("relay: %v", err)
 	}
 	r.logf("relay: delivered %s to control", j.ID)
 	r.report(ctx, j)
+	return true
 }
 
 func (r *Relay) submitSignature(ctx context.Context, sigHex string) error {
@@ -236,7 +255,7 @@ func (r *Relay) submitSignature(ctx context.Context, sigHex string) error {
 
 // report tells the box the result reached the tailnet.
 func (r *Relay) report(ctx context.Context, j Job) {
-	err := r.box.Delivered(ctx, signer.DeliveredRequest{ID: j.ID, NodeKey: j.NodeKey, Via: "control /machine/tka/sign"})
+	err := r.box.Delivered(ctx, reportVia(j))
 	if err != nil {
 		r.retry(j.ID, err)
 		return
@@ -271,7 +290,13 @@ func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus)
 		newer = append(newer, hex.EncodeToString(u.Raw))
 	}
 	if len(newer) == len(log) {
+		if r.pendingAUMs() {
+			return nil // the box is ahead until its AUMs are delivered
+		}
 		return fmt.Errorf("the box's head %s is not in the tailnet's last %d AUMs; import the chain on the box", bs.Head, len(log))
+	}
+	if len(newer) == 0 {
+		return nil // the status and the log were read a moment apart
 	}
 	for i, k := 0, len(newer)-1; i < k; i, k = i+1, k-1 {
 		newer[i], newer[k] = newer[k], newer[i]
