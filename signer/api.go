@@ -113,8 +113,12 @@ type StatusInfo struct {
 	// --json` prints as "State": clients check status input against it.
 	StateID uint64 `json:"state_id"`
 	Queue   int    `json:"queue"`
-	// HSM is the key device's state, read without a PIN.
-	HSM HSMStatus `json:"hsm"`
+	// Boot is random for each start of the daemon: a relay that sees it
+	// change knows its calls in flight went to a process that is gone.
+	Boot string `json:"boot"`
+	// HSM is the key device's state, read without a PIN; left out when
+	// the caller asks with ?hsm=no.
+	HSM *HSMStatus `json:"hsm,omitempty"`
 }
 
 // HSMStatus is the key device's state as `signet status` shows it.
@@ -155,6 +159,7 @@ func (s *Service) Status() StatusInfo {
 		BoxKey:            tka.FormatTLPub(s.key.PublicKey()),
 		BoxKeyTrusted:     a.KeyTrusted(tka.KeyID(s.key.PublicKey())),
 		Queue:             s.QueueLength(),
+		Boot:              s.boot,
 	}
 	info.StateID, _ = a.StateIDs()
 	for _, k := range st.Keys {
@@ -166,7 +171,12 @@ func (s *Service) Status() StatusInfo {
 
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 	info := s.Status()
-	info.HSM = s.hsmStatus(r.Context())
+	// A relay polls the status; reading the key device each time would
+	// compete with signing on it.
+	if r.URL.Query().Get("hsm") != "no" {
+		hs := s.hsmStatus(r.Context())
+		info.HSM = &hs
+	}
 	writeJSON(w, http.StatusOK, info)
 }
 

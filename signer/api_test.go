@@ -2,6 +2,7 @@ package signer
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,8 +44,21 @@ func TestAPIOverUnixSocket(t *testing.T) {
 	if err != nil || !st.BoxKeyTrusted || len(st.Keys) != 2 || st.Head == "" {
 		t.Fatalf("status: %v %+v", err, st)
 	}
-	if st.HSM.Backend != "soft" || !st.HSM.Present || st.HSM.Error != "" {
+	if st.HSM == nil || st.HSM.Backend != "soft" || !st.HSM.Present || st.HSM.Error != "" {
 		t.Fatalf("status must describe the key device: %+v", st.HSM)
+	}
+	if st.Boot == "" || st.Boot != f.svc.Status().Boot || st.Boot == f.restart(t).Status().Boot {
+		t.Fatalf("boot must be set, stay the same while the daemon runs and change with a restart: %q", st.Boot)
+	}
+	// A relay's poll leaves the key device alone.
+	hr, err := NewClient(sock).http.Get("http://signet" + pathStatus + "?hsm=no")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hr.Body.Close()
+	var quiet StatusInfo
+	if err := json.NewDecoder(hr.Body).Decode(&quiet); err != nil || quiet.HSM != nil || quiet.Head != st.Head {
+		t.Fatalf("status?hsm=no: %v %+v", err, quiet)
 	}
 }
 

@@ -2,6 +2,7 @@ package signer
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -41,6 +42,8 @@ type Service struct {
 	issued map[string]bool
 	// out holds released results until a relay reports them delivered.
 	out *outbox
+	// boot is random per start (StatusInfo.Boot).
+	boot string
 
 	// cfgShow shows a released result on the console (Config.ShowResult).
 	cfgShow func(ctx context.Context, title, data string) error
@@ -95,6 +98,7 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	s.byReq = map[string][]NodeResult{}
 	s.out = newOutbox()
+	s.boot = rand.Text()
 	if s.issued, err = issuedRequests(cfg.Journal); err != nil {
 		return nil, err
 	}

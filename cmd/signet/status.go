@@ -79,7 +79,9 @@ func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
 		fmt.Fprintf(w, "  %s votes %d\n", k, st.Votes[i])
 	}
 	fmt.Fprintf(w, "disablement values: %d\n", st.DisablementValues)
-	fmt.Fprintf(w, "key device: %s\n", hsmLine(st.HSM))
+	if st.HSM != nil {
+		fmt.Fprintf(w, "key device: %s\n", hsmLine(*st.HSM))
+	}
 	fmt.Fprintf(w, "queue: %d\n", st.Queue)
 	return nil
 }

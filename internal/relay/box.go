@@ -20,6 +20,7 @@ import (
 // ones for status, AUMs and delivery reports, a long one for a request,
 // which waits for the operator at the console.
 const (
+	probeTimeout     = 3 * time.Second
 	shortCallTimeout = 30 * time.Second
 	askTimeout       = 5 * time.Minute
 )
@@ -28,6 +29,7 @@ const (
 type Box struct {
 	base string
 	hc   *http.Client
+	tun  *wgintake.Tunnel
 }
 
 // NewBox returns a client for the API at addr (tunnel address and port)
@@ -40,7 +42,7 @@ func NewBox(tun *wgintake.Tunnel, addr netip.AddrPort) *Box {
 		MaxIdleConns:    4,
 		IdleConnTimeout: time.Minute,
 	}
-	return &Box{base: "http://" + addr.String(), hc: &http.Client{Transport: tr}}
+	return &Box{base: "http://" + addr.String(), hc: &http.Client{Transport: tr}, tun: tun}
 }
 
 // Ask sends a request and waits for the console's decision.
@@ -91,11 +93,27 @@ func (b *Box) Outbox(ctx context.Context) (*signer.OutboxResponse, error) {
 	return &out, nil
 }
 
+// Probe reads the box's status with a short timeout. When the box does
+// not answer it starts a new WireGuard handshake: a box that restarted
+// has forgotten the old session, and waiting for WireGuard to notice
+// takes about 15 s.
+func (b *Box) Probe(ctx context.Context) (*signer.StatusInfo, error) {
+	st, err := b.status(ctx, probeTimeout, "?hsm=no")
+	if err != nil {
+		b.tun.Rehandshake()
+	}
+	return st, err
+}
+
 // Status reads the box's authority head and keys.
 func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	return b.status(ctx, shortCallTimeout, "")
+}
+
+func (b *Box) status(ctx context.Context, timeout time.Duration, query string) (*signer.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/status", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/status"+query, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,11 @@ type Relay struct {
 
 	mu     sync.Mutex
 	asking map[string]bool
+	// dropAsks cancels the asks in flight (nil when none was started).
+	dropAsks context.CancelFunc
+	asksCtx  context.Context
+	// boot is the box's StatusInfo.Boot when last seen.
+	boot string
 }
 
 // New returns a relay for the running tsnet node ts.
@@ -81,15 +86,27 @@ func (r *Relay) Step(ctx context.Context) {
 	}
 	if st.Enabled {
 		r.watchLocked(st)
+	}
+	// Everything that needs the box waits until it answers; results
+	// already signed still go to the tailnet.
+	bs, err := r.box.Probe(ctx)
+	if err != nil {
+		r.logf("relay: the box does not answer: %v (starting a new WireGuard handshake)", err)
+	} else {
+		r.noteBoot(bs.Boot)
+	}
+	if err == nil && st.Enabled {
 		if err := r.pullOutbox(ctx); err != nil {
 			r.logf("relay: %v", err)
 		}
-		if err := r.forwardAUMs(ctx, st); err != nil {
+		if err := r.forwardAUMs(ctx, st, bs); err != nil {
 			r.logf("relay: forwarding AUMs: %v", err)
 		}
 	}
-	for _, j := range r.queue.Due(StateAsk, r.now()) {
-		r.startAsk(ctx, j)
+	if err == nil {
+		for _, j := range r.queue.Due(StateAsk, r.now()) {
+			r.startAsk(ctx, j)
+		}
 	}
 	aumFailed := false
 	for _, j := range r.queue.Due(StateDeliver, r.now()) {
@@ -150,6 +167,10 @@ func (r *Relay) startAsk(ctx context.Context, j Job) {
 		return
 	}
 	r.asking[j.ID] = true
+	if r.asksCtx == nil {
+		r.asksCtx, r.dropAsks = context.WithCancel(ctx)
+	}
+	ctx = r.asksCtx
 	r.mu.Unlock()
 	go func() {
 		defer func() { r.mu.Lock(); delete(r.asking, j.ID); r.mu.Unlock() }()
@@ -182,6 +203,28 @@ func (r *Relay) ask(ctx context.Context, j Job) {
 	if err != nil {
 		r.logf("relay: %v", err)
 	}
+}
+
+// noteBoot cancels the asks in flight when the box restarted: the process
+// they went to is gone and its successor knows nothing of their
+// connections, so they would wait out their timeout. Each is asked again
+// with backoff, and the box answers a repeated request ID with its first
+// answer. (Cancelling on a mere slow answer would be wrong: the box takes
+// a request whose asker went away as denied.)
+func (r *Relay) noteBoot(boot string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if boot == r.boot {
+		return
+	}
+	if r.boot != "" && r.dropAsks != nil {
+		if len(r.asking) > 0 {
+			r.logf("relay: the box restarted; asking again the %d requests in flight", len(r.asking))
+		}
+		r.dropAsks()
+		r.asksCtx, r.dropAsks = nil, nil
+	}
+	r.boot = boot
 }
 
 // retry records a failure and schedules the next attempt with backoff.
@@ -267,13 +310,9 @@ func (r *Relay) report(ctx context.Context, j Job) {
 
 // forwardAUMs sends the box the AUMs the tailnet has past the box's
 // head, oldest first. The box verifies them before storing.
-func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus) error {
+func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus, bs *signer.StatusInfo) error {
 	if st.Head == nil {
 		return nil
-	}
-	bs, err := r.box.Status(ctx)
-	if err != nil {
-		return err
 	}
 	if tka.AUMHash(*st.Head).String() == bs.Head {
 		return nil
