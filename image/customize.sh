@@ -18,6 +18,13 @@ tmpfs               /tmp            tmpfs  nosuid,nodev,mode=1777      0 0
 tmpfs               /var/tmp        tmpfs  nosuid,nodev,mode=1777      0 0
 FSTAB
 
+# systemd-logind has StateDirectory=systemd/linger, which systemd cannot
+# create on the read-only root: logind then fails in a restart loop, and
+# every "systemctl poweroff" waits out two 25 s D-Bus activation timeouts
+# (wall message, PowerOff) before falling back. An empty directory is
+# all it needs (no user lingers on the appliance).
+mkdir -p "$root/var/lib/systemd/linger"
+
 # No getty on the console the prompt uses; no network services at all
 # (minbase installs none; sshd is not in the image).
 ln -sf /dev/null "$sd/getty@tty1.service"
