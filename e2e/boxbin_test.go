@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
 )
 
 // binWorld is a tailnet with Tailnet Lock trusting node1's key and the
@@ -130,11 +133,36 @@ func TestBoxBinaryApprovesInTmux(t *testing.T) {
 		t.Errorf("the TPM PIN was asked %d times, want 1 (one signature)", n)
 	}
 
+	// An AUM the box makes: `signet add` at the box's shell, approved on
+	// the console (the operator now types each code it reads); the relay
+	// finds it in the box's outbox and submits it, and the nodes trust the
+	// new key.
+	acceptAUMSubmissions(t, w.control)
+	bp.op.approveAll.Store(true)
+	newPub, _, _ := ed25519.GenerateKey(nil)
+	const addID = "add-from-shell"
+	t0 = time.Now()
+	if out, err := bp.signet("add", tka.FormatTLPub(newPub), "--id", addID, "--socket", filepath.Join(bp.dir, "signet.sock")); err != nil {
+		t.Fatalf("signet add: %v\n%s", err, out)
+	}
+	eventually(t, 60*time.Second, "the relay to deliver the box's AUM", func() bool {
+		j, ok := q.Get("aum/" + addID)
+		return ok && j.State == relay.StateDone
+	})
+	eventually(t, 30*time.Second, "node1 to trust the key the box added", func() bool {
+		wakeAll(w.control)
+		return trusts(ctx, w.lc1, newPub)
+	})
+	t.Logf("FIGURE e2e_box_binary_add_key %.2f s (signet add -> console -> TPM -> relay -> every node trusts it)", time.Since(t0).Seconds())
+
 	bp.stop()
 	types := bp.journalRecords()[id]
 	want := []signer.RecordType{signer.RecReceived, signer.RecDecision, signer.RecIssued, signer.RecReleased, signer.RecDelivered}
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("journal for %s = %v, want %v", id, types, want)
+	}
+	if types := bp.journalRecords()[addID]; fmt.Sprint(types) != fmt.Sprint(want) {
+		t.Errorf("journal for %s = %v, want %v", addID, types, want)
 	}
 	if out, err := bp.signet("journal", "verify"); err != nil {
 		t.Errorf("signet journal verify: %v\n%s", err, out)

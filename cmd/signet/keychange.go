@@ -22,7 +22,8 @@ func newAddCmd() *cobra.Command {
 person's YubiKey) on the current head, show exactly what it does on the
 console, and sign it once the operator confirms. The signed AUM is added
 to the box's chain and printed with the command that submits it from an
-online node.`,
+online node; a signet-relay connected to the box submits it by itself
+(docs/relay.md).`,
 		`  $ signet add tlpub:5c1e...?2`)
 }
 
