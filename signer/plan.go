@@ -61,6 +61,9 @@ func (p *planner) plan(req *Request) (*plan, error) {
 	if !p.auth.KeyTrusted(tka.KeyID(p.boxPub)) {
 		return nil, fmt.Errorf("this box's key %s is not trusted by the authority; add it with `tailscale lock add` first", tka.FormatTLPub(p.boxPub))
 	}
+	if id1, _ := p.auth.StateIDs(); req.StateID != 0 && req.StateID != id1 {
+		return nil, fmt.Errorf("the request is for the tailnet with state id %d, but this box's authority has state id %d: it comes from another tailnet (or the box holds another tailnet's chain); nothing was signed", req.StateID, id1)
+	}
 	switch req.Kind {
 	case KindSignNode:
 		return p.planSignNode(req)

@@ -50,6 +50,12 @@ type Request struct {
 	// Override asks for a safety rail to be overridden; the console then
 	// asks the operator to confirm the override too.
 	Override bool `json:"override,omitempty"`
+
+	// StateID, when set, is the tailnet's authority state ID as the
+	// requester saw it (`tailscale lock status --json` "State"). A request
+	// whose StateID differs from the box's is for another tailnet and is
+	// refused before the console.
+	StateID uint64 `json:"state_id,omitempty"`
 }
 
 // BatchNode is one node of a batch request.

@@ -36,7 +36,8 @@ type Job struct {
 	// Request is the box request ID when it differs from ID (outbox jobs).
 	Request   string            `json:"request,omitempty"`
 	NodeKey   string            `json:"node_key,omitempty"`
-	AUMs      []string          `json:"aums,omitempty"` // hex, chain order: submitted one by one
+	AUMs      []string          `json:"aums,omitempty"`     // hex, chain order: submitted one by one
+	StateID   uint64            `json:"state_id,omitempty"` // the tailnet's, sent with the request
 	Claims    map[string]string `json:"claims,omitempty"`
 	State     State             `json:"state"`
 	Signature string            `json:"signature,omitempty"` // hex CBOR, once signed

@@ -134,7 +134,7 @@ func JobID(nk key.NodePublic) string {
 // watchLocked queues a sign request for every locked-out peer.
 func (r *Relay) watchLocked(st *ipnstate.TailnetLockStatus) {
 	for _, p := range st.FilteredPeers {
-		j := Job{ID: JobID(p.NodeKey), NodeKey: p.NodeKey.String(), Claims: claims(p)}
+		j := Job{ID: JobID(p.NodeKey), NodeKey: p.NodeKey.String(), Claims: claims(p), StateID: st.StateID}
 		added, err := r.queue.Add(j)
 		if err != nil {
 			r.logf("relay: %v", err)
@@ -179,7 +179,7 @@ func (r *Relay) startAsk(ctx context.Context, j Job) {
 }
 
 func (r *Relay) ask(ctx context.Context, j Job) {
-	resp, err := r.box.Ask(ctx, &signer.Request{ID: j.ID, Kind: signer.KindSignNode, NodeKey: j.NodeKey, Claims: j.Claims})
+	resp, err := r.box.Ask(ctx, &signer.Request{ID: j.ID, Kind: signer.KindSignNode, NodeKey: j.NodeKey, Claims: j.Claims, StateID: j.StateID})
 	if err != nil {
 		r.retry(j.ID, err)
 		return
