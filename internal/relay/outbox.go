@@ -24,8 +24,9 @@ func (r *Relay) pullOutbox(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the box's outbox: %w", err)
 	}
-	for _, it := range ob.Items {
-		j := Job{Request: it.ID, State: StateDeliver}
+	base := r.now().UnixNano()
+	for i, it := range ob.Items {
+		j := Job{Request: it.ID, State: StateDeliver, Seq: base + int64(i)}
 		switch {
 		case len(it.AUMs) > 0:
 			j.ID, j.AUMs = "aum/"+it.ID, it.AUMs

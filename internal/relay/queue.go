@@ -34,10 +34,13 @@ const (
 type Job struct {
 	ID string `json:"id"` // the box request ID, derived from the node key, for the relay's own requests
 	// Request is the box request ID when it differs from ID (outbox jobs).
-	Request   string            `json:"request,omitempty"`
-	NodeKey   string            `json:"node_key,omitempty"`
-	AUMs      []string          `json:"aums,omitempty"`     // hex, chain order: submitted one by one
-	StateID   uint64            `json:"state_id,omitempty"` // the tailnet's, sent with the request
+	Request string   `json:"request,omitempty"`
+	NodeKey string   `json:"node_key,omitempty"`
+	AUMs    []string `json:"aums,omitempty"`     // hex, chain order: submitted one by one
+	StateID uint64   `json:"state_id,omitempty"` // the tailnet's, sent with the request
+	// Seq orders outbox jobs as the box released them: AUMs must reach
+	// the tailnet in chain order.
+	Seq       int64             `json:"seq,omitempty"`
 	Claims    map[string]string `json:"claims,omitempty"`
 	State     State             `json:"state"`
 	Signature string            `json:"signature,omitempty"` // hex CBOR, once signed

@@ -10,12 +10,14 @@ package relay
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -109,7 +111,9 @@ func (r *Relay) Step(ctx context.Context) {
 		}
 	}
 	aumFailed := false
-	for _, j := range r.queue.Due(StateDeliver, r.now()) {
+	due := r.queue.Due(StateDeliver, r.now())
+	slices.SortStableFunc(due, func(a, b Job) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, j := range due {
 		// AUMs go in chain order: after one fails, the later ones wait.
 		if len(j.AUMs) > 0 && aumFailed {
 			continue
