@@ -1,13 +1,12 @@
 package signer
 
 import (
+	"cmp"
 	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/signetbox/signet/tka"
 )
 
 // pathOutbox lists released results that no relay has reported delivered:
@@ -56,11 +55,9 @@ func newOutbox() *outbox {
 }
 
 // released adds the deliverable parts of a released answer: one item per
-// node-key signature (sorted by node key) and one for its chain AUMs.
-// Co-signatures and wrapped keys are not delivered by a relay.
+// node-key signature and one for its chain AUMs. Co-signatures and
+// wrapped keys are not delivered by a relay.
 func (o *outbox) released(id string, nodes []NodeResult, chainAUMs []string) {
-	nodes = slices.Clone(nodes)
-	slices.SortFunc(nodes, func(a, b NodeResult) int { return strings.Compare(a.NodeKey, b.NodeKey) })
 	for _, n := range nodes {
 		if n.Signature != "" {
 			o.add(deliveryKey{id, short(n.NodeKey)}, OutboxItem{ID: id, NodeKey: n.NodeKey, Signature: n.Signature})
@@ -142,11 +139,19 @@ func (s *Service) serveOutbox(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, &OutboxResponse{Items: items, More: more})
 }
 
-// nodeResults lists a node map as NodeResults (hex signatures).
-func nodeResults(nodes map[tka.NodeKey][]byte) []NodeResult {
-	out := make([]NodeResult, 0, len(nodes))
-	for nk, sig := range nodes {
+// signedNodes lists the node-key signatures made, in the order the
+// answer lists them.
+func (o *issued) signedNodes() []NodeResult {
+	pos := map[string]int{}
+	for i, n := range o.resp.Nodes {
+		pos[n.NodeKey] = i
+	}
+	out := make([]NodeResult, 0, len(o.nodes))
+	for nk, sig := range o.nodes {
 		out = append(out, NodeResult{NodeKey: nk.String(), Signature: hex.EncodeToString(sig)})
 	}
+	slices.SortFunc(out, func(a, b NodeResult) int {
+		return cmp.Or(cmp.Compare(pos[a.NodeKey], pos[b.NodeKey]), strings.Compare(a.NodeKey, b.NodeKey))
+	})
 	return out
 }

@@ -190,10 +190,13 @@ func nodeSummary(t nodeTarget) []string {
 	return lines
 }
 
+// deliverBatch says how a batch's signatures reach the tailnet.
+var deliverBatch = []string{"a signet-relay connected to this box delivers them; without one, the stock tailscale client cannot submit signatures made elsewhere: see docs/delivery.md"}
+
 // deliverNode says how a node-key signature reaches the tailnet.
 func deliverNode(nk tka.NodeKey, sig []byte) []string {
 	return []string{
-		"the stock tailscale client cannot submit a signature made elsewhere: keep it and see docs/delivery.md for " + nk.String(),
+		"a signet-relay connected to this box delivers it; without one, the stock tailscale client cannot submit a signature made elsewhere: keep it and see docs/delivery.md for " + nk.String(),
 	}
 }
 
@@ -271,7 +274,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
 			out.resp.Nodes = append(out.resp.Nodes, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
 		}
-		out.resp.Deliver = []string{"the stock tailscale client cannot submit signatures made elsewhere: see docs/delivery.md"}
+		out.resp.Deliver = deliverBatch
 		return out, nil
 	}
 	return pl, nil

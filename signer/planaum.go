@@ -237,11 +237,11 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 		}
 		blob := tka.FormatHexAUM(&signed)
 		return &issued{
-			resp: &Response{ID: req.ID, Status: StatusSigned, AUMs: []string{blob}, Deliver: []string{
-				"to add another co-signature: tailscale lock revoke-keys --cosign " + blob,
-				"when enough keys signed: tailscale lock revoke-keys --finish " + blob,
-			}},
+			resp:      &Response{ID: req.ID, Status: StatusSigned, AUMs: []string{blob}, Deliver: deliverCosign(blob)},
 			sigHashes: []string{hashHex(signed.Serialize())},
+			// The co-signed AUM is in no chain: the journal keeps it
+			// (public) so a replay after a restart can answer with it.
+			detail: map[string]string{cosignedDetail: blob},
 		}, nil
 	}
 	return pl, nil
@@ -266,3 +266,14 @@ var errNoSign = errors.New("probe: not signing")
 
 func (n noSign) PublicKey() ed25519.PublicKey                   { return n.pub }
 func (n noSign) Sign(context.Context, [32]byte) ([]byte, error) { return nil, errNoSign }
+
+// cosignedDetail names the "issued" record's copy of a co-signed AUM.
+const cosignedDetail = "cosigned_aum"
+
+// deliverCosign says what to do with a co-signed recovery AUM.
+func deliverCosign(blob string) []string {
+	return []string{
+		"to add another co-signature: tailscale lock revoke-keys --cosign " + blob,
+		"when enough keys signed: tailscale lock revoke-keys --finish " + blob,
+	}
+}

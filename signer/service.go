@@ -272,7 +272,8 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		s.note(base, "signing failed: "+err.Error())
 		return nil, fmt.Errorf("signing failed (nothing was released): %w", err)
 	}
-	if err := s.index.add(req.ID, out.nodes); err != nil {
+	signedNodes := out.signedNodes()
+	if err := s.index.add(req.ID, signedNodes); err != nil {
 		s.note(base, "recording the signatures failed: "+err.Error())
 		return nil, fmt.Errorf("signed but could not record the signatures (nothing was released): %w", err)
 	}
@@ -316,7 +317,7 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 	if len(out.aums) > 0 {
 		chainAUMs = out.resp.AUMs
 	}
-	s.out.released(req.ID, nodeResults(out.nodes), chainAUMs)
+	s.out.released(req.ID, signedNodes, chainAUMs)
 	return out.resp, nil
 }
 
@@ -423,26 +424,50 @@ func (s *Service) replayedAUMs(resp *Response, hashes string) error {
 	return nil
 }
 
+// replayedDeliver completes a replayed answer as the first one was made:
+// a single node's signature and how to deliver it, a batch's delivery
+// line, a co-signed AUM (kept in its "issued" record).
+//
+// NOTE(signer): a batch's replay lists the nodes this request signed, in
+// the first answer's order, but not the nodes it skipped as already
+// signed: the journal keeps only their count.
+func replayedDeliver(kind Kind, resp *Response, cosignedAUM string) {
+	switch {
+	case kind == KindSignNode && len(resp.Nodes) == 1:
+		n := resp.Nodes[0]
+		resp.Signature, resp.Nodes = n.Signature, nil
+		if nk, err := tka.ParseNodeKey(n.NodeKey); err == nil {
+			resp.Deliver = deliverNode(nk, nil)
+		}
+	case kind == KindBatch && len(resp.Nodes) > 0:
+		resp.Deliver = deliverBatch
+	case cosignedAUM != "":
+		resp.AUMs, resp.Deliver = []string{cosignedAUM}, deliverCosign(cosignedAUM)
+	}
+}
+
 // replayJournal rebuilds the answers to past request IDs and the issued
 // node signatures from the journal.
 func (s *Service) replayJournal() error {
 	fps := map[string]string{}
 	aums := map[string]string{}
+	cosigned := map[string]string{}
 	return s.journal.Scan(func(r Record) error {
 		switch r.Type {
 		case RecReceived:
 			fps[r.RequestID] = r.Detail["fingerprint"]
 		case RecIssued:
 			aums[r.RequestID] = r.Detail["aums"]
+			if b := r.Detail[cosignedDetail]; b != "" {
+				cosigned[r.RequestID] = b
+			}
 		case RecDecision:
 			if r.Outcome != OutcomeApproved {
 				s.answers[r.RequestID] = answer{fps[r.RequestID], &Response{ID: r.RequestID, Status: StatusDenied, Error: "denied on the console (" + string(r.Outcome) + ")"}}
 			}
 		case RecReleased:
 			resp := &Response{ID: r.RequestID, Status: StatusSigned, Nodes: s.byReq[r.RequestID]}
-			if r.Kind == KindSignNode && len(resp.Nodes) == 1 {
-				resp.Signature, resp.Nodes = resp.Nodes[0].Signature, nil
-			}
+			replayedDeliver(r.Kind, resp, cosigned[r.RequestID])
 			if err := s.replayedAUMs(resp, aums[r.RequestID]); err != nil {
 				return err
 			}

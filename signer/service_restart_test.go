@@ -2,6 +2,7 @@ package signer
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -63,5 +64,52 @@ func TestRestartIssuedNotReleasedNotSignedAgain(t *testing.T) {
 	}
 	if got := f.journalTypes(t, "a2"); len(got) != 3 {
 		t.Fatalf("nothing more may be journaled for a2: %v", got)
+	}
+}
+
+// After a restart, a replayed request gets the first answer again: a
+// node's signature with its delivery line, a co-signed recovery AUM (in
+// no chain, so kept in the journal), and a batch's signatures in the
+// first answer's order with its delivery line. A batch's skipped,
+// already-signed nodes are the one thing a replay leaves out.
+func TestRestartReplaysFirstAnswers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	node := &Request{ID: "r-node", Kind: KindSignNode, NodeKey: nodeKey(90).String()}
+	batch := &Request{ID: "r-batch", Kind: KindBatch}
+	for _, b := range []byte{99, 91, 95, 90, 93} { // 90 is signed by r-node first
+		batch.Nodes = append(batch.Nodes, BatchNode{NodeKey: nodeKey(b).String()})
+	}
+	u, err := f.svc.Authority().RecoveryAUM(f.store, []tka.KeyID{tka.KeyID(f.other.PublicKey())}, tka.KeyID(f.box.PublicKey()), tka.AUMHash{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosign := &Request{ID: "r-cosign", Kind: KindCosign, AUM: tka.FormatHexAUM(u)}
+	first := map[string]*Response{}
+	for _, req := range []*Request{node, batch, cosign} {
+		r := f.svc.Handle(ctx, req, "tester")
+		if r.Status != StatusSigned {
+			t.Fatalf("%s: %s %s", req.ID, r.Status, r.Error)
+		}
+		first[req.ID] = r
+	}
+	svc := f.restart(t)
+	for _, req := range []*Request{node, cosign} {
+		if again := svc.Handle(ctx, req, "tester"); !reflect.DeepEqual(again, first[req.ID]) {
+			t.Errorf("%s replayed after a restart:\n got %+v\nwant %+v", req.ID, again, first[req.ID])
+		}
+	}
+	again := svc.Handle(ctx, batch, "tester")
+	var signed []NodeResult
+	for _, n := range first[batch.ID].Nodes {
+		if n.Note == "" {
+			signed = append(signed, n)
+		}
+	}
+	if len(signed) != 4 || !reflect.DeepEqual(again.Nodes, signed) || !slices.Equal(again.Deliver, first[batch.ID].Deliver) {
+		t.Errorf("the batch replayed after a restart:\n got %+v\nwant nodes %+v and deliver %q", again, signed, first[batch.ID].Deliver)
+	}
+	if n := len(f.prompt.reviews()); n != 3 {
+		t.Errorf("%d reviews, want 3: a replay never reaches the console", n)
 	}
 }

@@ -76,15 +76,16 @@ func openSigIndex(dir string, issued map[string]bool, signed map[tka.NodeKey][]b
 	return &sigIndex{f: f}, nil
 }
 
-// add records one request's signatures durably.
-func (x *sigIndex) add(request string, nodes map[tka.NodeKey][]byte) error {
+// add records one request's signatures durably, in the order given (the
+// order of its answer, so a replay lists them the same way).
+func (x *sigIndex) add(request string, nodes []NodeResult) error {
 	if len(nodes) == 0 {
 		return nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	for nk, sig := range nodes {
-		if err := enc.Encode(sigLine{Request: request, NodeKey: nk.String(), Signature: hex.EncodeToString(sig)}); err != nil {
+	for _, n := range nodes {
+		if err := enc.Encode(sigLine{Request: request, NodeKey: n.NodeKey, Signature: n.Signature}); err != nil {
 			return err
 		}
 	}
