@@ -31,24 +31,16 @@ func Create(ctx context.Context, path string, pins hsm.PINPrompt) (ed25519.Publi
 		return nil, err
 	}
 	defer hsm.Wipe(pass)
-	if len(pass) == 0 {
-		return nil, errors.New("the software key passphrase is empty; choose a non-empty passphrase")
+	if err := checkNewPassphrase(pass); err != nil {
+		return nil, err
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	defer hsm.Wipe(seed)
 	rand.Read(seed)
 	priv := ed25519.NewKeyFromSeed(seed)
 	defer hsm.Wipe(priv)
-
 	// Copy the public half: priv is wiped on return.
-	f := &file{kdf: defaultKDF, public: bytes.Clone(priv[ed25519.SeedSize:])}
-	if testOnlyKDF != nil {
-		f.kdf = *testOnlyKDF
-	}
-	rand.Read(f.salt[:])
-	rand.Read(f.nonce[:])
-	aead := newAEAD(f, pass)
-	f.sealed = aead.Seal(nil, f.nonce[:], seed, f.header())
+	f := seal(bytes.Clone(priv[ed25519.SeedSize:]), seed, pass)
 	if err := keyfile.Create(path, f.marshal()); err != nil {
 		return nil, err
 	}
@@ -91,17 +83,16 @@ func Open(ctx context.Context, path string, pins hsm.PINPrompt) (*Key, error) {
 		return nil, err
 	}
 	defer hsm.Wipe(pass)
-	seed, err := newAEAD(f, pass).Open(nil, f.nonce[:], f.sealed, f.header())
-	if err != nil {
+	seed, err := unseal(path, f, pass)
+	if wrong := (*WrongPassphraseError)(nil); errors.As(err, &wrong) {
 		hsm.ForgetPIN(pins)
 		return nil, fmt.Errorf("soft key %s: %w", path, &hsm.WrongPINError{TriesLeft: -1})
 	}
+	if err != nil {
+		return nil, err
+	}
 	defer hsm.Wipe(seed)
 	priv := ed25519.NewKeyFromSeed(seed)
-	if !priv.Public().(ed25519.PublicKey).Equal(f.public) {
-		hsm.Wipe(priv)
-		return nil, fmt.Errorf("soft key %s: the seed does not match the stored public key: %w; restore it from a backup", path, hsm.ErrCorruptBlob)
-	}
 	return &Key{path: path, pub: f.public, priv: priv}, nil
 }
 
