@@ -78,6 +78,15 @@ func verifyFile(f *os.File, each func(Record)) (Summary, error) {
 	return scan(f, -1, func(r Record) error { each(r); return nil })
 }
 
+// VerifyAppended continues a verification: it verifies appended, the
+// bytes that follow a journal prefix whose Verify (or VerifyAppended)
+// summary is prefix, and calls fn, if not nil, with each record in it. It
+// returns the summary of prefix and appended together. The prefix is not
+// read again: the caller makes sure its bytes did not change.
+func VerifyAppended(prefix Summary, appended io.Reader, fn func(Record) error) (Summary, error) {
+	return scanFrom(prefix, appended, fn)
+}
+
 // scan reads and verifies the first size bytes of f (all of it for a
 // negative size).
 func scan(f *os.File, size int64, fn func(Record) error) (Summary, error) {
@@ -88,9 +97,17 @@ func scan(f *os.File, size int64, fn func(Record) error) (Summary, error) {
 		}
 		size = st.Size()
 	}
-	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), maxJournalLine)
-	var sum Summary
+	return scanFrom(Summary{}, io.NewSectionReader(f, 0, size), fn)
+}
+
+// scanFrom verifies the records in rd, which follow those sum describes.
+func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error) {
+	r := bufio.NewReaderSize(rd, maxJournalLine)
+	sum.Torn = nil
 	prev := zeroHash
+	if sum.Records > 0 {
+		prev = sum.Head
+	}
 	for {
 		line, err := r.ReadSlice('\n')
 		switch {
