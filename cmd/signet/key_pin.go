@@ -23,15 +23,20 @@ func newKeyChangePINCmd() *cobra.Command {
 	args := &keyPINArgs{}
 	cmd := &cobra.Command{
 		Use:   "change-pin [flags]",
-		Short: "Change the PIN that unlocks a TPM key or a YubiKey",
+		Short: "Change the PIN or passphrase that unlocks the key",
 		Long: `Change the PIN of a TPM key: type the current PIN, then the new one twice,
 on the console. The key is unsealed with the old PIN and sealed again with
 the new one to the same PCRs; the public key does not change. A wrong
 current PIN counts against the TPM's lockout like any other.
 
 A YubiKey asks for its current PIN, then the new one twice; a wrong
-current PIN counts against the card's tries. A soft key cannot change its
-passphrase (make a new one).`,
+current PIN counts against the card's tries.
+
+A soft key asks for its current passphrase, then the new one twice (not
+empty, not the current one). The file is decrypted with the current
+passphrase and replaced atomically by one sealed with the new passphrase
+under a fresh salt; a wrong current passphrase changes nothing. The daemon
+must be stopped first: change-pin takes the state directory's lock.`,
 		Example: `  $ signet key change-pin
   Current TPM PIN:
   New TPM PIN:
@@ -51,7 +56,7 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		return err
 	}
 	if st.uri.Scheme == "soft" {
-		return withHint(errors.New("a soft key's passphrase cannot be changed"), "make a new key with 'signet key init --hsm soft --replace-existing-key'")
+		return changeSoftPassphrase(ctx, stderr, st)
 	}
 	con, err := openConsole()
 	if err != nil {

@@ -16,10 +16,23 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/vpiv"
+	"github.com/signetbox/signet/signer"
 	"golang.org/x/sys/unix"
 )
+
+// cheapKDFEnv, set to 1 in a script, turns the soft backend's Argon2id
+// down in the processes that run main for it. Only this test binary reads
+// it; signet itself never does.
+const cheapKDFEnv = "SIGNET_TEST_CHEAP_KDF"
+
+func init() {
+	if os.Getenv(cheapKDFEnv) == "1" {
+		soft.UseCheapKDFForTests()
+	}
+}
 
 // signetDetached runs main in a new session, without a controlling
 // terminal, unless the script attached one with ttyin (the process then
@@ -67,6 +80,7 @@ func TestKeyScripts(t *testing.T) {
 			"savesecret": cmdSaveSecret,
 			"keep":       cmdKeep,
 			"nosecret":   cmdNoSecret,
+			"holdlock":   cmdHoldLock,
 		},
 	})
 }
@@ -202,4 +216,15 @@ func cmdVPIV(ts *testscript.TestScript, neg bool, args []string) {
 	var pemBuf bytes.Buffer
 	ts.Check(writePEM(&pemBuf, c.CA().Raw))
 	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs("."), "roots.pem"), pemBuf.Bytes(), 0o644))
+}
+
+// cmdHoldLock takes the state dir lock of the directory named by the
+// argument, as a running 'signet serve' does, until the script ends.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock dir")
+	}
+	unlock, err := signer.LockStateDir(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Defer(unlock)
 }

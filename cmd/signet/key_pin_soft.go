@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/signer"
+)
+
+// changeSoftPassphrase changes the passphrase of a soft key. It holds the
+// state dir lock throughout, so no daemon has the key open and no other
+// signet process rewrites the key file meanwhile.
+func changeSoftPassphrase(ctx context.Context, stderr io.Writer, st *keyState) error {
+	unlock, err := signer.LockStateDir(st.dir)
+	if err != nil {
+		return withHint(err, "stop signet serve, then change the passphrase; the daemon keeps the key open")
+	}
+	defer unlock()
+	con, err := openConsole()
+	if err != nil {
+		return err
+	}
+	defer con.Close()
+	old, err := con.readSecret(ctx, "Current passphrase: ")
+	if err != nil {
+		return err
+	}
+	defer hsm.Wipe(old)
+	next, err := con.readNewSecret(ctx, "passphrase")
+	if err != nil {
+		return err
+	}
+	defer hsm.Wipe(next)
+	if err := soft.ChangePassphrase(ctx, st.uri.Path, old, next); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "signet: the passphrase of soft key %s is changed\n", st.uri.Path)
+	return nil
+}
