@@ -4,7 +4,8 @@ package main
 // operator answers the console on a pty, and the daemon is killed with
 // SIGKILL at random moments, some aimed right after an approval (while it
 // signs and journals). After every kill it is restarted on the same state
-// dir and the invariants are checked (crash_check_test.go).
+// dir and the invariants are checked (crash_check_test.go): on what changed
+// since the kill before, and in full every 50 kills and at the end.
 //
 //	go test ./cmd/signet -run '^TestCrashSoak$'                   # 200 kills
 //	SIGNET_SOAK_KILLS=1000 go test ./cmd/signet -run '^TestCrashSoak$' -timeout 60m
@@ -46,6 +47,10 @@ type crashRig struct {
 	// Counters, for the report.
 	kills, repairs, aimed, pins, approvals, denials int
 	seen                                            map[string]bool // violations reported
+	checking, starting                              time.Duration   // spent in checks and in daemon starts
+
+	down downSeen // what the checks verified before (crash_check_test.go)
+	up   upSeen
 }
 
 func TestCrashSoak(t *testing.T) {
@@ -75,9 +80,15 @@ func TestCrashSoak(t *testing.T) {
 	}
 	for r.kills < kills {
 		r.killAtRandom(d)
-		r.checkDown()
+		full := r.kills%fullCheckEvery == 0
+		t0 := time.Now()
+		r.checkDown(full)
+		t1 := time.Now()
 		d = r.mustStart()
-		r.checkUp()
+		t2 := time.Now()
+		r.checkUp(full)
+		r.checking += t1.Sub(t0) + time.Since(t2)
+		r.starting += t2.Sub(t1)
 	}
 	r.gate.set(false)
 	cancel()
@@ -88,6 +99,8 @@ func TestCrashSoak(t *testing.T) {
 		r.kills, r.aimed, r.repairs, r.pins, r.approvals, r.denials, st)
 	fmt.Printf("FIGURE crash_soak_kills %d kills\nFIGURE crash_soak_repairs %d repairs\nFIGURE crash_soak_time %.1f s\n",
 		r.kills, r.repairs, time.Since(start).Seconds())
+	fmt.Printf("FIGURE crash_soak_check_time %.1f s\nFIGURE crash_soak_restart_time %.1f s\n",
+		r.checking.Seconds(), r.starting.Seconds())
 }
 
 // soakKills is SIGNET_SOAK_KILLS, default 200 (20 with -short).
@@ -277,6 +290,6 @@ func (r *crashRig) finish(d *crashDaemon) {
 		r.t.Fatal(err)
 	}
 	r.reap(d)
-	r.checkDown()
-	r.checkUp()
+	r.checkDown(true)
+	r.checkUp(true)
 }
