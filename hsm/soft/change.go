@@ -44,8 +44,9 @@ func checkNewPassphrase(pass []byte) error {
 
 // ChangePassphrase decrypts the key file at path with oldPass and replaces
 // it atomically with one sealed under newPass, a fresh salt and a fresh
-// nonce; the public key stays. A wrong oldPass is a *WrongPassphraseError
-// and leaves the file as it was. The caller wipes both passphrases.
+// nonce; the public key stays. A wrong oldPass is a *WrongPassphraseError,
+// an empty newPass or one equal to oldPass is refused, and each leaves the
+// file as it was. The caller wipes both passphrases.
 //
 // Temporary files that an interrupted write left next to path are removed,
 // so the caller must keep other writers of path away (signet holds the
@@ -57,9 +58,6 @@ func ChangePassphrase(ctx context.Context, path string, oldPass, newPass []byte)
 	if err := checkNewPassphrase(newPass); err != nil {
 		return err
 	}
-	if subtle.ConstantTimeCompare(oldPass, newPass) == 1 {
-		return ErrSamePassphrase
-	}
 	f, err := readFile(path)
 	if err != nil {
 		return err
@@ -69,6 +67,10 @@ func ChangePassphrase(ctx context.Context, path string, oldPass, newPass []byte)
 		return err
 	}
 	defer hsm.Wipe(seed)
+	// After unseal, so a mistyped current passphrase is reported as such.
+	if subtle.ConstantTimeCompare(oldPass, newPass) == 1 {
+		return ErrSamePassphrase
+	}
 	if ctx.Err() != nil {
 		return hsm.Canceled(ctx)
 	}
@@ -77,7 +79,7 @@ func ChangePassphrase(ctx context.Context, path string, oldPass, newPass []byte)
 		return err
 	}
 	if err := keyfile.Replace(path, nf.marshal()); err != nil {
-		return fmt.Errorf("soft key: %w; the old passphrase still opens it", err)
+		return fmt.Errorf("changing the passphrase of the soft key: %w", err)
 	}
 	return nil
 }

@@ -88,6 +88,13 @@ func TestChangePassphraseWrongOld(t *testing.T) {
 	if names := dirNames(t, path); !slices.Equal(names, []string{"key.soft"}) {
 		t.Fatalf("directory = %v, want only key.soft", names)
 	}
+	// A wrong current passphrase typed again as the new one is still
+	// reported as wrong, not as unchanged.
+	err = ChangePassphrase(context.Background(), path, []byte("correct hose"), []byte("correct hose"))
+	if !errors.Is(err, hsm.ErrWrongPIN) {
+		t.Fatalf("ChangePassphrase(wrong, wrong) = %v, want ErrWrongPIN", err)
+	}
+	mustUnchanged(t, path, before)
 }
 
 func TestChangePassphraseRefusals(t *testing.T) {
