@@ -18,14 +18,26 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 root="$out/root"
 
-# The image tools are not in scripts/deps.sh: "make test" does not need them.
+if ((EUID != 0)); then
+	echo "image: error: mmdebstrap and the disk images need root; run this as root" >&2
+	exit 1
+fi
+if ! command -v go >/dev/null; then
+	echo "image: error: no go in PATH; the image carries a signet built here" >&2
+	exit 1
+fi
+
+# The image tools are not in scripts/deps.sh: "make test" does not need
+# them. python3 runs image/boot.py; qemu boots the kernel directly with
+# SeaBIOS (a dependency of qemu-system-x86), so no OVMF.
 need=()
-for pkg in mmdebstrap qemu-system-x86 swtpm e2fsprogs; do
+for pkg in mmdebstrap qemu-system-x86 swtpm e2fsprogs python3; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
 	echo "image: installing ${need[*]}"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 step() { printf 'image: %-28s %s\n' "$1" "$2"; }
@@ -61,4 +73,7 @@ rm -f "$out/rootfs.raw" "$out/state.raw"
 mkfs.ext4 -q -L signet-root -d "$root" "$out/rootfs.raw" 2G
 mkfs.ext4 -q -L signet-state "$out/state.raw" 64M
 step "disk images" "$(($(date +%s) - t0)) s"
+# The tree is in rootfs.raw now; left under bin/ it would be walked by
+# gofmt and go vet and hold another copy of the system on disk.
+rm -rf "$root"
 ls -l "$out"/vmlinuz "$out"/initrd.img "$out"/rootfs.raw "$out"/state.raw
