@@ -81,13 +81,17 @@ install: build ## install signet and its man pages under DESTDIR/PREFIX
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 $(MANDIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
-# The appliance image (issue 7): not part of "make test".
+# The appliance image (issue 7): not part of "make test"; CI (.ci/run) runs
+# "make image-test" after it. Both need root and a Debian mirror and install
+# their own tools (mmdebstrap, qemu-system-x86, swtpm). image-test boots with
+# KVM when /dev/kvm runs a guest, TCG otherwise (SIGNET_IMAGE_ACCEL=tcg|kvm
+# forces one) and fails on any step.
 IMAGE_DIR  ?= bin/image
 
 image: ## build the Debian appliance image (mmdebstrap, root) into IMAGE_DIR
 	bash image/build.sh $(IMAGE_DIR)
 
-image-test: ## build the test image and boot it in qemu with swtpm
+image-test: ## build the test image, boot it in qemu with swtpm and sign through it (CI)
 	SIGNET_IMAGE_TEST=1 bash image/build.sh $(IMAGE_DIR)-test
 	python3 image/boot.py $(IMAGE_DIR)-test
 
