@@ -16,11 +16,15 @@ import (
 )
 
 // Timeouts of the calls to the box. A box killed mid-call never answers
-// over the tunnel (no reset comes back), so every call is bounded: short
-// ones for status, AUMs and delivery reports, a long one for a request,
-// which waits for the operator at the console.
+// over the tunnel (no reset comes back), so every call is bounded. Calls
+// that are safe to repeat and quick on the box (the probe, the outbox, a
+// delivery report, which the box journals once however often it comes)
+// get a few seconds, so a dead box holds the relay up briefly; passing
+// AUMs on (up to 1,000 verified at once) gets longer; a request waits for
+// the operator at the console.
 const (
 	probeTimeout     = 3 * time.Second
+	quickCallTimeout = 5 * time.Second
 	shortCallTimeout = 30 * time.Second
 	askTimeout       = 5 * time.Minute
 )
@@ -69,7 +73,7 @@ func (b *Box) Inform(ctx context.Context, aums []string) (string, error) {
 
 // Delivered reports a delivery; the box journals it once.
 func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
-	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, quickCallTimeout)
 	defer cancel()
 	var resp signer.DeliveredResponse
 	if err := b.post(ctx, "/v1/delivered", &d, &resp); err != nil {
@@ -80,7 +84,7 @@ func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
 
 // Outbox lists released results the box has not heard delivered.
 func (b *Box) Outbox(ctx context.Context) (*signer.OutboxResponse, error) {
-	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
+	ctx, cancel := context.WithTimeout(ctx, quickCallTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/outbox", nil)
 	if err != nil {
@@ -100,10 +104,15 @@ func (b *Box) Outbox(ctx context.Context) (*signer.OutboxResponse, error) {
 func (b *Box) Probe(ctx context.Context) (*signer.StatusInfo, error) {
 	st, err := b.status(ctx, probeTimeout, "?hsm=no")
 	if err != nil {
+		b.hc.CloseIdleConnections()
 		b.tun.Rehandshake()
 	}
 	return st, err
 }
+
+// Restarted drops kept-alive connections to a box process that is gone:
+// its successor never answers on them.
+func (b *Box) Restarted() { b.hc.CloseIdleConnections() }
 
 // Status reads the box's authority head and keys.
 func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -132,6 +133,24 @@ func (j *Job) requestID() string {
 		return j.Request
 	}
 	return j.ID
+}
+
+// RetryNow makes every job in one of states due at once, keeping its
+// attempt count: when the box answers again after an outage, the waits
+// its failures earned are over.
+func (q *Queue) RetryNow(states ...State) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	changed := false
+	for _, j := range q.jobs {
+		if slices.Contains(states, j.State) && !j.NextTry.IsZero() {
+			j.NextTry, changed = time.Time{}, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return q.saveLocked()
 }
 
 // Any reports whether some job satisfies f.

@@ -53,6 +53,8 @@ type Relay struct {
 	asksCtx  context.Context
 	// boot is the box's StatusInfo.Boot when last seen.
 	boot string
+	// boxDown is set while the box's probe fails (Step's goroutine only).
+	boxDown bool
 }
 
 // New returns a relay for the running tsnet node ts.
@@ -94,8 +96,15 @@ func (r *Relay) Step(ctx context.Context) {
 	bs, err := r.box.Probe(ctx)
 	if err != nil {
 		r.logf("relay: the box does not answer: %v (starting a new WireGuard handshake)", err)
+		r.boxDown = true
 	} else {
 		r.noteBoot(bs.Boot)
+		if r.boxDown {
+			r.boxDown = false
+			if err := r.queue.RetryNow(StateAsk, StateReport); err != nil {
+				r.logf("relay: %v", err)
+			}
+		}
 	}
 	if err == nil && st.Enabled {
 		if err := r.pullOutbox(ctx); err != nil {
@@ -122,8 +131,12 @@ func (r *Relay) Step(ctx context.Context) {
 			aumFailed = true
 		}
 	}
+	// A report the box does not take ends this round: the box is likely
+	// gone, and the next step's probe finds out without waiting on each.
 	for _, j := range r.queue.Due(StateReport, r.now()) {
-		r.report(ctx, j)
+		if !r.report(ctx, j) {
+			break
+		}
 	}
 }
 
@@ -221,6 +234,9 @@ func (r *Relay) noteBoot(boot string) {
 	if boot == r.boot {
 		return
 	}
+	if r.boot != "" {
+		r.box.Restarted()
+	}
 	if r.boot != "" && r.dropAsks != nil {
 		if len(r.asking) > 0 {
 			r.logf("relay: the box restarted; asking again the %d requests in flight", len(r.asking))
@@ -300,16 +316,18 @@ func (r *Relay) submitSignature(ctx context.Context, sigHex string) error {
 	return nil
 }
 
-// report tells the box the result reached the tailnet.
-func (r *Relay) report(ctx context.Context, j Job) {
+// report tells the box the result reached the tailnet. It reports
+// whether the box took the report.
+func (r *Relay) report(ctx context.Context, j Job) bool {
 	err := r.box.Delivered(ctx, reportVia(j))
 	if err != nil {
 		r.retry(j.ID, err)
-		return
+		return false
 	}
 	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateDone, 0, time.Time{} }); err != nil {
 		r.logf("relay: %v", err)
 	}
+	return true
 }
 
 // forwardAUMs sends the box the AUMs the tailnet has past the box's
