@@ -27,6 +27,10 @@ const (
 	StateDone State = "done"
 	// StateDenied: the box refused; never retried.
 	StateDenied State = "denied"
+	// StateGaveUp: control refused an outbox result maxDeliveries times
+	// (an old signature for a node that is gone, an AUM the tailnet has
+	// moved past); it stays in the box's outbox for a person to look at.
+	StateGaveUp State = "gave-up"
 )
 
 // Job is one result to get onto the tailnet, from request to report: a

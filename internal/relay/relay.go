@@ -259,6 +259,25 @@ func (r *Relay) retry(id string, cause error) {
 	}
 }
 
+// deliveryFailed schedules another try, or gives up on an outbox result
+// control refused maxDeliveries times.
+func (r *Relay) deliveryFailed(j Job, cause error) {
+	if j.Request == "" || j.Attempts+1 < maxDeliveries {
+		r.retry(j.ID, cause)
+		return
+	}
+	r.logf("relay: %s: %v; giving up after %d tries (it stays in the box's outbox)", j.ID, cause, maxDeliveries)
+	err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.LastError = StateGaveUp, q.Attempts+1, cause.Error() })
+	if err != nil {
+		r.logf("relay: %v", err)
+	}
+}
+
+// maxDeliveries bounds the tries at delivering an outbox result (about
+// an hour and a half with backoff). The relay's own signatures are for
+// nodes it saw locked out a moment ago and are retried without end.
+const maxDeliveries = 25
+
 // deliver hands a result to the tailnet: AUMs through tailscaled
 // (submitAUMs), a node-key signature to control over this node's noise
 // connection (GET /machine/tka/sign; control accepts no POST there). It
@@ -271,7 +290,7 @@ func (r *Relay) deliver(ctx context.Context, j Job) bool {
 		err = r.submitSignature(ctx, j.Signature)
 	}
 	if err != nil {
-		r.retry(j.ID, err)
+		r.deliveryFailed(j, err)
 		return false
 	}
 	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateReport, 0, time.Time{} }); err != nil {
