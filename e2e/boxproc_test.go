@@ -143,7 +143,7 @@ func (b *boxProc) bootstrap(genesis []byte) {
 // allowRelay writes the intake's config: one peer, the relay.
 func (b *boxProc) allowRelay(relayPub wgintake.Key) {
 	b.wgConf = filepath.Join(b.dir, "wg.json")
-	cfg := fmt.Sprintf(`{"listen_port": %d, "address": "10.77.0.1", "peers": [
+	cfg := fmt.Sprintf(`{"listen_address": "127.0.0.1", "listen_port": %d, "address": "10.77.0.1", "peers": [
 		{"name": "relay", "public_key": %q, "tunnel_ip": "10.77.0.2", "rate_per_minute": 1000}]}`, b.port, relayPub)
 	if err := os.WriteFile(b.wgConf, []byte(cfg), 0o600); err != nil {
 		b.t.Fatal(err)

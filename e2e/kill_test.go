@@ -34,7 +34,7 @@ func TestRelayKill9(t *testing.T) {
 	}
 	w.box.intake(t, ctx, fmt.Sprintf(`{"name": "relay", "public_key": %q, "tunnel_ip": "10.77.0.2", "rate_per_minute": 1000}`, strings.TrimSpace(string(pub))))
 	wgConf := filepath.Join(dir, "wg.json")
-	os.WriteFile(wgConf, fmt.Appendf(nil, `{"listen_port": 0, "address": "10.77.0.2", "peers": [{"name": "box",
+	os.WriteFile(wgConf, fmt.Appendf(nil, `{"listen_address": "127.0.0.1", "listen_port": 0, "address": "10.77.0.2", "peers": [{"name": "box",
 		"public_key": %q, "tunnel_ip": "10.77.0.1", "endpoint": "127.0.0.1:%d"}]}`, w.box.pub, w.box.port), 0o600)
 
 	var ids []string

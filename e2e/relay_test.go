@@ -160,7 +160,7 @@ func (b *box) intake(t *testing.T, ctx context.Context, peers string) {
 		b.stop()
 		b.tun.Close()
 	}
-	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_port": %d, "address": "10.77.0.1", "peers": [%s]}`, b.port, peers))
+	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_address": "127.0.0.1", "listen_port": %d, "address": "10.77.0.1", "peers": [%s]}`, b.port, peers))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func relayTunnel(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort i
 
 // relayTun brings up the relay's WireGuard device with the box as peer.
 func relayTun(t *testing.T, priv wgintake.Key, boxPub wgintake.Key, boxPort int) *wgintake.Tunnel {
-	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_port": 0, "address": "10.77.0.2",
+	cfg, err := wgintake.ParseConfig(fmt.Appendf(nil, `{"listen_address": "127.0.0.1", "listen_port": 0, "address": "10.77.0.2",
 		"peers": [{"name": "box", "public_key": %q, "tunnel_ip": "10.77.0.1", "endpoint": "127.0.0.1:%d"}]}`, boxPub, boxPort))
 	if err != nil {
 		t.Fatal(err)
