@@ -17,8 +17,10 @@ import (
 // exits, and test processes that use virtual cards run one after another.
 var machineLock struct {
 	once sync.Once
-	f    *os.File
-	err  error
+	// release is kept, never called: it holds the open lock file, which
+	// the garbage collector would otherwise close.
+	release func()
+	err     error
 }
 
 // machineLockWait bounds the wait for another process's cards.
@@ -26,26 +28,27 @@ const machineLockWait = 5 * time.Minute
 
 func holdMachineLock() error {
 	machineLock.once.Do(func() {
-		path := filepath.Join(os.TempDir(), "signet-vpiv.lock")
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			machineLock.err = fmt.Errorf("vpiv: opening %s: %w", path, err)
-			return
-		}
-		deadline := time.Now().Add(machineLockWait)
-		for {
-			err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-			if err == nil {
-				machineLock.f = f
-				return
-			}
-			if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
-				f.Close()
-				machineLock.err = fmt.Errorf("vpiv: another test process kept the virtual card reader for %s: %w", machineLockWait, err)
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		machineLock.release, machineLock.err = lockFile(filepath.Join(os.TempDir(), "signet-vpiv.lock"))
 	})
 	return machineLock.err
+}
+
+// lockFile takes an exclusive flock on path, waiting up to
+// machineLockWait, and returns its release.
+func lockFile(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("vpiv: opening %s: %w", path, err)
+	}
+	for deadline := time.Now().Add(machineLockWait); ; {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("vpiv: waiting for %s: %w", path, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

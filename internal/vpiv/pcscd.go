@@ -6,6 +6,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,8 +17,9 @@ import (
 // Paths of the PC/SC daemon's socket and the vpcd reader driver as the
 // Debian packages pcscd and vsmartcard-vpcd install them.
 const (
-	pcscdSocket = "/run/pcscd/pcscd.comm"
-	vpcdDriver  = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+	pcscdSocket  = "/run/pcscd/pcscd.comm"
+	pcscdPIDFile = "/run/pcscd/pcscd.pid"
+	vpcdDriver   = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 )
 
 // ErrNotInstalled means pcscd or the vpcd driver is missing; scripts/deps.sh
@@ -23,9 +27,14 @@ const (
 var ErrNotInstalled = errors.New("vpiv: pcscd or vsmartcard-vpcd is not installed; run scripts/deps.sh")
 
 // EnsurePCSCD makes sure a pcscd that loads the vpcd reader is running: it
-// starts `pcscd -f` in its own session when no daemon answers on the socket,
-// stopping systemd's socket-activated pcscd first (it exits when idle and
-// would forget the virtual card).
+// starts `pcscd -f` in its own session when no daemon runs, stopping
+// systemd's socket-activated pcscd first (it exits when idle and would
+// forget the virtual card).
+//
+// Test processes run in parallel, so the check and the start happen under
+// a machine-wide lock: two processes that both found no daemon would each
+// start one, and the second, unable to take vpcd's port, would replace
+// the first one's socket with its own, which has no virtual reader.
 func EnsurePCSCD() error {
 	if _, err := exec.LookPath("pcscd"); err != nil {
 		return ErrNotInstalled
@@ -33,8 +42,24 @@ func EnsurePCSCD() error {
 	if _, err := os.Stat(vpcdDriver); err != nil {
 		return ErrNotInstalled
 	}
+	unlock, err := lockFile(filepath.Join(os.TempDir(), "signet-pcscd.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if pcscdAnswers() {
 		return nil
+	}
+	if pid, ok := pcscdRunning(); ok {
+		// Alive but not answering (a loaded machine): wait, never start a
+		// second one.
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+			if pcscdAnswers() {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return fmt.Errorf("vpiv: pcscd (pid %d) runs but does not answer on %s; stop it and run the tests again", pid, pcscdSocket)
 	}
 	if _, err := exec.LookPath("systemctl"); err == nil {
 		if exec.Command("systemctl", "is-active", "--quiet", "pcscd.socket").Run() == nil {
@@ -57,8 +82,22 @@ func EnsurePCSCD() error {
 	return errors.New("vpiv: pcscd started but its socket did not appear within 10s; run `pcscd -f -d` to see why")
 }
 
+// pcscdRunning reports a live pcscd from its pid file.
+func pcscdRunning() (int, bool) {
+	b, err := os.ReadFile(pcscdPIDFile)
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return pid, err == nil && strings.TrimSpace(string(comm)) == "pcscd"
+}
+
 func pcscdAnswers() bool {
-	conn, err := net.DialTimeout("unix", pcscdSocket, time.Second)
+	conn, err := net.DialTimeout("unix", pcscdSocket, 3*time.Second)
 	if err != nil {
 		return false
 	}
