@@ -24,6 +24,8 @@ type plan struct {
 	// answer, when set, is returned at once without a prompt (the node
 	// key is already validly signed).
 	answer *Response
+	// head is the chain head the plan was made on.
+	head tka.AUMHash
 }
 
 // issued is what a plan's sign made: the response and, for AUM kinds, the
@@ -58,6 +60,14 @@ func (e errRail) Error() string {
 }
 
 func (p *planner) plan(req *Request) (*plan, error) {
+	pl, err := p.planOnHead(req)
+	if pl != nil {
+		pl.head = p.auth.Head()
+	}
+	return pl, err
+}
+
+func (p *planner) planOnHead(req *Request) (*plan, error) {
 	if !p.auth.KeyTrusted(tka.KeyID(p.boxPub)) {
 		return nil, fmt.Errorf("this box's key %s is not trusted by the authority; add it with `tailscale lock add` first", tka.FormatTLPub(p.boxPub))
 	}

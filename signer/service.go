@@ -214,6 +214,11 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 		return s.decide(base, req, fp, Decision{Outcome: OutcomeDenied, Operator: "requester went away"})
 	}
 	defer func() { <-s.console }()
+	pl, err := s.replanIfMoved(req, pl, &base)
+	if err != nil {
+		return s.decide(base, req, fp, Decision{Outcome: OutcomeStale, Operator: err.Error()})
+	}
+	digest = base.Digest
 	r := pl.review
 	r.ID, r.Requester, r.Digest, r.Insecure = req.ID, requester, digest, s.insecure
 	r.Head = s.Authority().Head().String()
@@ -241,6 +246,32 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 	return resp, err
 }
 
+// replanIfMoved plans req again when the chain head moved while it
+// waited for the console (another request's AUMs were added, or the
+// relay brought news from the tailnet), so the operator reviews what will
+// really be signed: AUMs built on the old head would be refused at
+// signing. The new digest goes into base and a note says why it changed.
+// An error means the request no longer applies.
+func (s *Service) replanIfMoved(req *Request, pl *plan, base *Record) (*plan, error) {
+	s.mu.Lock()
+	head := s.auth.Head()
+	if head == pl.head {
+		s.mu.Unlock()
+		return pl, nil
+	}
+	fresh, err := s.planner().plan(req)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("the chain moved to %v while it waited: %w", head, err)
+	}
+	if fresh.answer != nil {
+		return nil, fmt.Errorf("the chain moved to %v while it waited and it is no longer needed (%s)", head, fresh.answer.Status)
+	}
+	base.Digest = hex.EncodeToString(fresh.digest)
+	s.note(*base, "the chain moved to "+head.String()+" while the request waited; planned again on it")
+	return fresh, nil
+}
+
 // decide journals the decision; a denial is also the final answer.
 func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Response, error) {
 	rec := base
@@ -255,6 +286,9 @@ func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Res
 		return nil, nil
 	}
 	resp := &Response{ID: req.ID, Status: StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
+	if d.Outcome == OutcomeStale {
+		resp.Error = "not shown on the console: " + d.Operator + "; send a new request"
+	}
 	s.remember(req.ID, fp, resp)
 	return resp, nil
 }
