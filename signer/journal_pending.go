@@ -2,6 +2,7 @@ package signer
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 )
@@ -35,15 +36,21 @@ type PendingRequest struct {
 // pendingIndex tracks unfinished requests as records are read or added.
 type pendingIndex struct {
 	reqs map[string]*PendingRequest
+	// issued holds every request ID with an "issued" record, finished or
+	// not: a restarted daemon must never sign one of them again.
+	issued map[string]bool
 }
 
 func newPendingIndex() *pendingIndex {
-	return &pendingIndex{reqs: make(map[string]*PendingRequest)}
+	return &pendingIndex{reqs: make(map[string]*PendingRequest), issued: make(map[string]bool)}
 }
 
 func (p *pendingIndex) add(r Record) {
 	if r.RequestID == "" || r.Type == RecNote {
 		return
+	}
+	if r.Type == RecIssued {
+		p.issued[r.RequestID] = true
 	}
 	q := p.reqs[r.RequestID]
 	var state PendingState
@@ -75,6 +82,15 @@ func (p *pendingIndex) add(r Record) {
 	if r.SigHash != "" {
 		q.SigHash = r.SigHash
 	}
+}
+
+// Issued returns the IDs of every request with an "issued" record, read
+// when the journal was opened and kept up as records are appended (no
+// second pass over the file).
+func (j *Journal) Issued() map[string]bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return maps.Clone(j.pending.issued)
 }
 
 // Pending returns the unfinished requests, oldest last record first:

@@ -99,9 +99,7 @@ func NewService(cfg Config) (*Service, error) {
 	s.byReq = map[string][]NodeResult{}
 	s.out = newOutbox()
 	s.boot = rand.Text()
-	if s.issued, err = issuedRequests(cfg.Journal); err != nil {
-		return nil, err
-	}
+	s.issued = cfg.Journal.Issued()
 	if s.index, err = openSigIndex(cfg.Dir, s.issued, s.signed, s.byReq); err != nil {
 		return nil, err
 	}
@@ -411,18 +409,6 @@ func (s *Service) remember(id, fp string, resp *Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers[id] = answer{fp, resp}
-}
-
-// issuedRequests lists the request IDs with an "issued" record.
-func issuedRequests(j *Journal) (map[string]bool, error) {
-	issued := map[string]bool{}
-	err := j.Scan(func(r Record) error {
-		if r.Type == RecIssued {
-			issued[r.RequestID] = true
-		}
-		return nil
-	})
-	return issued, err
 }
 
 // aumHashes lists the hex hashes of the AUMs signed, space-separated, for
