@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target in the module for FUZZTIME each (default 30s).
+# FUZZTIME_<Target>, if set, is that target's own budget. A budget is a
+# duration (30s) or a count of inputs (40000x).
 #
 # Targets are discovered with "go test -list", so a new Fuzz function is
 # picked up without editing this file. Only packages whose test files
@@ -19,8 +21,10 @@ while read -r pkg dir files; do
 	( cd "$dir" && grep -qs '^func Fuzz' $files ) || continue
 	targets=$(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true)
 	for target in $targets; do
-		echo "fuzz: $pkg $target for $fuzztime"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+		own="FUZZTIME_${target}"
+		budget=${!own:-$fuzztime}
+		echo "fuzz: $pkg $target for $budget"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$budget" "$pkg"
 		total=$((total + 1))
 	done
 done <<<"$pkgs"
