@@ -209,7 +209,7 @@ func cmdVPIV(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	c, err := vpiv.New(vpiv.Options{Serial: serial, Addr: "127.0.0.1:35964"})
 	ts.Check(err)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	ts.Check(c.Insert(ctx))
 	ts.Defer(c.Remove)

@@ -40,7 +40,7 @@ func testCard(t testing.TB) *vpiv.Card {
 			shared.err = err
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 		defer cancel()
 		shared.card, shared.err = c, c.Insert(ctx)
 	})

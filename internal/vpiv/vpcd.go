@@ -78,16 +78,22 @@ func (c *Card) Insert(ctx context.Context) error {
 }
 
 // dialVPCD dials vpcd, retrying while pcscd is still loading the driver.
+// vpcd listens with a backlog of 0 and accepts only when pcscd polls the
+// reader, so on a loaded machine a connection attempt can sit unanswered:
+// each attempt gets a short timeout and a fresh SYN rather than the
+// kernel's growing retransmission delays.
 func dialVPCD(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
+	d := net.Dialer{Timeout: 2 * time.Second}
+	attempts := 0
 	for {
+		attempts++
 		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil || ctx.Err() != nil {
-			return conn, err
+		if err == nil {
+			return conn, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, err
+			return nil, fmt.Errorf("%d attempts, the last: %w", attempts, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
