@@ -45,13 +45,17 @@ type Job struct {
 	StateID uint64   `json:"state_id,omitempty"` // the tailnet's, sent with the request
 	// Seq orders outbox jobs as the box released them: AUMs must reach
 	// the tailnet in chain order.
-	Seq       int64             `json:"seq,omitempty"`
-	Claims    map[string]string `json:"claims,omitempty"`
-	State     State             `json:"state"`
-	Signature string            `json:"signature,omitempty"` // hex CBOR, once signed
-	Attempts  int               `json:"attempts,omitempty"`
-	NextTry   time.Time         `json:"next_try,omitzero"`
-	LastError string            `json:"last_error,omitempty"`
+	Seq int64 `json:"seq,omitempty"`
+	// DoneAt is when the box took the delivery report; Redeliveries
+	// counts deliveries made again because the node stayed locked out.
+	DoneAt       time.Time         `json:"done_at,omitzero"`
+	Redeliveries int               `json:"redeliveries,omitempty"`
+	Claims       map[string]string `json:"claims,omitempty"`
+	State        State             `json:"state"`
+	Signature    string            `json:"signature,omitempty"` // hex CBOR, once signed
+	Attempts     int               `json:"attempts,omitempty"`
+	NextTry      time.Time         `json:"next_try,omitzero"`
+	LastError    string            `json:"last_error,omitempty"`
 }
 
 // maxJobs bounds the queue: a relay watches one tailnet's locked-out

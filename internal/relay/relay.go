@@ -159,7 +159,36 @@ func (r *Relay) watchLocked(st *ipnstate.TailnetLockStatus) {
 		}
 		if added {
 			r.logf("relay: %s (%s) is locked out; asking the box", p.Name, p.NodeKey.ShortString())
+			continue
 		}
+		r.redeliverIfStillLocked(j.ID, p.Name)
+	}
+}
+
+// Re-delivery of a signature whose node is still locked out after it was
+// delivered: control may have lost it (a node that registered again), or
+// the update may not have reached the nodes. The box's signature is still
+// good and a second delivery is harmless; the wait doubles each time.
+const (
+	redeliverAfter  = 10 * time.Second
+	maxRedeliveries = 5
+)
+
+func (r *Relay) redeliverIfStillLocked(id, name string) {
+	j, ok := r.queue.Get(id)
+	if !ok || j.State != StateDone || j.DoneAt.IsZero() || j.Redeliveries >= maxRedeliveries {
+		return
+	}
+	if r.now().Sub(j.DoneAt) < redeliverAfter<<j.Redeliveries {
+		return
+	}
+	r.logf("relay: %s is still locked out %v after its signature was delivered; delivering it again", name, r.now().Sub(j.DoneAt).Round(time.Second))
+	err := r.queue.Update(id, func(q *Job) {
+		q.State, q.Attempts, q.NextTry = StateDeliver, 0, time.Time{}
+		q.Redeliveries++
+	})
+	if err != nil {
+		r.logf("relay: %v", err)
 	}
 }
 
@@ -343,7 +372,7 @@ func (r *Relay) report(ctx context.Context, j Job) bool {
 		r.retry(j.ID, err)
 		return false
 	}
-	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateDone, 0, time.Time{} }); err != nil {
+	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry, q.DoneAt = StateDone, 0, time.Time{}, r.now() }); err != nil {
 		r.logf("relay: %v", err)
 	}
 	return true

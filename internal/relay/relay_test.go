@@ -54,3 +54,44 @@ func TestDeliveryGivesUpOnOutboxResults(t *testing.T) {
 		t.Fatalf("after a restart the job is %+v", j)
 	}
 }
+
+// A node still locked out after its signature was delivered gets the
+// signature again, after 10 s, then 20 s, 40 s...; never more than
+// maxRedeliveries times, and never before its delivery was reported.
+func TestRedeliveryWhileStillLockedOut(t *testing.T) {
+	q, err := OpenQueue(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	r := &Relay{queue: q, logf: t.Logf, now: func() time.Time { return now }}
+	const id = "sn-still-locked"
+	if _, err := q.Add(Job{ID: id, NodeKey: "nodekey:ef", Signature: "00", State: StateReport}); err != nil {
+		t.Fatal(err)
+	}
+	r.redeliverIfStillLocked(id, "node")
+	if j, _ := q.Get(id); j.State != StateReport {
+		t.Fatalf("a job not yet reported was moved to %s", j.State)
+	}
+	done := func() {
+		if err := q.Update(id, func(j *Job) { j.State, j.DoneAt = StateDone, now }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done()
+	for n := range maxRedeliveries + 2 {
+		wait := redeliverAfter << min(n, maxRedeliveries)
+		now = now.Add(wait - time.Second)
+		r.redeliverIfStillLocked(id, "node")
+		if j, _ := q.Get(id); j.State != StateDone {
+			t.Fatalf("redelivery %d came %v early", n+1, time.Second)
+		}
+		now = now.Add(time.Second)
+		r.redeliverIfStillLocked(id, "node")
+		j, _ := q.Get(id)
+		if want := n < maxRedeliveries; (j.State == StateDeliver) != want {
+			t.Fatalf("after %v more: state %s with %d redeliveries", wait, j.State, j.Redeliveries)
+		}
+		done()
+	}
+}
