@@ -6,7 +6,6 @@ package e2e
 // types with send-keys, as the operator would.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
@@ -35,14 +34,8 @@ import (
 // boxPIN is the PIN of the test's TPM key.
 const boxPIN = "e2e-tpm-pin-1357"
 
-var (
-	// ansiRE matches the escape sequences the console draws with.
-	ansiRE = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[78=>]`)
-	// titleRE is a review's title line: kind and request id.
-	titleRE = regexp.MustCompile(`signet: ([a-z-]+) request ([A-Za-z0-9._:-]+) `)
-	codeRE  = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{3}-[A-Z0-9]{3})`)
-	batchRE = regexp.MustCompile(`Batch of (\d+) node keys`)
-)
+// codeRE finds the approval code on a screen.
+var codeRE = consolescreen.CodeRE
 
 func needTools(t *testing.T) {
 	t.Helper()
@@ -318,9 +311,9 @@ func (o *operator) run() {
 				return
 			}
 		}
-		text := ansiRE.ReplaceAll(raw, nil)
+		text := consolescreen.Strip(raw)
 		switch {
-		case bytes.Contains(text, []byte("PIN to ")):
+		case consolescreen.AsksPIN(text):
 			if typeKeys(o.session, boxPIN) != nil {
 				return // the session is gone
 			}
@@ -338,34 +331,23 @@ func (o *operator) run() {
 
 // review approves the newest unanswered review in text, if complete.
 func (o *operator) review(text []byte, answered map[string]bool) bool {
-	titles := titleRE.FindAllSubmatchIndex(text, -1)
-	for i := len(titles) - 1; i >= 0; i-- {
-		end := len(text)
-		if i+1 < len(titles) {
-			end = titles[i+1][0]
-		}
-		seg := text[titles[i][0]:end]
-		id := string(text[titles[i][4]:titles[i][5]])
-		m := codeRE.FindSubmatch(seg)
-		if m == nil || answered[id] {
-			continue
-		}
-		answered[id] = true
-		keys := string(m[1])
-		if batch := batchRE.FindSubmatch(seg); batch != nil {
-			if typeKeys(o.session, string(batch[1])) != nil {
-				return false
-			}
-		}
-		if typeKeys(o.session, keys) != nil {
+	r, ok := consolescreen.NextReview(text, answered)
+	if !ok {
+		return false
+	}
+	answered[r.ID] = true
+	if r.Batch > 0 {
+		if typeKeys(o.session, strconv.Itoa(r.Batch)) != nil {
 			return false
 		}
-		o.mu.Lock()
-		o.approved = append(o.approved, id)
-		o.mu.Unlock()
-		return true
 	}
-	return false
+	if typeKeys(o.session, r.Code) != nil {
+		return false
+	}
+	o.mu.Lock()
+	o.approved = append(o.approved, r.ID)
+	o.mu.Unlock()
+	return true
 }
 
 // wasApproved reports whether the operator typed id's approval code.

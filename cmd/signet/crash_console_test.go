@@ -6,17 +6,17 @@ package main
 // approval code shown.
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"regexp"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/signetbox/signet/internal/consolescreen"
 )
 
 // crashPTY is one pseudo-terminal: the daemon opens slavePath, the test
@@ -60,14 +60,6 @@ func (p *crashPTY) close() {
 	p.master.Close()
 }
 
-var (
-	// ansiRE matches the escape sequences the console draws with.
-	ansiRE    = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[78=>]`)
-	titleRE   = regexp.MustCompile(`signet: ([a-z-]+) request ([A-Za-z0-9._:-]+) `)
-	crashCode = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{3}-[A-Z0-9]{3})`)
-	batchRE   = regexp.MustCompile(`Batch of (\d+) node keys`)
-)
-
 // operator answers the console of one daemon instance.
 type operator struct {
 	t        testing.TB
@@ -97,8 +89,8 @@ func (o *operator) run() {
 		if err != nil {
 			return
 		}
-		text := ansiRE.ReplaceAll(raw, nil)
-		if bytes.Contains(text, []byte("PIN to ")) {
+		text := consolescreen.Strip(raw)
+		if consolescreen.AsksPIN(text) {
 			o.typeKeys(o.pass + "\r")
 			o.mu.Lock()
 			o.pins++
@@ -116,34 +108,25 @@ func (o *operator) run() {
 
 // review answers the newest unanswered review in text, if it is complete.
 func (o *operator) review(text []byte, answered map[string]bool) bool {
-	titles := titleRE.FindAllSubmatchIndex(text, -1)
-	for i := len(titles) - 1; i >= 0; i-- {
-		end := len(text)
-		if i+1 < len(titles) {
-			end = titles[i+1][0]
-		}
-		seg := text[titles[i][0]:end]
-		id := string(text[titles[i][4]:titles[i][5]])
-		m := crashCode.FindSubmatch(seg)
-		if m == nil || answered[id] {
-			continue
-		}
-		answered[id] = true
-		o.answer(id, string(m[1]), batchRE.FindSubmatch(seg))
-		return true
+	r, ok := consolescreen.NextReview(text, answered)
+	if !ok {
+		return false
 	}
-	return false
+	answered[r.ID] = true
+	o.answer(r)
+	return true
 }
 
 // answer types the approval (or a wrong code, to deny).
-func (o *operator) answer(id, code string, batch [][]byte) {
+func (o *operator) answer(r consolescreen.Review) {
+	id := r.ID
 	deny := o.rng.Float64() < o.denyRate
-	keys := code + "\r"
+	keys := r.Code + "\r"
 	if deny {
 		keys = "000-000\r"
 	}
-	if batch != nil && !deny {
-		keys = string(batch[1]) + "\r" + keys
+	if r.Batch > 0 && !deny {
+		keys = strconv.Itoa(r.Batch) + "\r" + keys
 	}
 	o.typeKeys(keys)
 	o.mu.Lock()

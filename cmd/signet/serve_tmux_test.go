@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -206,7 +206,7 @@ func (s *tmuxServe) request(args ...string) func() (string, error) {
 	}
 }
 
-var codeRE = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{3}-[A-Z0-9]{3})`)
+var codeRE = consolescreen.CodeRE
 
 func (s *tmuxServe) code(scr string) string {
 	m := codeRE.FindStringSubmatch(scr)

@@ -1,0 +1,25 @@
+package consolescreen
+
+import "testing"
+
+func TestNextReview(t *testing.T) {
+	screen := Strip([]byte("\x1b[2J\x1b[H signet: sign-node request r1 \x1b[1mApproval code:  ABC-123\x1b[0m\n" +
+		" signet: batch request r2 \nBatch of 12 node keys (Up/Down)\nApproval code:  XYZ-789\n" +
+		" signet: sign-node request r3 \n(still drawing)"))
+	answered := map[string]bool{}
+	r, ok := NextReview(screen, answered)
+	if !ok || r != (Review{ID: "r2", Code: "XYZ-789", Batch: 12}) {
+		t.Fatalf("first: %+v %v, want r2 (r3 has no code yet)", r, ok)
+	}
+	answered[r.ID] = true
+	if r, ok = NextReview(screen, answered); !ok || r != (Review{ID: "r1", Code: "ABC-123"}) {
+		t.Fatalf("second: %+v %v, want r1", r, ok)
+	}
+	answered[r.ID] = true
+	if r, ok = NextReview(screen, answered); ok {
+		t.Fatalf("third: %+v, want none", r)
+	}
+	if AsksPIN(screen) || !AsksPIN(Strip([]byte("\x1b[7mPIN to sign with the TPM key:"))) {
+		t.Fatal("AsksPIN is wrong")
+	}
+}
