@@ -3,15 +3,12 @@ package e2e
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	tstka "tailscale.com/tka"
 
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/wgintake"
@@ -38,38 +35,8 @@ func newBinWorld(t *testing.T, ctx context.Context) *binWorld {
 	t.Logf("built signet in %v", time.Since(t0))
 	bp := newBoxProc(t, bin)
 
-	start := time.Now()
 	w := &world{}
-	w.controlURL, w.control = startControl(t)
-	w.n1 = startNode(t, ctx, w.controlURL, "node1")
-	startNode(t, ctx, w.controlURL, "node2")
-	w.rn = startNode(t, ctx, w.controlURL, "relay")
-	t.Logf("tailnet of 3 nodes up in %v", time.Since(start))
-
-	w.lc1, _ = w.n1.ts.LocalClient()
-	st1, err := w.lc1.NetworkLockStatus(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := make([]byte, 32)
-	rand.Read(secret)
-	keys := []tstka.Key{
-		{Kind: tstka.Key25519, Votes: 1, Public: st1.PublicKey.Verifier()},
-		{Kind: tstka.Key25519, Votes: 1, Public: bp.pub},
-	}
-	if _, err := w.lc1.NetworkLockInit(ctx, keys, [][]byte{tstka.DisablementKDF(secret)}, nil); err != nil {
-		t.Fatalf("tailnet lock init: %v", err)
-	}
-	wakeAll(w.control)
-	lcR, _ := w.rn.ts.LocalClient()
-	eventually(t, 30*time.Second, "the relay to see tailnet lock enabled and itself signed", func() bool {
-		st, err := lcR.NetworkLockStatus(ctx)
-		return err == nil && st.Enabled && st.NodeKeySigned
-	})
-	w.log, err = w.lc1.NetworkLockLog(ctx, 10)
-	if err != nil || len(w.log) == 0 {
-		t.Fatalf("reading the lock log: %v (%d entries)", err, len(w.log))
-	}
+	w.startLockedTailnet(t, ctx, bp.pub)
 	bp.bootstrap(w.log[len(w.log)-1].Raw)
 	w.relayPriv, _ = wgintake.GenerateKey()
 	bp.allowRelay(w.relayPriv.Public())

@@ -243,18 +243,28 @@ type world struct {
 // newWorld brings up control, node1, node2 and the relay's tsnet node,
 // initialises Tailnet Lock on node1 and starts the box.
 func newWorld(t *testing.T, ctx context.Context) *world {
-	start := time.Now()
 	w := &world{console: &scriptedConsole{}}
+	boxDir := t.TempDir()
+	w.boxKey = softKey(t, boxDir, w.console)
+	w.startLockedTailnet(t, ctx, w.boxKey.PublicKey())
+	w.relayPriv, _ = wgintake.GenerateKey()
+	w.box = startBox(t, ctx, boxDir, w.boxKey, w.console, w.log[len(w.log)-1].Raw, w.relayPriv.Public())
+	w.boxWG = relayTunnel(t, w.relayPriv, w.box.pub, w.box.port)
+	return w
+}
+
+// startLockedTailnet brings up control, node1, node2 and the relay's
+// tsnet node, initialises Tailnet Lock on node1 trusting node1's own lock
+// key (it must be) and boxPub, waits until the relay's node is signed,
+// and reads node1's lock log into w.log.
+func (w *world) startLockedTailnet(t *testing.T, ctx context.Context, boxPub []byte) {
+	start := time.Now()
 	w.controlURL, w.control = startControl(t)
 	w.n1 = startNode(t, ctx, w.controlURL, "node1")
 	startNode(t, ctx, w.controlURL, "node2")
 	w.rn = startNode(t, ctx, w.controlURL, "relay")
 	t.Logf("tailnet of 3 nodes up in %v", time.Since(start))
 
-	// The box's key, and Tailnet Lock initialised on node1 trusting it
-	// (node1's own lock key must be trusted too).
-	boxDir := t.TempDir()
-	w.boxKey = softKey(t, boxDir, w.console)
 	w.lc1, _ = w.n1.ts.LocalClient()
 	st1, err := w.lc1.NetworkLockStatus(ctx)
 	if err != nil {
@@ -264,7 +274,7 @@ func newWorld(t *testing.T, ctx context.Context) *world {
 	rand.Read(secret)
 	keys := []tstka.Key{
 		{Kind: tstka.Key25519, Votes: 1, Public: st1.PublicKey.Verifier()},
-		{Kind: tstka.Key25519, Votes: 1, Public: w.boxKey.PublicKey()},
+		{Kind: tstka.Key25519, Votes: 1, Public: boxPub},
 	}
 	if _, err := w.lc1.NetworkLockInit(ctx, keys, [][]byte{tstka.DisablementKDF(secret)}, nil); err != nil {
 		t.Fatalf("tailnet lock init: %v", err)
@@ -279,10 +289,6 @@ func newWorld(t *testing.T, ctx context.Context) *world {
 	if err != nil || len(w.log) == 0 {
 		t.Fatalf("reading the lock log: %v (%d entries)", err, len(w.log))
 	}
-	w.relayPriv, _ = wgintake.GenerateKey()
-	w.box = startBox(t, ctx, boxDir, w.boxKey, w.console, w.log[len(w.log)-1].Raw, w.relayPriv.Public())
-	w.boxWG = relayTunnel(t, w.relayPriv, w.box.pub, w.box.port)
-	return w
 }
 
 // runRelay runs the relay in this process on the relay's tsnet node.
