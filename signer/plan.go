@@ -162,7 +162,7 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 		return nil, err
 	}
 	if sig, ok := p.existing(t.nk); ok {
-		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk, sig)}}, nil
+		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk)}}, nil
 	}
 	h := p.preview(t).SigHash()
 	pl := &plan{
@@ -184,7 +184,7 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 		}
 		raw := s.Serialize()
 		return &issued{
-			resp:      &Response{ID: req.ID, Status: StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk, raw)},
+			resp:      &Response{ID: req.ID, Status: StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk)},
 			sigHashes: []string{hashHex(raw)},
 			nodes:     map[tka.NodeKey][]byte{t.nk: raw},
 		}, nil
@@ -204,7 +204,7 @@ func nodeSummary(t nodeTarget) []string {
 var deliverBatch = []string{"a signet-relay connected to this box delivers them; without one, the stock tailscale client cannot submit signatures made elsewhere: see docs/delivery.md"}
 
 // deliverNode says how a node-key signature reaches the tailnet.
-func deliverNode(nk tka.NodeKey, sig []byte) []string {
+func deliverNode(nk tka.NodeKey) []string {
 	return []string{
 		"a signet-relay connected to this box delivers it; without one, the stock tailscale client cannot submit a signature made elsewhere: keep it and see docs/delivery.md for " + nk.String(),
 	}

@@ -457,7 +457,7 @@ func replayedDeliver(kind Kind, resp *Response, cosignedAUM string) {
 		n := resp.Nodes[0]
 		resp.Signature, resp.Nodes = n.Signature, nil
 		if nk, err := tka.ParseNodeKey(n.NodeKey); err == nil {
-			resp.Deliver = deliverNode(nk, nil)
+			resp.Deliver = deliverNode(nk)
 		}
 	case kind == KindBatch && len(resp.Nodes) > 0:
 		resp.Deliver = deliverBatch

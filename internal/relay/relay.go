@@ -265,13 +265,13 @@ func (r *Relay) noteBoot(boot string) {
 	}
 	if r.boot != "" {
 		r.box.Restarted()
-	}
-	if r.boot != "" && r.dropAsks != nil {
-		if len(r.asking) > 0 {
-			r.logf("relay: the box restarted; asking again the %d requests in flight", len(r.asking))
+		if r.dropAsks != nil {
+			if len(r.asking) > 0 {
+				r.logf("relay: the box restarted; asking again the %d requests in flight", len(r.asking))
+			}
+			r.dropAsks()
+			r.asksCtx, r.dropAsks = nil, nil
 		}
-		r.dropAsks()
-		r.asksCtx, r.dropAsks = nil, nil
 	}
 	r.boot = boot
 }
