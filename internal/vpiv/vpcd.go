@@ -44,10 +44,17 @@ var linkMu sync.Mutex // guards Card.link
 // after three ATR requests (power-up, then presence polls about 400 ms
 // apart), so a following piv.Open reaches this card and not a stale one.
 // The first Insert in a process waits for other processes' cards to go
-// (see holdMachineLock).
+// (see holdMachineLock); ctx's deadline bounds what follows, not that
+// wait, which can last as long as another test binary runs.
 func (c *Card) Insert(ctx context.Context) error {
+	budget, bounded := ctxBudget(ctx)
 	if err := holdMachineLock(); err != nil {
 		return err
+	}
+	if bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), budget)
+		defer cancel()
 	}
 	linkMu.Lock()
 	if c.link != nil {
@@ -75,6 +82,12 @@ func (c *Card) Insert(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ctxBudget is the time left before ctx's deadline, if it has one.
+func ctxBudget(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Deadline()
+	return time.Until(d), ok
 }
 
 // dialVPCD dials vpcd, retrying while pcscd is still loading the driver.
