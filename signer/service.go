@@ -29,7 +29,7 @@ type Service struct {
 	// insecure marks a software key: the console warns on every request.
 	insecure bool
 
-	mu      sync.Mutex // guards auth, signed, answers, rates
+	mu      sync.Mutex // guards auth, signed, answers, rates, flights
 	auth    *tka.Authority
 	signed  map[tka.NodeKey][]byte
 	answers map[string]answer
@@ -40,6 +40,8 @@ type Service struct {
 	byReq     map[string][]NodeResult
 	// issued are the request IDs with an "issued" record.
 	issued map[string]bool
+	// flights are the request IDs being handled (inflight.go).
+	flights map[string]*flight
 	// out holds released results until a relay reports them delivered.
 	out *outbox
 	// boot is random per start (StatusInfo.Boot).
@@ -150,8 +152,22 @@ func (s *Service) handle(ctx context.Context, req *Request, requester string) (*
 		s.mu.Unlock()
 		return nil, err
 	}
+	if f := s.flights[req.ID]; f != nil {
+		s.mu.Unlock()
+		return f.join(ctx, fp)
+	}
+	f := s.reserve(ctx, req.ID, fp)
 	pl, err := s.planner().plan(req)
 	s.mu.Unlock()
+	resp, err := s.fly(f.ctx, req, requester, fp, pl, err)
+	s.land(f, resp, err)
+	return resp, err
+}
+
+// fly takes a planned request to its answer: at once when the plan
+// answered or failed, busy when the queue is full, else through the
+// console. ctx ends when every requester waiting for it has gone.
+func (s *Service) fly(ctx context.Context, req *Request, requester, fp string, pl *plan, err error) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
