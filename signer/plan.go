@@ -26,6 +26,9 @@ type plan struct {
 	answer *Response
 	// head is the chain head the plan was made on.
 	head tka.AUMHash
+	// onHead marks AUMs built on head: they are signed and added only
+	// while head is still the chain's head.
+	onHead bool
 }
 
 // issued is what a plan's sign made: the response and, for AUM kinds, the
@@ -42,7 +45,9 @@ type issued struct {
 	detail map[string]string
 }
 
-// planner validates requests against the current authority.
+// planner validates requests against the authority. auth is a snapshot
+// that nothing else changes: a plan's sign reads it after the console,
+// without the service's lock.
 type planner struct {
 	auth   *tka.Authority
 	store  tka.Store

@@ -90,6 +90,7 @@ func (p *planner) planAUM(req *Request) (*plan, error) {
 		digest: digest.Sum(nil),
 		detail: map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
 		review: Review{Kind: req.Kind, Summary: summary, Effect: effect, Override: railIf(req.Override, rail)},
+		onHead: true,
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		aums, err := p.buildAUMs(ctx, req, key)

@@ -62,7 +62,7 @@ const (
 	OutcomeWrongCode Outcome = "wrong-code" // a code was typed and it was not the one shown
 	OutcomeEmpty     Outcome = "empty"      // Enter alone
 	OutcomeTimeout   Outcome = "timeout"    // the deadline passed
-	OutcomeStale     Outcome = "stale"      // the chain moved while it waited and it no longer applies; never shown
+	OutcomeStale     Outcome = "stale"      // the chain moved and it no longer applies; not signed
 )
 
 // Decision is the operator's answer to a Review.

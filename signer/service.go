@@ -183,8 +183,11 @@ func (s *Service) fly(ctx context.Context, req *Request, requester, fp string, p
 	return s.review(ctx, req, requester, fp, pl)
 }
 
+// planner plans on a snapshot of the authority: a plan's sign runs after
+// the console, without s.mu, while Inform may move the live authority.
+// Called with s.mu held (signed is read only while planning).
 func (s *Service) planner() *planner {
-	return &planner{auth: s.auth, store: s.store, boxPub: s.key.PublicKey(), signed: s.signed, policy: s.policy}
+	return &planner{auth: s.auth.Clone(), store: s.store, boxPub: s.key.PublicKey(), signed: s.signed, policy: s.policy}
 }
 
 // rateCheck limits each requester to RatePerMinute requests. Called with
@@ -245,6 +248,9 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 	if err != nil {
 		d = Decision{Outcome: OutcomeDenied, Operator: "console error: " + err.Error()}
 	}
+	if d.Approved() && s.headMoved(pl) {
+		d.Outcome, d.Operator = OutcomeStale, "approved on the console, but the chain moved to "+s.Authority().Head().String()+" during the review, so the AUMs approved no longer apply and nothing was signed"
+	}
 	if !d.Approved() {
 		return s.decide(base, req, fp, d)
 	}
@@ -276,14 +282,26 @@ func (s *Service) replanIfMoved(req *Request, pl *plan, base *Record) (*plan, er
 	fresh, err := s.planner().plan(req)
 	s.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("the chain moved to %v while it waited: %w", head, err)
+		return nil, fmt.Errorf("not shown on the console: the chain moved to %v while it waited: %w", head, err)
 	}
 	if fresh.answer != nil {
-		return nil, fmt.Errorf("the chain moved to %v while it waited and it is no longer needed (%s)", head, fresh.answer.Status)
+		return nil, fmt.Errorf("not shown on the console: the chain moved to %v while it waited and it is no longer needed (%s)", head, fresh.answer.Status)
 	}
 	base.Digest = hex.EncodeToString(fresh.digest)
 	s.note(*base, "the chain moved to "+head.String()+" while the request waited; planned again on it")
 	return fresh, nil
+}
+
+// headMoved reports whether the chain head moved away from the one pl's
+// AUMs build on. Signing them then would sign something other than what
+// the console showed (the old head) or fork the chain.
+func (s *Service) headMoved(pl *plan) bool {
+	if !pl.onHead {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auth.Head() != pl.head
 }
 
 // decide journals the decision; a denial is also the final answer.
@@ -301,7 +319,7 @@ func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Res
 	}
 	resp := &Response{ID: req.ID, Status: StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
 	if d.Outcome == OutcomeStale {
-		resp.Error = "not shown on the console: " + d.Operator + "; send a new request"
+		resp.Error = d.Operator + "; send a new request"
 	}
 	s.remember(req.ID, fp, resp)
 	return resp, nil
@@ -347,6 +365,10 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 	defer s.mu.Unlock()
 	s.issued[req.ID] = true
 	if len(out.aums) > 0 {
+		if s.auth.Head() != pl.head {
+			s.note(base, "the chain moved to "+s.auth.Head().String()+" while the approved AUMs were signed; they were not added")
+			return nil, fmt.Errorf("the AUMs were signed but the chain moved to %v meanwhile, so they were not added to the chain (nothing was released); send a new request", s.auth.Head())
+		}
 		if err := s.auth.Inform(s.store, out.aums); err != nil {
 			s.note(base, "storing the AUMs failed: "+err.Error())
 			return nil, fmt.Errorf("the AUMs were signed but could not be added to the chain (nothing was released): %w", err)
