@@ -24,7 +24,7 @@ func testReview(id string) Review {
 		Digest:     fmt.Sprintf("%x", digest),
 		Head:       "G3QWJ6XWVPZ3AJIRB2ZLXJ4QGVCMN4OC",
 		SigningKey: "tlpub:0f1e2d3c (tpm)",
-		Code:       ApprovalCode(digest, id),
+		Code:       ApprovalCode([]byte("test secret for "+id), digest, id),
 		Deadline:   time.Now().Add(time.Minute),
 	}
 }
@@ -45,7 +45,7 @@ func runPTYConfirm(t *testing.T, r Review, keys ...string) (confirmResult, *ptyC
 
 func TestConsoleApprove(t *testing.T) {
 	r := testReview("req-approve")
-	res, p := runPTYConfirm(t, r, strings.ToLower(r.Code[:3])+r.Code[4:]+"\r")
+	res, p := runPTYConfirm(t, r, strings.ToLower(r.Code[:4])+r.Code[5:]+"\r")
 	if res.err != nil || res.d.Outcome != OutcomeApproved {
 		t.Fatalf("got %+v, %v; want approved", res.d, res.err)
 	}
@@ -57,7 +57,7 @@ func TestConsoleApprove(t *testing.T) {
 
 func TestConsoleOutcomes(t *testing.T) {
 	r := testReview("req-outcomes")
-	other := ApprovalCode([]byte("other"), "x")
+	other := ApprovalCode([]byte("another secret"), []byte("digest of req-outcomes"), "req-outcomes")
 	for _, tc := range []struct {
 		name string
 		keys string
@@ -68,7 +68,7 @@ func TestConsoleOutcomes(t *testing.T) {
 		{"spaces then enter", "   \r", OutcomeEmpty},
 		{"esc", "\x1b", OutcomeDenied},
 		{"ctrl-c", "\x03", OutcomeDenied},
-		{"esc while typing the code", r.Code[:3] + "\x1b", OutcomeDenied},
+		{"esc while typing the code", r.Code[:4] + "\x1b", OutcomeDenied},
 		{"code with a typo fixed by backspace", r.Code + "X\x7f\r", OutcomeApproved},
 		{"code cleared with ctrl-u", r.Code + "\x15\r", OutcomeEmpty},
 		{"arrow keys do not deny", "\x1b[A\x1b[B" + r.Code + "\r", OutcomeApproved},

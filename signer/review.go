@@ -2,8 +2,12 @@ package signer
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base32"
+	"fmt"
 	"strings"
 	"time"
 
@@ -92,24 +96,56 @@ type Prompt interface {
 // codeAlphabet leaves out characters that read alike (0/O, 1/I).
 var codeAlphabet = base32.NewEncoding("ABCDEFGHJKLMNPQRSTUVWXYZ23456789").WithPadding(base32.NoPadding)
 
-// ApprovalCode derives the short code the operator types to approve: six
-// characters from the SHA-256 of the request's digest and ID, shown as
-// XXX-XXX. A code approves exactly one request.
-func ApprovalCode(digest []byte, id string) string {
-	h := sha256.New()
-	h.Write([]byte("signet approval code v1\x00"))
-	h.Write(digest)
-	h.Write([]byte(id))
-	c := codeAlphabet.EncodeToString(h.Sum(nil))[:6]
-	return c[:3] + "-" + c[3:]
+// codeLen is the approval code's length in symbols of codeAlphabet: 8
+// symbols of 5 bits, 40 bits, shown as XXXX-XXXX.
+//
+// NOTE(review): the code proves that whoever typed it read the screen, so
+// it must not be guessable by a keystroke injector that cannot. A wrong
+// code denies, so each review gets one guess, and each guess costs the
+// attacker a new request: at most Policy.RatePerMinute (60) a minute per
+// requester, one review at a time on the console, each wrong guess
+// journaled and shown. At 60 a minute for a year a requester wins with
+// probability 3.2e7/2^40 = 2.9e-5; even at the console's best speed (a
+// few hundred reviews a second, each with two fsync'd journal records)
+// a whole day of guessing wins with probability about 2.4e-5. Six
+// symbols (30 bits) would give 3% a year at the rate limit. The review
+// timeout does not slow a guesser, who ends each review at once.
+const codeLen = 8
+
+// ApprovalCode derives the code the operator types to approve from a
+// secret drawn for this one showing of a review, the request's digest and
+// its ID: codeLen symbols of HMAC-SHA256(secret, digest, id), shown as
+// XXXX-XXXX. Without the secret, which only the console shows (as the
+// code), nothing the requester knows predicts it.
+func ApprovalCode(secret, digest []byte, id string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("signet approval code v2\x00"))
+	m.Write(digest)
+	m.Write([]byte{0})
+	m.Write([]byte(id))
+	c := codeAlphabet.EncodeToString(m.Sum(nil))[:codeLen]
+	return c[:codeLen/2] + "-" + c[codeLen/2:]
 }
 
-// CodeMatches compares a typed code with the expected one, ignoring case,
-// spaces and dashes.
-func CodeMatches(typed, code string) bool {
-	norm := func(s string) string {
-		s = strings.ToUpper(s)
-		return strings.NewReplacer("-", "", " ", "", "\t", "").Replace(s)
+// newApprovalCode draws a fresh 32-byte secret from crypto/rand and
+// derives the code for one showing of a review. The secret is wiped;
+// neither it nor the code is ever journaled.
+func newApprovalCode(digest []byte, id string) (string, error) {
+	secret := make([]byte, 32)
+	defer clear(secret)
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("drawing the approval code: %w", err)
 	}
-	return typed != "" && norm(typed) == norm(code)
+	return ApprovalCode(secret, digest, id), nil
+}
+
+// CodeMatches compares a typed code with the expected one in constant
+// time, ignoring case, spaces and dashes.
+func CodeMatches(typed, code string) bool {
+	norm := func(s string) []byte {
+		s = strings.ToUpper(s)
+		return []byte(strings.NewReplacer("-", "", " ", "", "\t", "").Replace(s))
+	}
+	t, c := norm(typed), norm(code)
+	return len(c) > 0 && subtle.ConstantTimeCompare(t, c) == 1
 }

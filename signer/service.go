@@ -240,7 +240,9 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 	r.ID, r.Requester, r.Digest, r.Insecure = req.ID, requester, digest, s.insecure
 	r.Head = s.Authority().Head().String()
 	r.SigningKey = tka.FormatTLPub(s.key.PublicKey())
-	r.Code = ApprovalCode(pl.digest, req.ID)
+	if r.Code, err = newApprovalCode(pl.digest, req.ID); err != nil {
+		return s.decide(base, req, fp, Decision{Outcome: OutcomeDenied, Operator: "console error: " + err.Error()})
+	}
 	r.Deadline = s.now().Add(s.policy.ReviewTimeout)
 	rctx, cancel := context.WithDeadline(ctx, r.Deadline)
 	d, err := s.prompt.Confirm(rctx, r)

@@ -16,7 +16,7 @@ var (
 	ansiRE  = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[78=>]`)
 	titleRE = regexp.MustCompile(`signet: ([a-z-]+) request ([A-Za-z0-9._:-]+) `)
 	// CodeRE finds an approval code; its first group is the code.
-	CodeRE  = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{3}-[A-Z0-9]{3})`)
+	CodeRE  = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{4}-[A-Z0-9]{4})`)
 	batchRE = regexp.MustCompile(`Batch of (\d+) node keys`)
 )
 

@@ -3,16 +3,16 @@ package consolescreen
 import "testing"
 
 func TestNextReview(t *testing.T) {
-	screen := Strip([]byte("\x1b[2J\x1b[H signet: sign-node request r1 \x1b[1mApproval code:  ABC-123\x1b[0m\n" +
-		" signet: batch request r2 \nBatch of 12 node keys (Up/Down)\nApproval code:  XYZ-789\n" +
+	screen := Strip([]byte("\x1b[2J\x1b[H signet: sign-node request r1 \x1b[1mApproval code:  ABCD-2345\x1b[0m\n" +
+		" signet: batch request r2 \nBatch of 12 node keys (Up/Down)\nApproval code:  WXYZ-6789\n" +
 		" signet: sign-node request r3 \n(still drawing)"))
 	answered := map[string]bool{}
 	r, ok := NextReview(screen, answered)
-	if !ok || r != (Review{ID: "r2", Code: "XYZ-789", Batch: 12}) {
+	if !ok || r != (Review{ID: "r2", Code: "WXYZ-6789", Batch: 12}) {
 		t.Fatalf("first: %+v %v, want r2 (r3 has no code yet)", r, ok)
 	}
 	answered[r.ID] = true
-	if r, ok = NextReview(screen, answered); !ok || r != (Review{ID: "r1", Code: "ABC-123"}) {
+	if r, ok = NextReview(screen, answered); !ok || r != (Review{ID: "r1", Code: "ABCD-2345"}) {
 		t.Fatalf("second: %+v %v, want r1", r, ok)
 	}
 	answered[r.ID] = true
