@@ -35,6 +35,13 @@ type Console struct {
 
 	dirty  atomic.Bool // a notice arrived; redraw
 	closed atomic.Bool
+
+	warning atomic.Pointer[string] // SetWarning's text
+
+	// Between prompts (StartIdle): see console_idle.go.
+	waiting atomic.Int32 // prompts waiting for the terminal
+	idling  atomic.Bool  // the idle reader is reading
+	idle    *idleState
 }
 
 // ConsoleOptions configures a [Console].
@@ -139,6 +146,7 @@ func (c *Console) Close() error {
 		return nil
 	}
 	c.wake()
+	c.stopIdle()
 	if c.dup {
 		// The duplicate shares its open file with the original (often the
 		// shell's terminal): put blocking mode back for whoever reads next.
@@ -164,23 +172,51 @@ func (c *Console) Notify(msg string) {
 	c.writeNoticeLocked()
 }
 
-// noticeText is the styled status line.
+// noticeText is the styled status line, after a tag when SetWarning
+// was called.
 func (c *Console) noticeText(cols int) string {
-	if c.notice == "" {
-		return ""
+	tag := ""
+	if c.warningText() != "" {
+		tag = "INSECURE CONSOLE"
+	}
+	switch {
+	case c.notice == "":
+		return c.style(styleWarn, tag)
+	case tag != "":
+		s, _ := sanitizeCap(c.notice, cols-2-len(tag))
+		return c.style(styleWarn, tag) + " " + c.style(styleNotice, s)
 	}
 	s, _ := sanitizeCap(c.notice, cols-1)
 	return c.style(styleNotice, s)
+}
+
+// SetWarning makes w (one line, sanitised) a permanent warning: a row
+// on every review and a tag on the status line. Call it before the first
+// prompt.
+func (c *Console) SetWarning(w string) { c.warning.Store(&w) }
+
+// warningText is SetWarning's text, or "".
+func (c *Console) warningText() string {
+	if w := c.warning.Load(); w != nil {
+		return *w
+	}
+	return ""
 }
 
 // wake interrupts a read in progress so the prompt loop looks at its
 // state again (cancelled, closed, new notice).
 func (c *Console) wake() { c.f.SetReadDeadline(time.Now()) }
 
-// acquire waits for the terminal, or for ctx.
+// acquire waits for the terminal, or for ctx. The idle reader, if it
+// holds the terminal, gives it up at once.
 func (c *Console) acquire(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrConsoleClosed
+	}
+	c.waiting.Add(1)
+	defer c.waiting.Add(-1)
+	if c.idling.Load() {
+		c.wake()
 	}
 	select {
 	case c.turn <- struct{}{}:

@@ -19,7 +19,8 @@ const confirmTick = 250 * time.Millisecond
 // word OVERRIDE when r.Override is set, the number of items for a batch,
 // then the approval code. Esc, Ctrl-C or Ctrl-D deny; Enter alone, a wrong
 // entry or r.Deadline (default: now plus ConsoleOptions.Timeout) deny. An
-// error, a cancelled ctx or Close deny and are returned.
+// error, a cancelled ctx or Close deny and are returned. What was typed
+// before the review was on screen is discarded.
 func (c *Console) Confirm(ctx context.Context, r Review) (Decision, error) {
 	d := Decision{Outcome: OutcomeDenied, Operator: c.opts.Operator}
 	if strings.TrimSpace(r.Code) == "" {
@@ -55,7 +56,7 @@ func (c *Console) Confirm(ctx context.Context, r Review) (Decision, error) {
 // runConfirm is Confirm's loop: draw, read keys, decide.
 func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, error) {
 	kr := &keyReader{c: c}
-	full, shown := true, ""
+	full, shown, drawn := true, "", false
 	for {
 		now := time.Now()
 		if !now.Before(s.deadline) {
@@ -65,6 +66,13 @@ func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, err
 		if full || s.changed || left != shown || c.dirty.Swap(false) {
 			if err := c.write(c.confirmFrame(s, left, full)); err != nil {
 				return OutcomeDenied, err
+			}
+			if !drawn {
+				// Only keys typed once the review is on screen count.
+				if err := flushInput(c.fd); err != nil {
+					return OutcomeDenied, err
+				}
+				drawn = true
 			}
 			full, shown, s.changed = false, left, false
 		}

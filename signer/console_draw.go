@@ -71,19 +71,12 @@ func splitWords(s string, n int) (string, string) {
 	return head, tail
 }
 
-// splitRunes splits s after at most n columns.
+// splitRunes splits s after at most n columns (one per rune).
 func splitRunes(s string, n int) (string, string) {
-	i, w := 0, 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if w+runeWidth(r) > n {
-			break
-		}
-		w += runeWidth(r)
+	i := 0
+	for k := 0; i < len(s) && k < n; k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-	}
-	if i == 0 && s != "" { // a wide rune on a one-column screen: take it anyway
-		_, i = utf8.DecodeRuneInString(s)
 	}
 	return s[:i], s[i:]
 }
@@ -91,23 +84,25 @@ func splitRunes(s string, n int) (string, string) {
 // render turns rows into escape codes that redraw the whole screen
 // without flicker, then writes the notice on the bottom row and puts the
 // cursor at (curRow, curCol), both 1-based.
+//
+// NOTE(console): each row is drawn at its own absolute position, and
+// autowrap (DECAWM) is off while the frame is drawn: a row the terminal
+// finds wider than counted is clipped at the right edge by the terminal
+// itself, and can neither spill into the next row nor scroll the screen.
+// Rows past the last but one are dropped, so the frame never scrolls.
 func (c *Console) render(rows []screenRow, screenH, cols, curRow, curCol int, full bool) string {
 	var b strings.Builder
-	b.WriteString("\x1b[?25l\x1b[0m")
+	b.WriteString("\x1b[?25l\x1b[?7l\x1b[0m")
 	if full {
 		b.WriteString("\x1b[2J")
 	}
-	b.WriteString("\x1b[H")
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteString("\r\n")
-		}
-		b.WriteString(c.style(r.style, r.text))
-		b.WriteString("\x1b[K")
+	n := min(len(rows), screenH-1)
+	for i, r := range rows[:max(n, 0)] {
+		fmt.Fprintf(&b, "\x1b[%d;1H%s\x1b[K", i+1, c.style(r.style, r.text))
 	}
-	b.WriteString("\x1b[J")
+	fmt.Fprintf(&b, "\x1b[%d;1H\x1b[J", max(n, 0)+1)
 	fmt.Fprintf(&b, "\x1b[%d;1H%s\x1b[K", screenH, c.noticeText(cols))
-	fmt.Fprintf(&b, "\x1b[%d;%dH\x1b[?25h", curRow, curCol)
+	fmt.Fprintf(&b, "\x1b[?7h\x1b[%d;%dH\x1b[?25h", min(curRow, max(screenH-1, 1)), curCol)
 	return b.String()
 }
 

@@ -1,5 +1,16 @@
 package signer
 
+// Rules for this file: the review screen is laid out from trusted data
+// only. It has three parts: the top (title, warnings) on the first rows;
+// the foot (approval code, what to type, the input line) on the last rows
+// above the notice row; and between them a window over the body, in which
+// signet's own rows (what gets signed, the keys to compare, the signing
+// key, the requester, the digest) come first and text from the request
+// (claims, key metadata) comes last, each piece escaped and under its own
+// heading. Nothing from the request is placed before a trusted row, so it
+// cannot move one; what does not fit is clipped or scrolled, never
+// wrapped over the foot.
+
 import (
 	"fmt"
 	"strconv"
@@ -9,24 +20,38 @@ import (
 // confirmFrame draws the whole review screen for s.
 func (c *Console) confirmFrame(s *confirmState, left string, full bool) string {
 	screenH, cols := termSize(c.fd)
-	head := &screenRows{cols: cols}
-	c.headRows(head, s.r)
-	body := &screenRows{cols: cols}
-	bodyRows(body, s.r)
+	top := &screenRows{cols: cols}
+	c.headRows(top, s.r)
 	foot := &screenRows{cols: cols}
 	prompt := c.footRows(foot, s, left)
 
-	avail := screenH - 1 - len(head.rows) - len(foot.rows) // the last row is the notice
+	avail := screenH - 1 - len(top.rows) - len(foot.rows) // the last row is the notice
+	var mid []screenRow
 	if s.r.Kind == KindBatch {
+		body := &screenRows{cols: cols}
+		trustedRows(body, s.r)
 		// Keep a few rows of the list on screen however small it is.
-		body.rows = cutRows(body.rows, avail-min(len(s.r.Items), 5)-2)
+		mid = cutRows(body.rows, avail-min(len(s.r.Items), 5)-2)
 		batch := &screenRows{cols: cols}
-		s.batchRows(batch, avail-len(body.rows))
-		body.rows = append(body.rows, batch.rows...)
+		s.batchRows(batch, avail-len(mid))
+		mid = append(mid, batch.rows...)
 	} else {
-		body.rows = s.bodyWindow(body.rows, avail)
+		body := &screenRows{cols: cols}
+		trustedRows(body, s.r)
+		requestRows(body, s.r)
+		mid = s.bodyWindow(body.rows, avail)
 	}
-	rows := append(append(head.rows, body.rows...), foot.rows...)
+	for len(mid) < avail {
+		mid = append(mid, screenRow{})
+	}
+	if len(mid) > avail && avail > 0 {
+		mid = mid[:avail]
+	}
+	rows := append(append(top.rows, mid...), foot.rows...)
+	if over := len(rows) - (screenH - 1); over > 0 {
+		// A tiny terminal: keep the title and the foot.
+		rows = append(rows[:1:1], rows[min(1+over, len(rows)):]...)
+	}
 	return c.render(rows, screenH, cols, len(rows), textWidth(prompt)+1, full)
 }
 
@@ -53,24 +78,34 @@ func (s *confirmState) bodyWindow(rows []screenRow, h int) []screenRow {
 		s.top+1, s.top+s.page, len(rows)), styleWarn})
 }
 
-// headRows adds the title and the warnings.
+// headRows adds the title and the warnings, one row each but the
+// override's.
 func (c *Console) headRows(s *screenRows, r Review) {
-	s.add(styleTitle, fmt.Sprintf(" signet: %s request %s ", Sanitize(string(r.Kind)), Sanitize(r.ID)), 1)
+	s.addCut(styleTitle, fmt.Sprintf(" signet: %s request %s ", Sanitize(string(r.Kind)), Sanitize(r.ID)))
+	if w := c.warningText(); w != "" {
+		s.addCut(styleWarn, "WARNING: "+Sanitize(w))
+	}
 	if r.Insecure {
-		s.add(styleWarn, "WARNING: SOFTWARE KEY. The signing key is stored in software on this box; this box is NOT safe for production.", 0)
+		s.addCut(styleWarn, "WARNING: SOFTWARE KEY: this box is NOT safe for production.")
 	}
 	if r.Override != "" {
 		s.add(styleOverride, "SAFETY RAIL OVERRIDDEN: "+Sanitize(r.Override), 2)
 		s.add(styleOverride, "Approving overrides this safety rail. You must type OVERRIDE first.", 0)
 	}
-	s.add("", "", 0)
 }
 
-// bodyRows adds what gets signed, its effect, the trusted facts and the
-// claims.
-func bodyRows(s *screenRows, r Review) {
-	s.add(styleHeading, "What gets signed:", 0)
-	for _, l := range r.Summary {
+// trustedRows adds what gets signed, its effect, the keys to compare with
+// the device, where the request came from, the signing key, the requester
+// and the digest: everything signet computed itself.
+func trustedRows(s *screenRows, r Review) {
+	summary := r.Summary
+	if len(summary) > 0 && textWidth("What gets signed: "+Sanitize(summary[0])) < s.cols {
+		s.add(styleHeading, "What gets signed: "+Sanitize(summary[0]), 4)
+		summary = summary[1:]
+	} else {
+		s.add(styleHeading, "What gets signed:", 0)
+	}
+	for _, l := range summary {
 		s.add("", "  "+Sanitize(l), 4)
 	}
 	if len(r.Effect) > 0 {
@@ -79,17 +114,79 @@ func bodyRows(s *screenRows, r Review) {
 			s.add("", "  "+Sanitize(l), 4)
 		}
 	}
+	compareRows(s, r)
+	signing := Sanitize(r.SigningKey)
+	if textWidth("Signing key:  "+signing) >= s.cols {
+		signing = ShortKey(signing)
+	}
 	for _, f := range [][2]string{
-		{"Digest:       ", r.Digest},
-		{"Signing key:  ", r.SigningKey},
-		{"Chain head:   ", r.Head},
-		{"Requested by: ", r.Requester},
+		{"Signing key:  ", signing},
+		{"Requested by: ", Sanitize(r.Requester)},
+		{"Digest:       ", Sanitize(r.Digest)},
+		{"Chain head:   ", Sanitize(aumHead(r))},
 	} {
 		if f[1] != "" {
-			s.add("", f[0]+Sanitize(f[1]), 14)
+			s.add("", f[0]+f[1], 14)
 		}
 	}
-	s.add("", "", 0)
+}
+
+// aumHead is the chain head a review's AUMs build on, or "" for kinds
+// whose signature does not depend on the chain.
+func aumHead(r Review) string {
+	switch r.Kind {
+	case KindSignNode, KindBatch, KindWrapAuthKey:
+		return ""
+	}
+	return r.Head
+}
+
+// compareRows adds the short forms of the keys the operator compares with
+// the device, and, for a request that did not come from a local process,
+// where it came from and what to check.
+func compareRows(s *screenRows, r Review) {
+	if via := origin(r); via != "" {
+		text := "This request came " + via + ": its names are only claims."
+		if len(r.Compare) > 0 {
+			text += " Check the keys below on the device in hand before you type the code."
+		}
+		s.add(styleWarn, text, 2)
+	}
+	const label = "Compare with the device: "
+	for i, k := range r.Compare {
+		lead := label
+		if i > 0 {
+			lead = strings.Repeat(" ", len(label))
+		}
+		s.add(styleHeading, lead+Sanitize(ShortKey(k)), len(label))
+	}
+}
+
+// origin says where a request came from when it was not a local process
+// on the box: through the relay, or from a sign-device link.
+func origin(r Review) string {
+	switch {
+	case strings.HasPrefix(r.Requester, "wireguard:"):
+		return "through the relay (" + Sanitize(r.Requester) + ")"
+	case r.Via != "":
+		return "from " + Sanitize(r.Via)
+	}
+	return ""
+}
+
+// requestRows adds the text that came with the request, escaped: key
+// metadata that is signed as given, then the claims nobody verified.
+// Every row here comes after every trusted row.
+func requestRows(s *screenRows, r Review) {
+	if len(r.Signed) > 0 {
+		s.add(styleClaims, "Signed as given (text from the request):", 0)
+		for _, f := range r.Signed {
+			s.add("", "  "+Sanitize(f.Name)+": "+Sanitize(f.Value), 4)
+		}
+	}
+	if len(r.Claims) == 0 && len(r.Signed) > 0 {
+		return
+	}
 	s.add(styleClaims, "Claims from the request (NOT verified):", 0)
 	if len(r.Claims) == 0 {
 		s.add(styleDim, "  (none)", 0)
@@ -102,7 +199,6 @@ func bodyRows(s *screenRows, r Review) {
 		}
 		s.add("", "  "+name+": "+value, 4)
 	}
-	s.add("", "", 0)
 }
 
 // batchRows adds the batch's header and the visible part of its list in
@@ -135,18 +231,21 @@ func (s *confirmState) batchRows(rows *screenRows, h int) {
 	rows.add(styleDim, fmt.Sprintf("  showing %d-%d of %d", min(s.top+1, n), i, n), 0)
 }
 
-// footRows adds the code, the instructions, the countdown and the input
-// line (last); it returns the input line's text.
+// footRows adds the code and the countdown, the instructions and the
+// input line (last); it returns the input line's text.
 func (c *Console) footRows(s *screenRows, st *confirmState, left string) string {
-	s.add("", "", 0)
-	s.rows = append(s.rows, screenRow{"Approval code: " + c.style(styleCode, " "+Sanitize(st.r.Code)+" "), ""})
+	s.rows = append(s.rows, screenRow{"Approval code: " + c.style(styleCode, " "+Sanitize(st.r.Code)+" ") +
+		"   Denied automatically in " + left + ".", ""})
 	var todo []string
 	for _, step := range st.steps {
 		todo = append(todo, step.label)
 	}
-	s.add("", "To approve: "+strings.Join(todo, ", then ")+", each followed by Enter.", 2)
+	enter := ", then Enter."
+	if len(todo) > 1 {
+		enter = ", each followed by Enter."
+	}
+	s.add("", "To approve: "+strings.Join(todo, ", then ")+enter, 2)
 	s.add("", "To deny: press Esc (or Ctrl-C). Enter alone or a wrong entry also denies.", 2)
-	s.add("", "Denied automatically in "+left+".", 0)
 	prompt := fmt.Sprintf("Step %d of %d, %s: %s", st.step+1, len(st.steps), st.steps[st.step].label, st.input)
 	s.addCut(styleHeading, prompt)
 	return s.rows[len(s.rows)-1].text

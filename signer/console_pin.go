@@ -38,6 +38,7 @@ func (c *Console) PIN(ctx context.Context, why string) ([]byte, error) {
 	if err := c.write(line + c.style(styleHeading, prompt)); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
+	flushInput(c.fd) // only keys typed once the prompt shows count
 	pin, err := c.readPIN(tctx)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()

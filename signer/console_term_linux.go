@@ -56,3 +56,6 @@ func setNonblock(fd int, on bool) error { return unix.SetNonblock(fd, on) }
 
 // dupFD duplicates fd.
 func dupFD(fd int) (int, error) { return unix.Dup(fd) }
+
+// flushInput discards what was typed but not read yet.
+func flushInput(fd int) error { return unix.IoctlSetInt(fd, unix.TCFLSH, unix.TCIFLUSH) }

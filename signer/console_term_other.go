@@ -15,3 +15,4 @@ func (s *termState) restore(fd int) error     { return errConsoleOS }
 func termSize(fd int) (rows, cols int)        { return 24, 80 }
 func setNonblock(fd int, on bool) error       { return errConsoleOS }
 func dupFD(fd int) (int, error)               { return -1, errConsoleOS }
+func flushInput(fd int) error                 { return errConsoleOS }

@@ -240,13 +240,14 @@ func TestConsoleInsecureWarning(t *testing.T) {
 	if res.d.Outcome != OutcomeDenied {
 		t.Fatalf("got %+v", res.d)
 	}
-	if !strings.Contains(p.all(), styleWarn+"WARNING: SOFTWARE KEY.") {
+	if !strings.Contains(p.all(), styleWarn+"WARNING: SOFTWARE KEY:") {
 		t.Error("the software-key warning is missing or not in the warning colour")
 	}
 }
 
 func TestConsoleScreenShowsReview(t *testing.T) {
 	r := testReview("req-screen")
+	r.Kind = KindAddKey
 	r.Effect = []string{"adds tlpub:aa11 with 1 vote"}
 	r.Claims = append(r.Claims, Claim{"hostname", "\x1b[2J\x1b[31mEVIL\x1b]0;title\x07\u202eexe.txt"})
 	res, p := runPTYConfirm(t, r, "\x1b")

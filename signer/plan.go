@@ -177,7 +177,11 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 			Kind:    KindSignNode,
 			Summary: nodeSummary(t),
 			Claims:  t.claims,
+			Compare: compareKeys(t),
 		},
+	}
+	if req.Deeplink != "" {
+		pl.review.Via = "a sign-device link"
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		s, err := tka.SignNodeKey(ctx, key, t.nk, t.rot)
@@ -197,12 +201,24 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 	return pl, nil
 }
 
+// nodeSummary lists what a direct signature over t covers: its kind, the
+// node key and the node's own tailnet-lock key (the signing key's row
+// shows the key ID).
 func nodeSummary(t nodeTarget) []string {
-	lines := []string{"direct signature over node key " + t.nk.String()}
-	if t.rot != nil {
-		lines = append(lines, "node's own tailnet-lock key (may re-sign itself on rotation): "+tka.FormatTLPub(t.rot))
+	if t.rot == nil {
+		return []string{"a direct signature over node key", t.nk.String()}
 	}
-	return lines
+	return []string{"a direct signature over node key", t.nk.String(),
+		"and the node's own tailnet-lock key (it may sign the node's next keys):", tka.FormatTLPub(t.rot)}
+}
+
+// compareKeys are the keys of t the device itself prints.
+func compareKeys(t nodeTarget) []string {
+	keys := []string{t.nk.String()}
+	if t.rot != nil {
+		keys = append(keys, tka.FormatTLPub(t.rot))
+	}
+	return keys
 }
 
 // deliverBatch says how a batch's signatures reach the tailnet.
@@ -298,7 +314,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 func batchItem(t nodeTarget) string {
 	line := t.nk.String()
 	if t.rot != nil {
-		line += "  " + tka.FormatTLPub(t.rot)[:22] + "…"
+		line += "  " + tka.FormatTLPub(t.rot) // signed too: shown whole
 	}
 	for _, c := range t.claims {
 		line += "  " + c.Name + "=" + c.Value
@@ -320,6 +336,7 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 			Kind: KindWrapAuthKey,
 			Summary: []string{
 				"a credential signature inside pre-auth key " + shown,
+				"it covers a one-time wrapping key made when you approve (no node key)",
 				"any device that joins with the wrapped key is signed at once",
 			},
 			Claims: claimList(req.Claims),
@@ -351,7 +368,11 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 func authKeyLabel(k string) string {
 	parts := strings.SplitN(k, "-", 4)
 	if len(parts) >= 3 {
-		return strings.Join(parts[:3], "-") + "-…"
+		label := strings.Join(parts[:3], "-")
+		if len(label) > 40 { // the key's ID is short; the rest would be secret
+			label = label[:40]
+		}
+		return label + "-..."
 	}
-	return "tskey-…"
+	return "tskey-..."
 }

@@ -81,15 +81,18 @@ func (p *planner) planAUM(req *Request) (*plan, error) {
 	}
 	digest := sha256.New()
 	var summary []string
-	for _, u := range preview {
+	var signed []Claim
+	for i, u := range preview {
 		h := u.SigHash()
 		digest.Write(h[:])
-		summary = append(summary, fmt.Sprintf("%v AUM on head %v", u.MessageKind, p.auth.Head()))
+		lines, meta := describeAUM(u, i > 0)
+		summary = append(summary, lines...)
+		signed = append(signed, meta...)
 	}
 	pl := &plan{
 		digest: digest.Sum(nil),
 		detail: map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
-		review: Review{Kind: req.Kind, Summary: summary, Effect: effect, Override: railIf(req.Override, rail)},
+		review: Review{Kind: req.Kind, Summary: summary, Effect: effect, Signed: signed, Override: railIf(req.Override, rail)},
 		onHead: true,
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
@@ -167,7 +170,7 @@ func updateText(u *tka.AUM) string {
 		s += fmt.Sprintf(": votes %d", *u.Votes)
 	}
 	if u.Meta != nil {
-		s += fmt.Sprintf(": metadata %v", u.Meta)
+		s += ": new metadata (shown as given, below)"
 	}
 	return s
 }
@@ -225,10 +228,12 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 	}
 	parent, _ := u.Parent()
 	effect = append(effect, fmt.Sprintf("forks from %v; carries %d signature(s) before this one", parent, len(u.Signatures)))
+	lines, signed := describeAUM(u, false)
 	pl := &plan{
 		digest: h[:],
 		detail: map[string]string{"recovery_aum": u.Hash().String()},
-		review: Review{Kind: KindCosign, Summary: []string{"co-signature on recovery checkpoint " + u.Hash().String()}, Effect: effect},
+		review: Review{Kind: KindCosign, Summary: append([]string{"co-signature on recovery checkpoint " + u.Hash().String()}, lines...),
+			Effect: effect, Signed: signed},
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		signed := *u

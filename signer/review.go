@@ -54,6 +54,18 @@ type Review struct {
 	Insecure   bool      // the key is a software key: show a warning
 	Override   string    // if not empty, a safety rail this approval overrides
 	Deadline   time.Time // after this the request is denied
+
+	// Compare lists the keys (nodekey:…, tlpub:…) the operator should
+	// compare with what the device itself prints; the console shows each
+	// also in its short form (ShortKey).
+	Compare []string
+	// Via names how a request reached the box when a person cannot see
+	// where it came from ("a sign-device link"); empty for the rest. A
+	// Requester named "wireguard:…" came through the relay.
+	Via string
+	// Signed is text from the request that is signed as given (key
+	// metadata). Like Claims it is shown escaped, under its own heading.
+	Signed []Claim
 }
 
 // Outcome is how a review ended.

@@ -14,7 +14,7 @@ import (
 var (
 	// ansiRE matches the escape sequences the console draws with.
 	ansiRE  = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[78=>]`)
-	titleRE = regexp.MustCompile(`signet: ([a-z-]+) request ([A-Za-z0-9._:-]+) `)
+	titleRE = regexp.MustCompile(`(?m)signet: ([a-z-]+) request ([A-Za-z0-9._:-]+)(?: |$)`)
 	// CodeRE finds an approval code; its first group is the code.
 	CodeRE  = regexp.MustCompile(`Approval code:\s+([A-Z0-9]{4}-[A-Z0-9]{4})`)
 	batchRE = regexp.MustCompile(`Batch of (\d+) node keys`)
@@ -57,4 +57,20 @@ func NextReview(text []byte, answered map[string]bool) (Review, bool) {
 		return r, true
 	}
 	return Review{}, false
+}
+
+// compareRE finds the short forms of the keys the console asks the
+// operator to compare with the device ("Compare with the device:" and the
+// rows under it).
+var compareRE = regexp.MustCompile(`(?m)^(?:Compare with the device: |\s{25})((?:nodekey|tlpub):[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} \.\.\. [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4})`)
+
+// CompareKeys returns the short key forms (as signer.ShortKey makes them)
+// that stripped text asks the operator to compare with the device, in the
+// order shown.
+func CompareKeys(text []byte) []string {
+	var out []string
+	for _, m := range compareRE.FindAllSubmatch(text, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
 }

@@ -23,3 +23,14 @@ func TestNextReview(t *testing.T) {
 		t.Fatal("AsksPIN is wrong")
 	}
 }
+
+func TestCompareKeys(t *testing.T) {
+	screen := Strip([]byte("What gets signed:\n\x1b[1mCompare with the device: nodekey:0102 0300 0000 ... 0000 0000 0001\x1b[0m\n" +
+		"                         tlpub:aaaa bbbb cccc ... dddd eeee ffff\nClaims from the request (NOT verified):\n" +
+		"  device: Compare with the device: nodekey:ffff ffff ffff ... ffff ffff ffff\n"))
+	got := CompareKeys(screen)
+	want := []string{"nodekey:0102 0300 0000 ... 0000 0000 0001", "tlpub:aaaa bbbb cccc ... dddd eeee ffff"}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got %q, want %q (a claim row is not a compare row)", got, want)
+	}
+}
