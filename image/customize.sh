@@ -25,6 +25,12 @@ FSTAB
 # all it needs (no user lingers on the appliance).
 mkdir -p "$root/var/lib/systemd/linger"
 
+# No process may push keys into a terminal with TIOCSTI (issue 12): signet
+# serve refuses to start while the kernel allows it. systemd-sysctl
+# applies this in sysinit.target, before signet.service starts.
+install -d "$root/etc/sysctl.d"
+echo "dev.tty.legacy_tiocsti = 0" >"$root/etc/sysctl.d/60-signet-tiocsti.conf"
+
 # No getty on the console the prompt uses; no network services at all
 # (minbase installs none; sshd is not in the image).
 ln -sf /dev/null "$sd/getty@tty1.service"

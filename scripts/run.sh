@@ -42,7 +42,9 @@ if [[ ! -f "$state/key.uri" ]]; then
 	fi
 fi
 
-flags=(--state "$state" --socket "$sock" --demo-authority)
+# This terminal is shared with your shell's session (and the kernel may
+# allow TIOCSTI key injection): fine for trying signet out, not for a box.
+flags=(--state "$state" --socket "$sock" --demo-authority --insecure-console)
 case $(cat "$state/key.uri") in
 tpm:*) start_swtpm ;;
 soft:*) flags+=(--insecure-soft-key) ;;

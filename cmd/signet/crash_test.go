@@ -184,7 +184,7 @@ func (r *crashRig) start() (*crashDaemon, error) {
 	}
 	defer errFile.Close()
 	cmd := exec.Command(r.bin, "serve", "--state", r.dir, "--socket", r.sock, "--console", p.slavePath,
-		"--insecure-soft-key", "--demo-authority", "--review-timeout", "20s", "--no-color")
+		"--insecure-soft-key", "--insecure-console", "--demo-authority", "--review-timeout", "20s", "--no-color")
 	cmd.Stdout, cmd.Stderr = errFile, errFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

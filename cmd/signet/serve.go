@@ -30,6 +30,7 @@ type serveArgs struct {
 	console       string
 	reviewTimeout time.Duration
 	insecureSoft  bool
+	insecureTTY   bool // --insecure-console (serve_console.go)
 	demo          bool
 	noColor       bool
 	qrResults     bool
@@ -53,9 +54,16 @@ signed only when the operator types the approval code shown there.
 Only one daemon may use a state directory. A software key (soft:) is
 refused unless --insecure-soft-key is given; the console then warns on
 every request. With --demo-authority, an empty chain store gets a new
-demo authority trusting the box's key, for trying signet out.`,
+demo authority trusting the box's key, for trying signet out.
+
+The console must be the daemon's own: it becomes the controlling
+terminal of a session the daemon leads, and the kernel must refuse
+TIOCSTI key injection (dev.tty.legacy_tiocsti=0). Otherwise serve
+refuses to start, unless --insecure-console is given; the console then
+warns on every review. Between reviews nothing typed is shown, and
+Ctrl-C only says how to stop the service.`,
 		Example: `  $ signet serve --state /var/lib/signet --console /dev/tty1
-  $ signet serve --state .state --socket .state/signet.sock --insecure-soft-key --demo-authority`,
+  $ signet serve --state .state --socket .state/signet.sock --insecure-soft-key --insecure-console --demo-authority`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cmd.ErrOrStderr(), stateDirOf(cmd), a)
@@ -67,6 +75,7 @@ demo authority trusting the box's key, for trying signet out.`,
 	f.StringVar(&a.console, "console", "", "the console terminal `DEVICE` (default: this terminal)")
 	f.DurationVar(&a.reviewTimeout, "review-timeout", signer.DefaultPolicy.ReviewTimeout, "deny a request not decided within `DURATION`")
 	f.BoolVar(&a.insecureSoft, "insecure-soft-key", false, "allow a software key (development only)")
+	f.BoolVar(&a.insecureTTY, "insecure-console", false, insecureConsoleHelp)
 	f.BoolVar(&a.demo, "demo-authority", false, "create a demo authority if the chain store is empty")
 	f.BoolVar(&a.noColor, "no-color", false, "no colours on the console")
 	f.BoolVar(&a.qrResults, "qr-results", false, "after each release, show the result as a QR code on the console (Enter continues)")
@@ -103,6 +112,12 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 		return withHint(err, "run signet serve on a terminal, or pass --console /dev/ttyN")
 	}
 	defer console.Close()
+	if err := guardConsole(log, console, a.insecureTTY); err != nil {
+		return err
+	}
+	if err := console.StartIdle(stopHint()); err != nil {
+		return err
+	}
 	key, err := hsm.Open(ctx, ks.uri.String(), console)
 	if err != nil {
 		return fmt.Errorf("opening the key %s: %w", ks.uri, err)

@@ -34,6 +34,11 @@ type tmuxServe struct {
 	soft    bool         // the key is a soft key, unlocked once at start
 	pin     string       // a TPM key's PIN, typed at every "PIN to sign"
 	pins    atomic.Int64 // how many times pin was typed
+	// The pane (serve_console_tmux_test.go): before runs in the pane's
+	// shell first; own execs the daemon so that it leads the pane's
+	// session; strict leaves --insecure-console out.
+	before      string
+	own, strict bool
 }
 
 func needTmux(t testing.TB) {
@@ -108,18 +113,10 @@ func (s *tmuxServe) softKey() ed25519.PublicKey {
 func (s *tmuxServe) launch(demo bool) {
 	t := s.t
 	t.Helper()
-	flags := "--review-timeout 20s"
-	if s.soft {
-		flags += " --insecure-soft-key"
-	}
-	if demo {
-		flags += " --demo-authority"
-	}
 	// The daemon waits for the gate file, so that the pane's output is
 	// piped before the first prompt.
 	gate := filepath.Join(t.TempDir(), "gate")
-	shell := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; %s serve --state %s --socket %s %s 2>%s/serve.err; echo SERVE-EXITED $?; sleep 60",
-		gate, s.bin, s.dir, s.sock, flags, s.dir)
+	shell := s.paneCommand(demo, gate)
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v %s", err, out)
 	}
@@ -148,6 +145,32 @@ func (s *tmuxServe) launch(demo bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// paneCommand is the pane's shell command: wait for gate, then serve.
+func (s *tmuxServe) paneCommand(demo bool, gate string) string {
+	// The pane's shell shares the terminal, and this kernel may allow
+	// TIOCSTI: tests run the daemon as a developer would (serve_console.go).
+	flags := "--review-timeout 20s --insecure-console"
+	if s.strict {
+		flags = "--review-timeout 20s"
+	}
+	if s.soft {
+		flags += " --insecure-soft-key"
+	}
+	if demo {
+		flags += " --demo-authority"
+	}
+	serve := fmt.Sprintf("%s serve --state %s --socket %s %s 2>%s/serve.err", s.bin, s.dir, s.sock, flags, s.dir)
+	if s.own {
+		serve = "exec " + serve
+	} else {
+		serve += "; echo SERVE-EXITED $?; sleep 60"
+	}
+	if s.before != "" {
+		serve = s.before + "\n" + serve
+	}
+	return fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; %s", gate, serve)
 }
 
 func (s *tmuxServe) screen() string {
