@@ -64,15 +64,17 @@ func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, err
 		}
 		left := countdown(s.deadline.Sub(now))
 		if full || s.changed || left != shown || c.dirty.Swap(false) {
-			if err := c.write(c.confirmFrame(s, left, full)); err != nil {
-				return OutcomeDenied, err
-			}
 			if !drawn {
-				// Only keys typed once the review is on screen count.
+				// Only keys typed once the review is on screen count:
+				// drop the rest just before it is drawn (after would drop
+				// a quick operator's first keys).
 				if err := flushInput(c.fd); err != nil {
 					return OutcomeDenied, err
 				}
 				drawn = true
+			}
+			if err := c.write(c.confirmFrame(s, left, full)); err != nil {
+				return OutcomeDenied, err
 			}
 			full, shown, s.changed = false, left, false
 		}

@@ -35,10 +35,10 @@ func (c *Console) PIN(ctx context.Context, why string) ([]byte, error) {
 	line := fmt.Sprintf("\x1b[%d;1H\x1b[2K", rows-1)
 	defer c.write(line)
 	prompt, _ := sanitizeCap("PIN to "+why+" (Enter when done, Esc cancels): ", cols-1)
+	flushInput(c.fd) // only keys typed once the prompt shows count
 	if err := c.write(line + c.style(styleHeading, prompt)); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	flushInput(c.fd) // only keys typed once the prompt shows count
 	pin, err := c.readPIN(tctx)
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
