@@ -113,7 +113,7 @@ func TestSameIDConcurrent(t *testing.T) {
 			close(f.prompt.block)
 			<-done
 
-			won := f.prompt.reviews()[0].Summary[0]
+			won := strings.Join(f.prompt.reviews()[0].Summary, "\n")
 			first := -1
 			for i, r := range out {
 				mine := strings.Contains(won, strings.TrimPrefix(reqs[i].NodeKey, "nodekey:")[:8])
