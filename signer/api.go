@@ -3,7 +3,6 @@ package signer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -74,8 +73,9 @@ func plainName(s string) string {
 // Handler serves the API for s.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
+	hc := &hsmCache{}
 	mux.HandleFunc("POST "+pathRequests, s.serveRequest)
-	mux.HandleFunc("GET "+pathStatus, s.serveStatus)
+	mux.HandleFunc("GET "+pathStatus, func(w http.ResponseWriter, r *http.Request) { s.serveStatus(w, r, hc) })
 	// For signet-relay (api_relay.go).
 	mux.HandleFunc("POST "+pathAUMs, s.serveAUMs)
 	mux.HandleFunc("POST "+pathDelivered, s.serveDelivered)
@@ -169,12 +169,12 @@ func (s *Service) Status() StatusInfo {
 	return info
 }
 
-func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request, hc *hsmCache) {
 	info := s.Status()
 	// A relay polls the status; reading the key device each time would
 	// compete with signing on it.
 	if r.URL.Query().Get("hsm") != "no" {
-		hs := s.hsmStatus(r.Context())
+		hs := hc.get(r.Context(), s.hsmStatus)
 		info.HSM = &hs
 	}
 	writeJSON(w, http.StatusOK, info)
@@ -215,25 +215,14 @@ func ListenUnix(path string, gid int) (*net.UnixListener, error) {
 }
 
 // ServeUnix serves the API on l, recording each connection's peer
-// credentials (SO_PEERCRED), until ctx is done.
+// credentials (SO_PEERCRED), until ctx is done, within UnixLimits.
 func (s *Service) ServeUnix(ctx context.Context, l *net.UnixListener) error {
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ConnContext: func(c context.Context, conn net.Conn) context.Context {
-			return context.WithValue(c, peerKey{}, unixPeer(conn))
-		},
-	}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return s.ServeUnixWith(ctx, l, UnixLimits)
+}
+
+// ServeUnixWith is ServeUnix with other limits (tests shorten them).
+func (s *Service) ServeUnixWith(ctx context.Context, l *net.UnixListener, lim Limits) error {
+	return s.serveAPI(ctx, l, lim, func(c net.Conn) (Peer, bool) { return unixPeer(c), true })
 }
 
 // unixPeer reads SO_PEERCRED of a unix connection.

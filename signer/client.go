@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 )
 
 // Client talks to a running daemon over its unix socket.
@@ -37,33 +38,59 @@ func (c *Client) Send(ctx context.Context, req *Request) (*Response, error) {
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	var resp Response
-	if err := c.do(hreq, &resp); err != nil {
+	if _, err := c.do(hreq, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
 }
 
-// Status asks for the daemon's status.
+// statusTries is how often Status asks while the daemon answers busy
+// (its connection limits are full, docs/api.md), statusRetry apart.
+const (
+	statusTries = 10
+	statusRetry = 100 * time.Millisecond
+)
+
+// Status asks for the daemon's status. While the daemon is busy (another
+// process of the same uid holds all its connections) it asks again a few
+// times.
 func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://signet"+pathStatus, nil)
-	if err != nil {
-		return nil, err
+	for try := 1; ; try++ {
+		hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://signet"+pathStatus, nil)
+		if err != nil {
+			return nil, err
+		}
+		var st struct {
+			StatusInfo
+			Error string `json:"error"`
+		}
+		code, err := c.do(hreq, &st)
+		if err == nil && code == http.StatusServiceUnavailable && try < statusTries {
+			select {
+			case <-time.After(statusRetry):
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if err == nil && code != http.StatusOK {
+			err = fmt.Errorf("the daemon answered %d: %s", code, st.Error)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &st.StatusInfo, nil
 	}
-	var st StatusInfo
-	if err := c.do(hreq, &st); err != nil {
-		return nil, err
-	}
-	return &st, nil
 }
 
-func (c *Client) do(hreq *http.Request, out any) error {
+func (c *Client) do(hreq *http.Request, out any) (int, error) {
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
-		return fmt.Errorf("cannot reach the signet daemon (is `signet serve` running, and may you use its socket?): %w", err)
+		return 0, fmt.Errorf("cannot reach the signet daemon (is `signet serve` running, and may you use its socket?): %w", err)
 	}
 	defer hresp.Body.Close()
 	if err := json.NewDecoder(hresp.Body).Decode(out); err != nil {
-		return fmt.Errorf("the daemon's answer is not valid JSON: %w", err)
+		return hresp.StatusCode, fmt.Errorf("the daemon's answer is not valid JSON: %w", err)
 	}
-	return nil
+	return hresp.StatusCode, nil
 }

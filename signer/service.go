@@ -190,24 +190,38 @@ func (s *Service) planner() *planner {
 	return &planner{auth: s.auth.Clone(), store: s.store, boxPub: s.key.PublicKey(), signed: s.signed, policy: s.policy}
 }
 
-// rateCheck limits each requester to RatePerMinute requests. Called with
-// s.mu held.
+// rateCheck limits each requester's principal (rateKey: its uid, or its
+// WireGuard peer) to RatePerMinute requests a minute. Called with s.mu
+// held.
 func (s *Service) rateCheck(requester string) error {
+	return s.rateCheckIn("", rateKey(requester))
+}
+
+// rateCheckIn counts one call of principal in bucket ("" for requests,
+// another name for another kind of call, with the same limit). The table
+// holds at most maxRateKeys entries and each at most its limit of times.
+// Called with s.mu held.
+func (s *Service) rateCheckIn(bucket, principal string) error {
 	now := s.now()
-	var recent []time.Time
-	for _, t := range s.rates[requester] {
-		if now.Sub(t) < time.Minute {
-			recent = append(recent, t)
-		}
+	key := principal
+	if bucket != "" {
+		key = bucket + " " + principal
 	}
+	recent := recentOnly(s.rates[key], now)
 	limit := s.policy.RatePerMinute
-	if n, ok := s.peerRates[requester]; ok {
+	if n, ok := s.peerRates[principal]; ok {
 		limit = n
 	}
 	if len(recent) >= limit {
-		return fmt.Errorf("%s sent more than %d requests in a minute; wait and try again", requester, limit)
+		return fmt.Errorf("%s sent more than %d %srequests in a minute; wait and try again", principal, limit, bucketWord(bucket))
 	}
-	s.rates[requester] = append(recent, now)
+	if _, ok := s.rates[key]; !ok && len(s.rates) >= maxRateKeys {
+		s.pruneRates(now)
+		if len(s.rates) >= maxRateKeys {
+			return fmt.Errorf("more than %d requesters called in the last minute; wait and try again", maxRateKeys)
+		}
+	}
+	s.rates[key] = append(recent, now)
 	return nil
 }
 
