@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/signetbox/signet/tka"
 )
@@ -92,29 +93,55 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 	return s.auth.Head(), nil
 }
 
-// Delivered journals that the result of request d.ID reached the tailnet.
-// The request must have been released by this box. Reporting the same
-// delivery again is harmless: already is true and nothing is journaled.
+// Delivered journals that the result of request d.ID reached the tailnet
+// and takes it out of the outbox. Reporting the same delivery again is
+// harmless: already is true and nothing is journaled.
+//
+// NOTE(signer): a report stops every relay from delivering the result, so
+// a false one hides a signature from the tailnet. Only the party that
+// delivers a result may report it (docs/api.md):
+//   - a WireGuard peer (a relay): the results of its own requests, and
+//     those of requests made on the box (a local uid), which every relay
+//     reads from the outbox;
+//   - a local process: the results of requests of its own uid.
+//
+// The report must name a result the request released: the node key of a
+// node-key signature it made, or no node key for the AUMs it added.
+// Reports count against the reporter's rate like requests, in a bucket
+// of their own.
 func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool, err error) {
 	if !idPattern.MatchString(d.ID) {
 		return false, errors.New("id must be 1-64 of A-Z a-z 0-9 . _ : -")
 	}
+	who := rateKey(requester)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.rateCheckIn("delivered", who); err != nil {
+		return false, err
+	}
 	a, ok := s.answers[d.ID]
-	if !ok || (a.resp.Status != StatusSigned && a.resp.Status != StatusAlreadySigned) {
+	owner, released := s.journal.ReleasedBy(d.ID)
+	if !ok || !released || (a.resp.Status != StatusSigned && a.resp.Status != StatusAlreadySigned) {
 		return false, fmt.Errorf("request %s released nothing on this box; report only results the box gave out", d.ID)
 	}
-	// The journal keeps short(node key); key the outbox the same way.
-	k := deliveryKey{d.ID, ""}
-	if d.NodeKey != "" {
-		k.node = short(d.NodeKey)
+	if !mayReport(who, owner) {
+		return false, fmt.Errorf("%s may not report request %s delivered: only its requester may, or a relay for a request made on the box", who, d.ID)
+	}
+	k, err := deliveryKeyOf(d)
+	if err != nil {
+		return false, err
 	}
 	if s.out.delivered[k] {
 		return true, nil
 	}
+	if _, ok := s.out.items[k]; !ok {
+		if k.node != "" {
+			return false, fmt.Errorf("request %s released no signature for %s; report the node key its result names", d.ID, k.node)
+		}
+		return false, fmt.Errorf("request %s released no AUMs for a relay to deliver; report a node-key signature with its node_key", d.ID)
+	}
 	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": short(d.Via)}}
-	if d.NodeKey != "" {
+	if k.node != "" {
 		rec.Detail["node_key"] = k.node
 	}
 	if _, err := s.journal.Append(rec); err != nil {
@@ -122,6 +149,25 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 	}
 	s.out.markDelivered(k)
 	return false, nil
+}
+
+// mayReport says whether principal who may report a delivery of a
+// result requested by owner (both rateKey principals).
+func mayReport(who, owner string) bool {
+	return who == owner || strings.HasPrefix(who, "wireguard:") && !strings.HasPrefix(owner, "wireguard:")
+}
+
+// deliveryKeyOf names the result a report is about, with the node key
+// in its one canonical form.
+func deliveryKeyOf(d DeliveredRequest) (deliveryKey, error) {
+	if d.NodeKey == "" {
+		return deliveryKey{d.ID, ""}, nil
+	}
+	nk, err := tka.ParseNodeKey(d.NodeKey)
+	if err != nil {
+		return deliveryKey{}, fmt.Errorf("node_key: %w", err)
+	}
+	return deliveryKey{d.ID, short(nk.String())}, nil
 }
 
 func (s *Service) serveAUMs(w http.ResponseWriter, r *http.Request) {

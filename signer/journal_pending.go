@@ -39,18 +39,24 @@ type pendingIndex struct {
 	// issued holds every request ID with an "issued" record, finished or
 	// not: a restarted daemon must never sign one of them again.
 	issued map[string]bool
+	// releasedBy holds, for each released request, the principal
+	// (rateKey) of its requester: who may report it delivered.
+	releasedBy map[string]string
 }
 
 func newPendingIndex() *pendingIndex {
-	return &pendingIndex{reqs: make(map[string]*PendingRequest), issued: make(map[string]bool)}
+	return &pendingIndex{reqs: make(map[string]*PendingRequest), issued: make(map[string]bool), releasedBy: make(map[string]string)}
 }
 
 func (p *pendingIndex) add(r Record) {
 	if r.RequestID == "" || r.Type == RecNote {
 		return
 	}
-	if r.Type == RecIssued {
+	switch r.Type {
+	case RecIssued:
 		p.issued[r.RequestID] = true
+	case RecReleased:
+		p.releasedBy[r.RequestID] = rateKey(r.Requester)
 	}
 	q := p.reqs[r.RequestID]
 	var state PendingState
@@ -91,6 +97,16 @@ func (j *Journal) Issued() map[string]bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return maps.Clone(j.pending.issued)
+}
+
+// ReleasedBy returns the principal (a uid or a WireGuard peer) whose
+// request id was released, and false if the journal released no such
+// request.
+func (j *Journal) ReleasedBy(id string) (string, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	p, ok := j.pending.releasedBy[id]
+	return p, ok
 }
 
 // Pending returns the unfinished requests, oldest last record first:

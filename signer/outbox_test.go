@@ -48,10 +48,10 @@ func TestOutbox(t *testing.T) {
 	if got := outboxIDs(f.restart(t)); !slices.Equal(got, want) {
 		t.Fatalf("after a restart the outbox is %q, want %q", got, want)
 	}
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "relay"); err != nil {
+	if _, err := f.svc.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "s1", NodeKey: nk, Via: "test"}, "relay"); err != nil {
+	if _, err := f.svc.Delivered(DeliveredRequest{ID: "s1", NodeKey: nk, Via: "test"}, "wireguard:relay"); err != nil {
 		t.Fatal(err)
 	}
 	if got := outboxIDs(f.svc); len(got) != 0 {
@@ -61,7 +61,7 @@ func TestOutbox(t *testing.T) {
 	if got := outboxIDs(again); len(got) != 0 {
 		t.Fatalf("outbox after delivery and a restart: %q", got)
 	}
-	if already, err := again.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "relay"); err != nil || !already {
+	if already, err := again.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil || !already {
 		t.Fatalf("a repeated report after a restart: already=%v err=%v, want already", already, err)
 	}
 }
