@@ -24,6 +24,8 @@ FUZZTIME   ?= 30s
 # chains, about 200 inputs a second against 20,000 for the others.
 FUZZTIME_CI       ?= 40000x
 FUZZTIME_CI_CHAIN ?= 800x
+# The API targets (signer) journal with fsync and decode up to 1 MiB.
+FUZZTIME_CI_API   ?= 5000x
 
 # The bench command, run by "make bench" once it exists.
 BENCHCMD   := ./internal/benchcmd
@@ -55,8 +57,10 @@ test: deps lint ## deps, lint, all tests with -race, check-binary, short fuzz ru
 soak: ## kill the real daemon 1,000 times at random points and check the journal (long)
 	SIGNET_SOAK_KILLS=1000 $(GO) test ./cmd/signet -run '^TestCrashSoak$$' -count=1 -v -timeout 60m
 
-fuzz-ci: ## run each tka fuzz target briefly from its committed seed corpus
-	FUZZTIME=$(FUZZTIME_CI) FUZZTIME_FuzzChainApply=$(FUZZTIME_CI_CHAIN) FUZZPKGS='/tka$$' bash scripts/fuzz.sh
+fuzz-ci: ## run each tka and signer (API) fuzz target briefly from its committed seed corpus
+	FUZZTIME=$(FUZZTIME_CI) FUZZTIME_FuzzChainApply=$(FUZZTIME_CI_CHAIN) \
+	FUZZTIME_FuzzHandler=$(FUZZTIME_CI_API) FUZZTIME_FuzzDecodeRequest=$(FUZZTIME_CI_API) \
+	FUZZPKGS='/(tka|signer)$$' bash scripts/fuzz.sh
 
 check-binary: build ## fail if bin/signet links test-only code
 	bash scripts/check-binary.sh $(BIN)

@@ -17,7 +17,7 @@ const (
 )
 
 // signAs has requester sign node key nk under request id.
-func (f *fixture) signAs(t *testing.T, id string, nk byte, requester string) string {
+func (f *fixture) signAs(t testing.TB, id string, nk byte, requester string) string {
 	t.Helper()
 	n := nodeKey(nk).String()
 	if r := f.svc.Handle(context.Background(), &Request{ID: id, Kind: KindSignNode, NodeKey: n}, requester); r.Status != StatusSigned {
