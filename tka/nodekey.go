@@ -9,7 +9,13 @@ import (
 // authorizes nodeKey under the authority's trusted keys, and otherwise an
 // error saying why not. The verdict is tailscale.com's in every case.
 func (a *Authority) NodeKeyAuthorized(nodeKey NodeKey, sig []byte) error {
-	checks, err := a.planNodeKey(nodeKey, sig, nil)
+	return a.state.NodeKeyAuthorized(nodeKey, sig)
+}
+
+// NodeKeyAuthorized is Authority.NodeKeyAuthorized under the trusted keys
+// of s, for a caller that holds an authority's state but not its chain.
+func (s *State) NodeKeyAuthorized(nodeKey NodeKey, sig []byte) error {
+	checks, err := s.planNodeKey(nodeKey, sig, nil)
 	if err != nil {
 		return err
 	}
@@ -23,7 +29,7 @@ func (a *Authority) NodeKeyAuthorized(nodeKey NodeKey, sig []byte) error {
 
 // planNodeKey decodes sig and does every check but the Ed25519 ones, which
 // it returns.
-func (a *Authority) planNodeKey(nodeKey NodeKey, sig []byte, checks []edCheck) ([]edCheck, error) {
+func (st *State) planNodeKey(nodeKey NodeKey, sig []byte, checks []edCheck) ([]edCheck, error) {
 	s, err := DecodeNodeKeySignature(sig)
 	if err != nil {
 		return nil, err
@@ -35,7 +41,7 @@ func (a *Authority) planNodeKey(nodeKey NodeKey, sig []byte, checks []edCheck) (
 	if err != nil {
 		return nil, err
 	}
-	trusted := a.state.key(id)
+	trusted := st.key(id)
 	if trusted == nil {
 		return nil, fmt.Errorf("signed by %s, which is not a trusted key", FormatTLPub(id))
 	}
@@ -61,12 +67,18 @@ type NodeKeyCheck struct {
 // same verdict NodeKeyAuthorized gives. ZIP-215 signatures are verified in
 // batches.
 func (a *Authority) NodeKeysAuthorized(list []NodeKeyCheck) []error {
+	return a.state.NodeKeysAuthorized(list)
+}
+
+// NodeKeysAuthorized is Authority.NodeKeysAuthorized under the trusted
+// keys of s.
+func (s *State) NodeKeysAuthorized(list []NodeKeyCheck) []error {
 	errs := make([]error, len(list))
 	var strict []edCheck
 	var strictOwner []int
 	var batch sigBatch
 	for i, c := range list {
-		checks, err := a.planNodeKey(c.NodeKey, c.Signature, nil)
+		checks, err := s.planNodeKey(c.NodeKey, c.Signature, nil)
 		if err != nil {
 			errs[i] = err
 			continue

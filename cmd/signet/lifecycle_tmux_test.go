@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,13 +160,42 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 
 // TestLifecycleInTmux runs the scenario on a soft key.
 func TestLifecycleInTmux(t *testing.T) {
-	runLifecycle(t, startServe(t), "approve-500-soft-after-confirm")
+	runLifecycle(t, startLifecycle(t, false), "approve-500-soft-after-confirm")
 }
 
 // TestLifecycleInTmuxSWTPM runs the scenario on a key sealed to swtpm:
 // every signature asks for the TPM PIN on the console.
 func TestLifecycleInTmuxSWTPM(t *testing.T) {
-	runLifecycle(t, startServeTPM(t), "bulk-approve-500-swtpm")
+	runLifecycle(t, startLifecycle(t, true), "bulk-approve-500-swtpm")
+}
+
+// lifecycleOld is the authority's second key. The test holds it, so the
+// nodes it signed carry real signatures: rotate verifies them.
+var lifecycleOld = chaingen.NewKey(404)
+
+// startLifecycle starts the daemon on a soft or swtpm key and an
+// authority trusting the box's key (2 votes) and lifecycleOld.
+func startLifecycle(t *testing.T, onTPM bool) *tmuxServe {
+	needTmux(t)
+	s := newTmuxServe(t, buildSignet(t))
+	var box ed25519.PublicKey
+	if onTPM {
+		box = s.tpmKey()
+	} else {
+		box = s.softKey()
+	}
+	st, err := signer.OpenChainStore(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := tka.State{Keys: []tka.Key{tka.NewEd25519Key(box, 2), tka.NewEd25519Key(lifecycleOld.PublicKey(), 1)},
+		DisablementValues: [][]byte{tka.DisablementKDF([]byte("lifecycle secret"))}, StateID1: 4041, StateID2: 4042}
+	if _, _, err := tka.Create(context.Background(), st, state, lifecycleOld); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	s.launch(false)
+	return s
 }
 
 // runLifecycle is the scenario; figure names the bulk approval's FIGURE.
@@ -240,24 +271,45 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 		t.Fatalf("a status of another tailnet must be refused: %v\n%s", err, out)
 	}
 
-	// 4. Rotation: add NEW, re-sign every node of OLD (the demo
-	// authority's second key), remove OLD.
+	// 4. Rotation: add NEW, re-sign every node of OLD (the authority's
+	// second key), remove OLD. The status also carries forged entries
+	// that claim OLD's signature: they are refused, never re-signed.
 	oldKey := info.Keys[1]
 	oldPub, _ := tka.ParseTLPub(oldKey)
+	if !oldPub.Equal(lifecycleOld.PublicKey()) {
+		t.Fatalf("the authority's second key is %s, want the test's", oldKey)
+	}
 	newKey := chaingen.NewKey(202)
 	var oldNodes []statusgen.Node
 	for i := range 20 {
-		// The status only has to say which key signed; a re-sign makes new
-		// signatures that tailscale.com checks below.
-		fake := &tka.NodeKeySignature{SigKind: tka.SigDirect, Pubkey: tka.NodeKey{0xc0, byte(i)}.Binary(), KeyID: oldPub, Signature: make([]byte, 64)}
-		oldNodes = append(oldNodes, statusgen.Node{NodeKey: [32]byte{0xc0, byte(i)}, Name: fmt.Sprintf("old-%d.", i), Signature: fake.Serialize()})
+		nk := tka.NodeKey{0xc0, byte(i)}
+		sig, err := tka.SignNodeKey(context.Background(), lifecycleOld, nk, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oldNodes = append(oldNodes, statusgen.Node{NodeKey: nk, Name: fmt.Sprintf("old-%d.", i), Signature: sig.Serialize()})
 	}
 	rspec := statusgen.Spec{StateID: info.StateID, TrustedKeys: [][]byte{box, oldPub}, Self: statusgen.Node{NodeKey: devNK, Signature: devSig}, Visible: oldNodes}
-	data, _ = statusgen.JSON(rspec)
+	forged := forgedEntries(t, oldPub, oldNodes[0])
+	fspec := rspec
+	fspec.Visible = append(slices.Clone(oldNodes), forged...)
+	data, _ = statusgen.JSON(fspec)
 	rotFile := writeFile(t, work, "rotate.json", data)
 	out, err = s.start("rotate", "plan", "--socket", s.sock, "--status-json", rotFile, "--add", tka.FormatTLPub(newKey.PublicKey()), "--remove", oldKey)()
-	if err != nil || !strings.Contains(out, "20 node(s) signed by") || !strings.Contains(out, "2 before, 2 after") {
+	if err != nil || !strings.Contains(out, "20 node(s) signed by") || !strings.Contains(out, "2 before, 2 after") ||
+		!strings.Contains(out, "refused: 2 node(s) of the status") || !strings.Contains(out, `forged\x1b[2J.`) {
 		t.Fatalf("rotate plan: %v\n%s", err, out)
+	}
+	for _, f := range forged {
+		if strings.Contains(out, "re-sign "+tka.NodeKey(f.NodeKey).String()) {
+			t.Fatalf("rotate plan re-signs the forged entry %s:\n%s", tka.NodeKey(f.NodeKey), out)
+		}
+	}
+	checkPlanJSON(t, s, rotFile, tka.FormatTLPub(newKey.PublicKey()), oldKey, forged)
+	// A forged entry cannot name the key revoke-device removes.
+	out, err = s.start("revoke-device", tka.NodeKey(forged[1].NodeKey).String(), "--socket", s.sock, "--status-json", rotFile, "--new-key", tka.FormatTLPub(newKey.PublicKey()))()
+	if err == nil || !strings.Contains(out, "does not verify under the authority") {
+		t.Fatalf("revoke-device of a forged entry: %v\n%s", err, out)
 	}
 	out, err = s.start("rotate", "plan", "--socket", s.sock, "--status-json", rotFile, "--remove", oldKey)()
 	if err == nil || !strings.Contains(out, "fewer than two") && !strings.Contains(out, "1 trusted key(s)") {
@@ -274,6 +326,11 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 	resigned := signedNodes(t, out)
 	if len(resigned) != 20 {
 		t.Fatalf("re-signed %d nodes, want 20\n%s", len(resigned), out)
+	}
+	for _, f := range forged {
+		if _, ok := resigned[tka.NodeKey(f.NodeKey)]; ok {
+			t.Fatalf("rotate execute re-signed the forged entry %s", tka.NodeKey(f.NodeKey))
+		}
 	}
 
 	// 5. Revoke a device signed by NEW (a key held elsewhere): add THIRD,
@@ -359,5 +416,49 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 	// 1 device + 1 wrap + 500 + 20 + 1 re-signed, AUM requests: 2 adds, 2 removes.
 	if count["issued"] != 1+1+500+20+1+4 || count["outstanding"] != 1 || count["untrusted"] != 21 {
 		t.Errorf("review findings %v", count)
+	}
+}
+
+// forgedEntries are status entries that claim key old signed them and
+// do not verify: a signature of zeros, and real's signature copied onto
+// another node key. Their names carry an escape sequence.
+func forgedEntries(t *testing.T, old ed25519.PublicKey, real statusgen.Node) []statusgen.Node {
+	zeros := &tka.NodeKeySignature{SigKind: tka.SigDirect, Pubkey: tka.NodeKey{0xf0, 1}.Binary(), KeyID: old, Signature: make([]byte, 64)}
+	copied, err := tka.DecodeNodeKeySignature(real.Signature)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied.Pubkey = tka.NodeKey{0xf0, 2}.Binary()
+	return []statusgen.Node{
+		{NodeKey: tka.NodeKey{0xf0, 1}, Name: "forged\x1b[2J.", Signature: zeros.Serialize()},
+		{NodeKey: tka.NodeKey{0xf0, 2}, Name: "copied.", Signature: copied.Serialize()},
+	}
+}
+
+// checkPlanJSON checks rotate plan --json: the forged entries are listed
+// as refused with the key they claim, and are not among the re-signed.
+func checkPlanJSON(t *testing.T, s *tmuxServe, file, add, remove string, forged []statusgen.Node) {
+	t.Helper()
+	out, err := s.start("rotate", "plan", "--json", "--socket", s.sock, "--status-json", file, "--add", add, "--remove", remove)()
+	if err != nil {
+		t.Fatalf("rotate plan --json: %v\n%s", err, out)
+	}
+	var p planJSON
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("rotate plan --json: %v\n%s", err, out)
+	}
+	if p.SchemaVersion != "1" || len(p.Resign) != 20 || len(p.Refused) != len(forged) || p.Remove != remove || p.Add == nil {
+		t.Fatalf("rotate plan --json: %+v", p)
+	}
+	for i, f := range forged {
+		r := p.Refused[i]
+		if r.NodeKey != tka.NodeKey(f.NodeKey).String() || r.Claimed != remove || !strings.Contains(r.Reason, "does not verify") {
+			t.Errorf("refused entry %d: %+v", i, r)
+		}
+		for _, n := range p.Resign {
+			if n.NodeKey == r.NodeKey {
+				t.Errorf("the forged entry %s is re-signed", r.NodeKey)
+			}
+		}
 	}
 }

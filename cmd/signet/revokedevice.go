@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/internal/lockstatus"
+	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -31,7 +33,10 @@ so the authority keeps enough keys.
 
 Without --confirm the plan is printed and nothing is sent. With --confirm
 the steps go to the daemon in order (add-key, re-sign batch, remove-key),
-each reviewed on the console; the first refusal stops them. If the device
+each reviewed on the console; the first refusal stops them. Every
+signature in the status is verified against the daemon's authority
+first: entries that do not verify are listed as refused and never
+re-signed, and the device's own entry must verify. If the device
 was signed by this box's own key, this box only adds the new key: finish
 with the same command on the box that holds it.`,
 		Example: `  $ tailscale lock status --json > status.json
@@ -41,6 +46,7 @@ with the same command on the box that holds it.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runRevokeDevice(cmd, a, args[0]) },
 	}
 	addClientFlags(cmd, &a.clientArgs)
+	cmd.Flags().Lookup("json").Usage = "print the plan (without --confirm) or the daemon's answers as JSON"
 	f := cmd.Flags()
 	f.StringVar(&a.statusJSON, "status-json", "", "`FILE` (or -) holding 'tailscale lock status --json' from an online node")
 	f.StringVar(&a.newKey, "new-key", "", "required: a key to add before the removal, `tlpub:HEX` (this box's own key if another key signed the device)")
@@ -66,19 +72,9 @@ func runRevokeDevice(cmd *cobra.Command, a *revokeDeviceArgs, arg string) error 
 	if err != nil {
 		return err
 	}
-	nodes, err := st.SignedNodes()
+	signedBy, err := revokedSigner(st, info, nk)
 	if err != nil {
-		return fmt.Errorf("--status-json: %w", err)
-	}
-	var signedBy tka.KeyID
-	for _, n := range nodes {
-		if n.NodeKey == nk {
-			signedBy = n.Authorizing
-		}
-	}
-	if signedBy == nil {
-		return withHint(fmt.Errorf("%s is not a signed node of the status", nk),
-			"take the status on a node that sees the device (it is listed under VisiblePeers)")
+		return err
 	}
 	p, err := buildKeyPlan(planInput{info: info, status: st, add: a.newKey, remove: tka.FormatTLPub(signedBy), exclude: map[tka.NodeKey]bool{nk: true}})
 	if err != nil {
@@ -91,8 +87,14 @@ func runRevokeDevice(cmd *cobra.Command, a *revokeDeviceArgs, arg string) error 
 	if a.confirm {
 		w = cmd.ErrOrStderr()
 	}
-	fmt.Fprintf(w, "revoke %s: signed by %s\n", nk, tka.FormatTLPub(signedBy))
-	p.print(w)
+	if a.json && !a.confirm {
+		if err := p.printJSON(w, nk.String()); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "revoke %s: signed by %s\n", nk, tka.FormatTLPub(signedBy))
+		p.print(w)
+	}
 	if err := railError(p, a.override); err != nil {
 		return err
 	}
@@ -101,4 +103,28 @@ func runRevokeDevice(cmd *cobra.Command, a *revokeDeviceArgs, arg string) error 
 		return nil
 	}
 	return executePlan(cmd, &a.clientArgs, p, a.override)
+}
+
+// revokedSigner is the trusted key that signed nk, from the status's
+// entries whose signatures verify under the daemon's authority. An entry
+// for nk that does not verify names no key to remove.
+func revokedSigner(st *lockstatus.Status, info *signer.StatusInfo, nk tka.NodeKey) (tka.KeyID, error) {
+	trusted, err := trustedState(info)
+	if err != nil {
+		return nil, err
+	}
+	nodes, refused := st.VerifiedNodes(trusted)
+	for _, n := range nodes {
+		if n.NodeKey == nk {
+			return n.Authorizing, nil
+		}
+	}
+	for _, r := range refused {
+		if rk, err := tka.ParseNodeKey(r.NodeKey); err == nil && rk == nk {
+			return nil, withHint(fmt.Errorf("the status's signature for %s does not verify under the authority (%s), so it names no key to remove", nk, plain(r.Reason)),
+				"take the status again on an online node of this tailnet; a device signed by a key no longer trusted is already locked out")
+		}
+	}
+	return nil, withHint(fmt.Errorf("%s is not a signed node of the status", nk),
+		"take the status on a node that sees the device (it is listed under VisiblePeers)")
 }

@@ -55,6 +55,10 @@ func newRotatePlanCmd(execute bool) *cobra.Command {
 		Short: short,
 		Long: short + `.
 
+Every node-key signature in the status is verified against the daemon's
+authority first: an entry whose signature does not verify (a forged or
+stale status) is listed as refused and never re-signed.
+
 Safety rails: a plan that leaves fewer than two trusted keys, removes this
 box's own key, or leaves unsigned a node the removed key signed (see
 --exclude) is refused unless --override is given; the daemon then asks the
@@ -67,7 +71,13 @@ operator to confirm the override on the console.`,
 				return err
 			}
 			if !execute {
-				p.print(cmd.OutOrStdout())
+				if a.json {
+					if err := p.printJSON(cmd.OutOrStdout(), ""); err != nil {
+						return err
+					}
+				} else {
+					p.print(cmd.OutOrStdout())
+				}
 				return a.railError(p)
 			}
 			p.print(cmd.ErrOrStderr())
@@ -78,6 +88,9 @@ operator to confirm the override on the console.`,
 		},
 	}
 	addClientFlags(cmd, &a.clientArgs)
+	if !execute {
+		cmd.Flags().Lookup("json").Usage = "print the plan as JSON (schema version 1)"
+	}
 	f := cmd.Flags()
 	f.StringVar(&a.statusJSON, "status-json", "", "`FILE` (or -) holding 'tailscale lock status --json' from an online node")
 	f.StringVar(&a.add, "add", "", "the new signing key, `tlpub:HEX[?VOTES]` (skipped if already trusted)")

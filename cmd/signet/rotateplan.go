@@ -29,9 +29,12 @@ type keyPlan struct {
 	resign []lockstatus.Node
 	// left are nodes signed by the removed key that will not be re-signed
 	// (the revoked device, or --exclude).
-	left   []lockstatus.Node
-	before []string // trusted keys before
-	after  []string // trusted keys after
+	left []lockstatus.Node
+	// refused are entries of the status whose signatures do not verify
+	// under the authority: never re-signed, listed for the operator.
+	refused []lockstatus.Refused
+	before  []string // trusted keys before
+	after   []string // trusted keys after
 	// rails are the safety rails the plan breaks.
 	rails []string
 	// handoff: the box's own key is removed, so the re-sign and removal
@@ -85,12 +88,15 @@ func buildKeyPlan(in planInput) (*keyPlan, error) {
 }
 
 // sortNodes splits the status's nodes signed by the removed key into
-// those to re-sign and those left unsigned.
+// those to re-sign and those left unsigned. Only nodes whose signatures
+// verify under the daemon's authority count; the others are refused.
 func (p *keyPlan) sortNodes(in planInput) error {
-	nodes, err := in.status.SignedNodes()
+	trusted, err := trustedState(in.info)
 	if err != nil {
-		return fmt.Errorf("--status-json: %w", err)
+		return err
 	}
+	nodes, refused := in.status.VerifiedNodes(trusted)
+	p.refused = refused
 	for _, n := range nodes {
 		if !bytes.Equal(n.Authorizing, p.remove) {
 			continue
@@ -102,6 +108,23 @@ func (p *keyPlan) sortNodes(in planInput) error {
 		}
 	}
 	return nil
+}
+
+// trustedState is the authority's trusted keys as the daemon reports
+// them, for verifying node-key signatures.
+func trustedState(info *signer.StatusInfo) (*tka.State, error) {
+	if len(info.Votes) != len(info.Keys) {
+		return nil, fmt.Errorf("the daemon's status lists %d keys and %d votes", len(info.Keys), len(info.Votes))
+	}
+	st := &tka.State{}
+	for i, k := range info.Keys {
+		pub, err := tka.ParseTLPub(k)
+		if err != nil {
+			return nil, fmt.Errorf("the daemon's trusted key %d: %w", i, err)
+		}
+		st.Keys = append(st.Keys, tka.NewEd25519Key(pub, info.Votes[i]))
+	}
+	return st, nil
 }
 
 func (p *keyPlan) checkRails() {
@@ -162,13 +185,19 @@ func (p *keyPlan) print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "step %d: re-sign batch: %d node(s) signed by %s get a direct signature by the box key\n", step, len(p.resign), tka.FormatTLPub(p.remove))
 		for _, n := range p.resign {
-			fmt.Fprintf(w, "  re-sign %s  %s\n", n.NodeKey, n.Name)
+			fmt.Fprintf(w, "  re-sign %s  %s\n", n.NodeKey, plain(n.Name))
 		}
 		step++
 		fmt.Fprintf(w, "step %d: remove-key AUM: removes %s\n", step, tka.FormatTLPub(p.remove))
 	}
 	for _, n := range p.left {
-		fmt.Fprintf(w, "  left unsigned: %s  %s\n", n.NodeKey, n.Name)
+		fmt.Fprintf(w, "  left unsigned: %s  %s\n", n.NodeKey, plain(n.Name))
+	}
+	if len(p.refused) > 0 {
+		fmt.Fprintf(w, "refused: %d node(s) of the status whose signature does not verify under the authority; they are never re-signed\n", len(p.refused))
+	}
+	for _, r := range p.refused {
+		fmt.Fprintf(w, "  refused %s  %s: %s\n", plain(r.NodeKey), plain(r.Name), plain(r.Reason))
 	}
 	for _, r := range p.rails {
 		fmt.Fprintf(w, "SAFETY RAIL: %s\n", r)
