@@ -25,6 +25,10 @@ import (
 // pcscdDir holds pcscd's client socket (pcscd.comm) on Debian.
 const pcscdDir = "/run/pcscd"
 
+// testOnlyAfterConfine, when set by a test, runs in the confined run of
+// serve right after the confinement was checked.
+var testOnlyAfterConfine func(a *serveArgs)
+
 // addConfineFlags registers serve's confinement flags.
 func addConfineFlags(f *pflag.FlagSet, a *serveArgs) {
 	f.BoolVar(&a.allowUnconfined, "allow-unconfined", false, "run even if the kernel has no Landlock (the daemon can then open any file its user can)")
@@ -43,6 +47,9 @@ func confineServe(log io.Writer, ks *keyState, a *serveArgs) error {
 			mem = "memory NOT locked"
 		}
 		fmt.Fprintf(log, "signet: confined: Landlock ABI %d, no_new_privs, %s\n", abi, mem)
+		if testOnlyAfterConfine != nil {
+			testOnlyAfterConfine(a)
+		}
 		return nil
 	}
 	exe, err := os.Executable()
@@ -80,6 +87,11 @@ func servePolicy(exe string, ks *keyState, a *serveArgs) (confine.Policy, error)
 		console = "/dev/tty"
 	}
 	p.Add(console, confine.Device)
+	if a.wireguard != "" {
+		// Optional: a missing file is then reported by the config
+		// loader, with its name and a hint.
+		p.AddOptional(a.wireguard, confine.Read)
+	}
 	switch ks.uri.Scheme {
 	case "tpm":
 		p.Add(ks.uri.Path, confine.Read)

@@ -13,6 +13,7 @@ func TestMain(m *testing.M) {
 		"signet-procstate": signetProcState,
 		"testfix":          testfixMain,
 		"signet-seeded":    signetSeeded,
+		"signet-confined":  signetConfined,
 	})
 }
 

@@ -35,6 +35,8 @@ type serveArgs struct {
 	noColor       bool
 	qrResults     bool
 	wireguard     string // WireGuard intake config file (wg.go)
+	groupSet      bool   // --group was given
+	gid           int    // the socket's group, -1 for none
 	// issue 7: confinement (confine.go)
 	allowUnconfined bool
 }
@@ -66,12 +68,13 @@ Ctrl-C only says how to stop the service.`,
   $ signet serve --state .state --socket .state/signet.sock --insecure-soft-key --insecure-console --demo-authority`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.groupSet = cmd.Flags().Changed("group")
 			return runServe(cmd.Context(), cmd.ErrOrStderr(), stateDirOf(cmd), a)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&a.socket, "socket", defaultSocket, "serve the API on this unix `SOCKET`")
-	f.StringVar(&a.group, "group", "signet", "`GROUP` that may use the socket (if it exists)")
+	f.StringVar(&a.group, "group", "signet", "`GROUP` that may use the socket; it must exist when given (the default is skipped if missing, \"\" for none)")
 	f.StringVar(&a.console, "console", "", "the console terminal `DEVICE` (default: this terminal)")
 	f.DurationVar(&a.reviewTimeout, "review-timeout", signer.DefaultPolicy.ReviewTimeout, "deny a request not decided within `DURATION`")
 	f.BoolVar(&a.insecureSoft, "insecure-soft-key", false, "allow a software key (development only)")
@@ -92,6 +95,9 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if ks.uri.Scheme == "soft" && !a.insecureSoft {
 		return withHint(errors.New("the key is a software key (soft:), which is for development only"),
 			"provision a TPM or YubiKey key with 'signet key init', or pass --insecure-soft-key to try signet out")
+	}
+	if a.gid, err = socketGroup(a.group, a.groupSet); err != nil {
+		return err
 	}
 	// issue 7: confine before opening anything; the first run re-executes
 	// itself inside the Landlock domain (confine.go).
@@ -165,7 +171,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 		return err
 	}
 	defer svc.Close()
-	l, err := signer.ListenUnix(a.socket, groupID(a.group))
+	l, err := signer.ListenUnix(a.socket, a.gid)
 	if err != nil {
 		return err
 	}
@@ -191,17 +197,27 @@ func isSoft(key hsm.Key) bool {
 	return err == nil && att.Backend == "soft"
 }
 
-// groupID returns the gid of name, or -1 if there is no such group.
-func groupID(name string) int {
+// socketGroup returns the gid of the socket's group name, or -1 for
+// none: for "", and for the default group when it does not exist. A group
+// given with --group must exist: a typo would leave the socket to root
+// alone, silently.
+func socketGroup(name string, given bool) (int, error) {
+	if name == "" {
+		return -1, nil
+	}
 	g, err := user.LookupGroup(name)
+	var unknown user.UnknownGroupError
+	if errors.As(err, &unknown) && !given {
+		return -1, nil
+	}
 	if err != nil {
-		return -1
+		return -1, withHint(fmt.Errorf("--group %q: %w", name, err), "create the group (groupadd "+name+"), or pass --group \"\" to keep the socket to the daemon's user and root")
 	}
 	id, err := strconv.Atoi(g.Gid)
 	if err != nil {
-		return -1
+		return -1, fmt.Errorf("--group %q has the non-numeric gid %q", name, g.Gid)
 	}
-	return id
+	return id, nil
 }
 
 // ensureAuthority checks the chain store holds an authority; with demo,

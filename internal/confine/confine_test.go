@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,16 @@ func helper() int {
 	fmt.Println("rename in state:", errText(err))
 	_, err = exec.Command("/bin/true").Output()
 	fmt.Println("exec /bin/true:", errText(err))
+	_, err = os.ReadFile("/etc/shadow")
+	fmt.Println("read /etc/shadow:", errText(err))
+	_, err = os.ReadFile("/etc/passwd")
+	fmt.Println("read /etc/passwd:", errText(err))
+	u, err := user.LookupId("0")
+	if err == nil {
+		fmt.Println("lookup uid 0:", u.Username)
+	} else {
+		fmt.Println("lookup uid 0:", err)
+	}
 	return 0
 }
 
@@ -101,6 +112,9 @@ func TestConfinedChild(t *testing.T) {
 		"write state: ok",
 		"rename in state: ok",
 		"exec /bin/true: permission denied",
+		"read /etc/shadow: permission denied",
+		"read /etc/passwd: ok",
+		"lookup uid 0: root",
 		"",
 	}, "\n")
 	if got := runHelper(t); got != want {

@@ -20,11 +20,27 @@ import (
 // setting it by hand confines nothing and Verify then fails.
 const EnvMarker = "SIGNET_CONFINED"
 
+// EtcFiles are the only files under /etc a confined program may read:
+// the loader's cache, the user and group databases through nsswitch (for
+// the socket's group and the requesters' names), the time zone, and the
+// resolver's files (a TPM reached at tcp://host:port). Never /etc/shadow,
+// /etc/gshadow or anything else under /etc.
+//
+// NOTE(confine): Landlock rules hold on the files open at start. A file
+// replaced by rename while the program runs (useradd rewrites
+// /etc/passwd that way) is a new file the rules do not cover: the daemon
+// then shows requesters as "uid N" until it restarts.
+var EtcFiles = []string{
+	"/etc/ld.so.cache", "/etc/ld.so.preload",
+	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
+	"/etc/localtime",
+	"/etc/hosts", "/etc/host.conf", "/etc/resolv.conf", "/etc/gai.conf",
+}
+
 // Base returns the rules every confined Go program needs to start again
 // from exe: exe itself (to be executed), the shared libraries this
-// process has mapped (the dynamic loader maps them again), /etc
-// read-only (ld.so.cache, group and nsswitch for the socket's group,
-// localtime), the time zone database, and /proc and /sys/fs/cgroup
+// process has mapped (the dynamic loader maps them again), EtcFiles
+// read-only, the time zone database, and /proc and /sys/fs/cgroup
 // read-only, which the Go runtime (cgroup CPU limits) and the race
 // detector read at start.
 func Base(exe string) (Policy, error) {
@@ -47,7 +63,9 @@ func Base(exe string) (Policy, error) {
 			p.AddOptional(l, unix.LANDLOCK_ACCESS_FS_READ_FILE)
 		}
 	}
-	p.AddOptional("/etc", Read)
+	for _, f := range EtcFiles {
+		p.AddOptional(f, unix.LANDLOCK_ACCESS_FS_READ_FILE)
+	}
 	p.AddOptional("/usr/share/zoneinfo", Read)
 	p.AddOptional("/proc", Read)
 	p.AddOptional("/sys/fs/cgroup", Read)
