@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // hintError is an error that carries next steps for the user. The hints are
@@ -68,7 +71,32 @@ func printError(w io.Writer, err error) {
 }
 
 // oneLine folds a message onto a single line so that each printed error is
-// exactly one line, whatever a library put in it.
+// exactly one line, whatever a library put in it, and escapes control and
+// format characters (an escape sequence from a file name or a daemon's
+// answer never reaches the terminal).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return escapeControls(foldSpace(s))
+}
+
+// foldSpace joins the words of s with single spaces.
+func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// escapeControls writes each control or format rune (C0, DEL, C1, bidi
+// and zero-width controls) and each invalid byte as a Go escape.
+func escapeControls(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -88,7 +88,7 @@ func runKeyShow(ctx context.Context, w io.Writer, args *keyShowArgs) error {
 	status, err := keyStatus(ctx, st)
 	r.Status = toStatusJSON(st.uri.Scheme, status)
 	if err != nil {
-		r.Status.Present, r.Status.Error = false, oneLine(err.Error())
+		r.Status.Present, r.Status.Error = false, foldSpace(err.Error()) // escaped when printed
 	}
 	if args.json != 0 {
 		return writeJSON(w, r)
@@ -155,7 +155,9 @@ func toStatusJSON(scheme string, s hsm.Status) statusJSON {
 func printKeyReport(w io.Writer, r *keyReport) error {
 	s := r.Status
 	fmt.Fprintf(w, "%s\n", r.PublicKey)
-	line := func(k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", v) }
+	// The URI, the attestation summary and device errors come from files
+	// and devices: printed escaped, no escape sequence reaches the terminal.
+	line := func(k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", plain(v)) }
 	line("backend", r.Backend)
 	line("uri", r.URI)
 	line("attestation", orDash(r.Attestation))
