@@ -188,32 +188,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// ListenUnix opens the API socket at path with mode 0660 (and group, if
-// gid >= 0). An old socket file left by a dead daemon is replaced; the
-// caller holds the state dir lock, so no live daemon owns it.
-func ListenUnix(path string, gid int) (*net.UnixListener, error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		if err := os.Remove(path); err != nil {
-			return nil, fmt.Errorf("removing the old socket %s: %w", path, err)
-		}
-	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o660); err != nil {
-		l.Close()
-		return nil, fmt.Errorf("setting the mode of %s: %w", path, err)
-	}
-	if gid >= 0 {
-		if err := os.Chown(path, -1, gid); err != nil {
-			l.Close()
-			return nil, fmt.Errorf("setting the group of %s: %w", path, err)
-		}
-	}
-	return l, nil
-}
-
 // ServeUnix serves the API on l, recording each connection's peer
 // credentials (SO_PEERCRED), until ctx is done, within UnixLimits.
 func (s *Service) ServeUnix(ctx context.Context, l *net.UnixListener) error {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 )
 
@@ -18,12 +21,32 @@ type Client struct {
 // NewClient returns a client for the daemon listening on socket.
 func NewClient(socket string) *Client {
 	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dialUnix(ctx, socket) },
 	}
 	return &Client{http: &http.Client{Transport: tr}}
+}
+
+// dialRetryFor bounds how long dialUnix tries again while the socket's
+// accept queue is full.
+const dialRetryFor = 5 * time.Second
+
+// dialUnix connects to socket. While its accept queue is full (EAGAIN:
+// someone floods it with connects) it tries again after a few random
+// milliseconds, for up to dialRetryFor.
+func dialUnix(ctx context.Context, socket string) (net.Conn, error) {
+	var d net.Dialer
+	deadline := time.Now().Add(dialRetryFor)
+	for {
+		c, err := d.DialContext(ctx, "unix", socket)
+		if err == nil || !errors.Is(err, syscall.EAGAIN) || time.Now().After(deadline) {
+			return c, err
+		}
+		select {
+		case <-time.After(time.Duration(1+rand.IntN(10)) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // Send posts a request and waits for the console's decision.
