@@ -14,6 +14,7 @@ func TestMain(m *testing.M) {
 		"testfix":          testfixMain,
 		"signet-seeded":    signetSeeded,
 		"signet-confined":  signetConfined,
+		"signet-flood":     signetFlood,
 	})
 }
 
