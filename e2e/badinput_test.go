@@ -65,7 +65,7 @@ func TestBadInputOverTunnel(t *testing.T) {
 	}{
 		{"malformed", "/v1/requests", []byte(`{"id": "x", "kind": `), 400, "not valid JSON"},
 		{"unknown field", "/v1/requests", []byte(`{"id": "x", "kind": "sign-node", "sign_anyway": true}`), 400, "unknown field"},
-		{"oversized", "/v1/requests", append(append([]byte(`{"id": "x", "kind": "sign-node", "node_key": "`), bytes.Repeat([]byte("a"), 5<<20)...), `"}`...), 400, "larger than"},
+		{"oversized", "/v1/requests", append(append([]byte(`{"id": "x", "kind": "sign-node", "node_key": "`), bytes.Repeat([]byte("a"), 5<<20)...), `"}`...), 413, "larger than"},
 		{"replayed id for another node", "/v1/requests", replay, 422, "already used"},
 		{"a node of another tailnet", "/v1/requests", fmt.Appendf(nil, `{"id": "x5", "kind": "sign-node", "node_key": %q, "state_id": 4242}`, other.String()), 422, "another tailnet"},
 		{"malformed AUM", "/v1/aums", []byte(`{"aums": ["zz"]}`), 422, "aums[0]"},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -60,6 +61,9 @@ func (c *Client) Send(ctx context.Context, req *Request) (*Response, error) {
 		return nil, err
 	}
 	hreq.Header.Set("Content-Type", "application/json")
+	// A request id gets its first answer, so sending it again is safe:
+	// the transport may retry on a kept-alive connection the daemon closed.
+	hreq.Header.Set("Idempotency-Key", req.ID)
 	var resp Response
 	if _, err := c.do(hreq, &resp); err != nil {
 		return nil, err
@@ -75,8 +79,9 @@ const (
 )
 
 // Status asks for the daemon's status. While the daemon is busy (another
-// process of the same uid holds all its connections) it asks again a few
-// times.
+// process of the same uid holds all its connections) or drops the
+// connection, it asks again for about a second: reading the status is
+// safe to repeat.
 func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
 	for try := 1; ; try++ {
 		hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://signet"+pathStatus, nil)
@@ -88,7 +93,7 @@ func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
 			Error string `json:"error"`
 		}
 		code, err := c.do(hreq, &st)
-		if err == nil && code == http.StatusServiceUnavailable && try < statusTries {
+		if (dropped(err) || err == nil && code == http.StatusServiceUnavailable) && try < statusTries && ctx.Err() == nil {
 			select {
 			case <-time.After(statusRetry):
 				continue
@@ -104,6 +109,12 @@ func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
 		}
 		return &st.StatusInfo, nil
 	}
+}
+
+// dropped reports whether err says the daemon closed the connection
+// before answering (as it does to connections over its limits).
+func dropped(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (c *Client) do(hreq *http.Request, out any) (int, error) {

@@ -4,8 +4,8 @@ package signer
 // uid on the unix socket and a WireGuard peer in the tunnel (Peer.key):
 // every process of one uid shares its allowance.
 //
-// NOTE(signer): a connection that is idle (kept alive between requests)
-// or that has sent no complete request line and headers for
+// NOTE(signer): a connection that has been idle (kept alive between
+// requests), or without a complete request line and headers, for
 // evictGrace is "evictable": when its peer, or the listener, is full, the
 // newest connection takes its place. So idle and slow-header floods evict
 // themselves, while a connection that a client opened a moment ago, or
@@ -112,14 +112,19 @@ func (t *connTracker) admit(tc *trackedConn) (victims []*trackedConn, ok bool) {
 	if p == nil {
 		p = &peerConns{conns: map[*trackedConn]bool{}}
 	}
-	if p.general >= t.lim.PerPeer {
-		if v := oldestEvictable(p.conns, now); v != nil {
-			victims = append(victims, v)
-		} else if p.statusOnl < t.lim.StatusOnly {
-			tc.statusOnly = true
-		} else {
-			return nil, false
-		}
+	// A victim's slot goes to tc: a general one when the peer has an
+	// evictable general connection, else a status-only one.
+	switch {
+	case p.general < t.lim.PerPeer:
+	case oldestEvictable(p.conns, now, false) != nil:
+		victims = append(victims, oldestEvictable(p.conns, now, false))
+	case p.statusOnl < t.lim.StatusOnly:
+		tc.statusOnly = true
+	case oldestEvictable(p.conns, now, true) != nil:
+		tc.statusOnly = true
+		victims = append(victims, oldestEvictable(p.conns, now, true))
+	default:
+		return nil, false
 	}
 	limit := t.lim.Total
 	if !tc.peer.privileged() {
@@ -146,10 +151,12 @@ func (t *connTracker) admit(tc *trackedConn) (victims []*trackedConn, ok bool) {
 	return victims, true
 }
 
-func oldestEvictable(conns map[*trackedConn]bool, now time.Time) *trackedConn {
+// oldestEvictable is the longest-waiting evictable connection of conns
+// with the given kind (status-only or general), or nil.
+func oldestEvictable(conns map[*trackedConn]bool, now time.Time, statusOnly bool) *trackedConn {
 	var best *trackedConn
 	for c := range conns {
-		if c.evictable(now) && (best == nil || c.since.Before(best.since)) {
+		if c.statusOnly == statusOnly && c.evictable(now) && (best == nil || c.since.Before(best.since)) {
 			best = c
 		}
 	}
@@ -159,17 +166,20 @@ func oldestEvictable(conns map[*trackedConn]bool, now time.Time) *trackedConn {
 func (t *connTracker) oldestEvictableAll(now time.Time) *trackedConn {
 	var best *trackedConn
 	for _, p := range t.peers {
-		if c := oldestEvictable(p.conns, now); c != nil && (best == nil || c.since.Before(best.since)) {
-			best = c
+		for _, kind := range []bool{false, true} {
+			if c := oldestEvictable(p.conns, now, kind); c != nil && (best == nil || c.since.Before(best.since)) {
+				best = c
+			}
 		}
 	}
 	return best
 }
 
-// evictable: idle between requests, or still without a full request
-// after evictGrace. Called with t.mu held.
+// evictable: idle between requests, or still without a full request,
+// for evictGrace (a client that reuses a connection it just used is not
+// cut off). Called with t.mu held.
 func (c *trackedConn) evictable(now time.Time) bool {
-	return c.state == http.StateIdle || c.state == http.StateNew && now.Sub(c.since) >= evictGrace
+	return (c.state == http.StateIdle || c.state == http.StateNew) && now.Sub(c.since) >= evictGrace
 }
 
 // setState is the server's ConnState hook.

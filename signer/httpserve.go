@@ -46,9 +46,10 @@ var UnixLimits = Limits{
 }
 
 // NetLimits are the WireGuard intake's limits. Its peers are relays,
-// which keep a few connections alive and may be far away.
+// authenticated by WireGuard, which keep a handful of connections alive
+// and may be far away; a connection in the tunnel takes no descriptor.
 var NetLimits = Limits{
-	PerPeer: 32, StatusOnly: 2, Total: 256, Reserved: 0,
+	PerPeer: 64, StatusOnly: 2, Total: 256, Reserved: 0,
 	HeaderTimeout: 10 * time.Second, BodyTimeout: 60 * time.Second,
 	IdleTimeout: 2 * time.Minute, WriteTimeout: 60 * time.Second,
 	MaxHeaderBytes: 16 << 10,

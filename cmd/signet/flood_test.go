@@ -268,10 +268,11 @@ func (r *floodRig) statusLatency(n int) []time.Duration {
 // start), printing the figures as NAME-rpc: the daemon's own part.
 func (r *floodRig) rpcFigures(name string, n int) {
 	var lat []time.Duration
+	c := signer.NewClient(r.sock) // one client, as a monitor would keep
 	for range n {
 		t0 := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := signer.NewClient(r.sock).Status(ctx)
+		_, err := c.Status(ctx)
 		cancel()
 		if err != nil {
 			r.t.Fatalf("status during the flood: %v", err)
@@ -425,10 +426,17 @@ func (r *floodRig) manyProcesses(t *testing.T) {
 		}
 		wg.Wait()
 	}()
-	// The operator keeps asking while the processes run.
-	var lat []time.Duration
+	// The operator keeps asking while the processes run, with the CLI and
+	// from this process.
+	var lat, rpc []time.Duration
+	c := signer.NewClient(r.sock)
 	for running := true; running; {
 		lat = append(lat, r.statusLatency(1)...)
+		t0 := time.Now()
+		if _, err := c.Status(context.Background()); err != nil {
+			t.Fatalf("status during the flood: %v", err)
+		}
+		rpc = append(rpc, time.Since(t0))
 		select {
 		case <-done:
 			running = false
@@ -437,6 +445,7 @@ func (r *floodRig) manyProcesses(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	r.statusFigures("processes", lat)
+	r.figures("processes", "status-rpc", rpc)
 	t.Logf("%d processes of uid %s in %v: %d refused by the rate limit", procs, r.attackerUID(), elapsed.Round(time.Millisecond), limited.Load())
 	want := int64(procs - signer.DefaultPolicy.RatePerMinute)
 	if n := limited.Load(); n > want || n == 0 || elapsed < 50*time.Second && n != want {

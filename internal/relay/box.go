@@ -143,6 +143,10 @@ func (b *Box) post(ctx context.Context, path string, in, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// Every call the relay posts is safe to send again (a request id gets
+	// its first answer; AUMs and deliveries are stored once), so the
+	// transport may retry it on a kept-alive connection the box closed.
+	req.Header.Set("Idempotency-Key", "")
 	return b.do(req, out)
 }
 
