@@ -13,9 +13,17 @@ package main
 //	slowloris  a request line, then one header line a second, never done
 //	body       a 4 MiB request body of which 64 KiB are sent, then 1 byte a second
 //	churn      connect and close at once, as fast as possible
+//
+//	signet-flood report SOCKET N ID NODEKEY
+//
+// sends N delivery reports for request ID and node key NODEKEY, one after
+// the other, and prints each answer: "CODE ERROR".
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -24,9 +32,16 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/signetbox/signet/signer"
 )
 
 func signetFlood() {
+	if len(os.Args) == 6 && os.Args[1] == "report" {
+		n, _ := strconv.Atoi(os.Args[3])
+		reportFlood(os.Args[2], n, os.Args[4], os.Args[5])
+		return
+	}
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: signet-flood MODE SOCKET N")
 		os.Exit(2)
@@ -100,5 +115,25 @@ func trickle(c net.Conn, first, more string) {
 		if _, err := io.WriteString(c, more); err != nil {
 			return
 		}
+	}
+}
+
+// reportFlood posts n delivery reports and prints each answer.
+func reportFlood(sock string, n int, id, nodeKey string) {
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	body, _ := json.Marshal(signer.DeliveredRequest{ID: id, NodeKey: nodeKey, Via: "flood test"})
+	for range n {
+		resp, err := hc.Post("http://signet/v1/delivered", "application/json", bytes.NewReader(body))
+		if err != nil {
+			fmt.Printf("0 %v\n", err)
+			continue
+		}
+		var out signer.DeliveredResponse
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		fmt.Printf("%d %s\n", resp.StatusCode, out.Error)
 	}
 }

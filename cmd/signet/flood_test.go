@@ -77,6 +77,7 @@ func TestFloodRealDaemon(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) { r.flood(t, f.name, f.mode, f.n) })
 	}
 	t.Run("processes", r.manyProcesses)
+	t.Run("reports", r.forgedReports)
 	t.Run("wireguard-idle", r.wireguardFlood)
 }
 
@@ -521,4 +522,74 @@ func (r *floodRig) wireguardFlood(t *testing.T) {
 	fmt.Printf("FIGURE flood-wireguard-idle-peer-open %d conns\n", open)
 	tun.Close()
 	wg.Wait()
+}
+
+// forgedReports: another uid's delivery report of the operator's result
+// is refused, so is one for a node key the request did not sign, and a
+// flood of reports journals one record and is rate-limited.
+func (r *floodRig) forgedReports(t *testing.T) {
+	var k [32]byte
+	rand.Read(k[:])
+	nk := "nodekey:" + hex.EncodeToString(k[:])
+	out, err := exec.Command(r.bin, "sign", "--socket", r.sock, "--id", "report-1", nk).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "signature: ") {
+		t.Fatalf("signet sign: %v\n%s", err, out)
+	}
+	reports := func(cred *syscall.Credential, n int, nodeKey string) map[string]int {
+		cmd := exec.Command(r.testBin)
+		cmd.Args = []string{"signet-flood", "report", r.sock, strconv.Itoa(n), "report-1", nodeKey}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("signet-flood report: %v\n%s", err, out)
+		}
+		got := map[string]int{}
+		for line := range strings.Lines(string(out)) {
+			code, msg, _ := strings.Cut(strings.TrimSpace(line), " ")
+			switch {
+			case strings.Contains(msg, "may not report"):
+				msg = "may not report"
+			case strings.Contains(msg, "requests in a minute"):
+				msg = "rate-limited"
+			case strings.Contains(msg, "released no signature"):
+				msg = "wrong node key"
+			}
+			got[code+" "+msg]++
+		}
+		return got
+	}
+	if r.cred != nil {
+		if got := reports(r.cred, 3, nk); got["422 may not report"] != 3 {
+			t.Errorf("another uid's reports of the operator's result: %v, want 3 refused", got)
+		}
+	} else {
+		t.Log("not root: the attack by another uid is left to signer's TestDeliveredForgeries")
+	}
+	rand.Read(k[:])
+	if got := reports(nil, 1, "nodekey:"+hex.EncodeToString(k[:])); got["422 wrong node key"] != 1 {
+		t.Errorf("a report for a node key the request did not sign: %v", got)
+	}
+	// The report above used one of the operator's 60 a minute.
+	limit := signer.DefaultPolicy.RatePerMinute
+	got := reports(nil, limit+9, nk)
+	if got["200 "] != limit-1 || got["422 rate-limited"] != 10 {
+		t.Errorf("a flood of %d reports: %v, want %d taken and 10 rate-limited", limit+9, got, limit-1)
+	}
+	if n := delivered(t, r.dir, "report-1"); n != 1 {
+		t.Errorf("%d delivered records for report-1, want 1", n)
+	}
+}
+
+// delivered counts the delivered records of request id in dir's journal.
+func delivered(t *testing.T, dir, id string) int {
+	n := 0
+	if _, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(rec signer.Record) error {
+		if rec.Type == signer.RecDelivered && rec.RequestID == id {
+			n++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
