@@ -36,9 +36,11 @@ type Limits struct {
 }
 
 // UnixLimits are the unix socket's limits. The socket serves a few
-// people at a shell and their scripts.
+// people at a shell and their scripts; one of them may have the whole
+// console queue waiting (16, and one under review), each request on its
+// own connection.
 var UnixLimits = Limits{
-	PerPeer: 16, StatusOnly: 2, Total: 256, Reserved: 32,
+	PerPeer: 32, StatusOnly: 2, Total: 256, Reserved: 32,
 	HeaderTimeout: 5 * time.Second, BodyTimeout: 10 * time.Second,
 	IdleTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	MaxHeaderBytes: 16 << 10,
