@@ -28,15 +28,24 @@ const machineLockWait = 5 * time.Minute
 
 func holdMachineLock() error {
 	machineLock.once.Do(func() {
-		machineLock.release, machineLock.err = lockFile(filepath.Join(os.TempDir(), "signet-vpiv.lock"))
+		machineLock.release, machineLock.err = lockFile(machineLockPath("signet-vpiv.lock"))
 	})
 	return machineLock.err
 }
 
+// machineLockDir is where the machine-wide lock files live. It is a fixed
+// directory, not os.TempDir: testscript and t.TempDir give each test its
+// own TMPDIR, and a lock under it would be a lock per test, not per
+// machine (seen: six pcscd started at once, each holding half the stack).
+const machineLockDir = "/tmp"
+
+// machineLockPath names a machine-wide lock file.
+func machineLockPath(name string) string { return filepath.Join(machineLockDir, name) }
+
 // lockFile takes an exclusive flock on path, waiting up to
 // machineLockWait, and returns its release.
 func lockFile(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("vpiv: opening %s: %w", path, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,7 +41,7 @@ func EnsurePCSCD() error {
 	if _, err := os.Stat(vpcdDriver); err != nil {
 		return ErrNotInstalled
 	}
-	unlock, err := lockFile(filepath.Join(os.TempDir(), "signet-pcscd.lock"))
+	unlock, err := lockFile(machineLockPath("signet-pcscd.lock"))
 	if err != nil {
 		return err
 	}
