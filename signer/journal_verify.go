@@ -23,13 +23,20 @@ type Summary struct {
 
 // TornError means the journal ends in a partial line: a write that a crash
 // interrupted. That record was never acknowledged. RepairTorn moves the
-// bytes aside.
+// bytes aside, or, when only the final newline is missing (Whole), adds
+// it.
 type TornError struct {
 	Offset int64 // where the partial line starts
 	Bytes  int64 // how long it is
+	// Whole is set when the partial line is a complete record that
+	// verifies and lacks only its newline.
+	Whole bool
 }
 
 func (e *TornError) Error() string {
+	if e.Whole {
+		return fmt.Sprintf("the journal's last record (%d bytes at offset %d) lacks its final newline, left by an interrupted write; complete it with `signet journal repair`", e.Bytes, e.Offset)
+	}
 	return fmt.Sprintf("the journal ends in a torn record (%d bytes at offset %d) left by an interrupted write; move it aside with `signet journal repair`", e.Bytes, e.Offset)
 }
 
@@ -114,8 +121,7 @@ func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error)
 		case err == io.EOF && len(line) == 0:
 			return sum, nil
 		case err == io.EOF:
-			sum.Torn = &TornError{Offset: sum.Size, Bytes: int64(len(line))}
-			return sum, sum.Torn
+			return sum, tornOrDamaged(&sum, line, prev)
 		case errors.Is(err, bufio.ErrBufferFull):
 			return sum, &ChainError{Seq: uint64(sum.Records) + 1, Reason: fmt.Sprintf("is longer than %d bytes", maxJournalLine)}
 		case err != nil:
@@ -133,6 +139,23 @@ func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error)
 			}
 		}
 	}
+}
+
+// tornOrDamaged classifies a last line without a newline. A crash leaves
+// a prefix of the line it was writing, so the line is torn, unless it is
+// a whole record whose newline was replaced by another byte: that is
+// damage, never a torn write.
+func tornOrDamaged(sum *Summary, line []byte, prev string) error {
+	seq := uint64(sum.Records) + 1
+	if n := len(line); n > 1 {
+		fixed := append(bytes.Clone(line[:n-1]), '\n')
+		if _, err := parseLine(fixed, seq, prev); err == nil {
+			return &ChainError{Seq: seq, Reason: fmt.Sprintf("ends in byte %#02x where its newline belongs (it was changed after it was written)", line[n-1])}
+		}
+	}
+	_, err := parseLine(append(bytes.Clone(line), '\n'), seq, prev)
+	sum.Torn = &TornError{Offset: sum.Size, Bytes: int64(len(line)), Whole: err == nil}
+	return sum.Torn
 }
 
 func (s *Summary) add(r Record, n int) {

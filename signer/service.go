@@ -77,6 +77,12 @@ type Config struct {
 	ShowResult func(ctx context.Context, title, data string) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// KeyFiles names the key files in Dir that the journal pins (see
+	// pins.go); nil skips that check.
+	KeyFiles []string
+	// Checked is the verdict of CheckStart on Store, Journal and Dir, if
+	// the caller ran it already (before opening the key); nil runs it.
+	Checked *StartCheck
 }
 
 // NewService opens the authority in cfg.Store and readies the workflow.
@@ -102,10 +108,14 @@ func NewService(cfg Config) (*Service, error) {
 	s.out = newOutbox()
 	s.boot = rand.Text()
 	s.issued = cfg.Journal.Issued()
-	if s.index, err = openSigIndex(cfg.Dir, s.issued, s.signed, s.byReq); err != nil {
+	chk, err := startChecks(cfg)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.replayJournal(); err != nil {
+	if s.index, err = openSigIndex(cfg.Dir, chk.indexSize()); err != nil {
+		return nil, err
+	}
+	if err := s.replay(chk); err != nil {
 		s.index.close()
 		return nil, err
 	}
@@ -504,38 +514,4 @@ func replayedDeliver(kind Kind, resp *Response, cosignedAUM string) {
 	case cosignedAUM != "":
 		resp.AUMs, resp.Deliver = []string{cosignedAUM}, deliverCosign(cosignedAUM)
 	}
-}
-
-// replayJournal rebuilds the answers to past request IDs and the issued
-// node signatures from the journal.
-func (s *Service) replayJournal() error {
-	fps := map[string]string{}
-	aums := map[string]string{}
-	cosigned := map[string]string{}
-	return s.journal.Scan(func(r Record) error {
-		switch r.Type {
-		case RecReceived:
-			fps[r.RequestID] = r.Detail["fingerprint"]
-		case RecIssued:
-			aums[r.RequestID] = r.Detail["aums"]
-			if b := r.Detail[cosignedDetail]; b != "" {
-				cosigned[r.RequestID] = b
-			}
-		case RecDecision:
-			if r.Outcome != OutcomeApproved {
-				s.answers[r.RequestID] = answer{fps[r.RequestID], &Response{ID: r.RequestID, Status: StatusDenied, Error: "denied on the console (" + string(r.Outcome) + ")"}}
-			}
-		case RecReleased:
-			resp := &Response{ID: r.RequestID, Status: StatusSigned, Nodes: s.byReq[r.RequestID]}
-			replayedDeliver(r.Kind, resp, cosigned[r.RequestID])
-			if err := s.replayedAUMs(resp, aums[r.RequestID]); err != nil {
-				return err
-			}
-			s.answers[r.RequestID] = answer{fps[r.RequestID], resp}
-			s.out.released(r.RequestID, s.byReq[r.RequestID], resp.AUMs)
-		case RecDelivered:
-			s.out.markDelivered(deliveryKey{r.RequestID, r.Detail["node_key"]})
-		}
-		return nil
-	})
 }
