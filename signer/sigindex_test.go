@@ -110,7 +110,7 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 func (f *fixture) noteSays(t *testing.T, s string) bool {
 	t.Helper()
 	found := false
-	_ = f.svc.journal.Scan(func(r Record) error {
+	_, _ = ScanFile(filepath.Join(f.dir, journalFile), func(r Record) error {
 		found = found || r.Type == RecNote && strings.Contains(r.Detail["message"], s)
 		return nil
 	})
