@@ -118,7 +118,7 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 		rec.Detail["node_key"] = k.node
 	}
 	if _, err := s.journal.Append(rec); err != nil {
-		return false, err
+		return false, fmt.Errorf("the delivery of request %s was not recorded (nothing else changed; report it again): %w", d.ID, err)
 	}
 	s.out.markDelivered(k)
 	return false, nil

@@ -351,27 +351,14 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		return nil, fmt.Errorf("signing failed (nothing was released): %w", err)
 	}
 	signedNodes := out.signedNodes()
+	mark := s.index.size
 	if err := s.index.add(req.ID, signedNodes); err != nil {
 		s.note(base, "recording the signatures failed: "+err.Error())
-		return nil, fmt.Errorf("signed but could not record the signatures (nothing was released): %w", err)
+		return nil, indexWriteFailed(req.ID, len(signedNodes), err)
 	}
-	rec := base
-	rec.Type, rec.SigHash = RecIssued, out.setHash()
-	rec.Detail = out.detail
-	if len(out.sigHashes) > 1 {
-		if rec.Detail == nil {
-			rec.Detail = map[string]string{}
-		}
-		rec.Detail["count"] = fmt.Sprint(len(out.sigHashes))
-	}
-	if hashes := out.aumHashes(); hashes != "" {
-		if rec.Detail == nil {
-			rec.Detail = map[string]string{}
-		}
-		rec.Detail["aums"] = hashes
-	}
-	if _, err := s.journal.Append(rec); err != nil {
-		return nil, err
+	issuedRec, err := s.journal.Append(issuedRecord(base, out))
+	if err != nil {
+		return nil, issuedWriteFailed(req.ID, s.index.undo(mark), err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -383,13 +370,13 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		}
 		if err := s.auth.Inform(s.store, out.aums); err != nil {
 			s.note(base, "storing the AUMs failed: "+err.Error())
-			return nil, fmt.Errorf("the AUMs were signed but could not be added to the chain (nothing was released): %w", err)
+			return nil, chainWriteFailed(req.ID, issuedRec.Seq, err)
 		}
 	}
-	rec = base
+	rec := base
 	rec.Type = RecReleased
 	if _, err := s.journal.Append(rec); err != nil {
-		return nil, err
+		return nil, releaseWriteFailed(req.ID, issuedRec.Seq, len(signedNodes), s.auth.Head(), len(out.aums), err)
 	}
 	for nk, sig := range out.nodes {
 		s.signed[nk] = sig
