@@ -78,6 +78,9 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 	}
 	before := s.auth.Head()
 	base := Record{Type: RecNote, Requester: requester}
+	if err := NoteChainAdds(s.journal, "adding AUMs from the tailnet to the chain", s.store, aums); err != nil {
+		return tka.AUMHash{}, fmt.Errorf("nothing stored: %w", err)
+	}
 	if err := s.auth.Inform(s.store, aums); err != nil {
 		base.Detail = map[string]string{"message": "refused AUMs from the tailnet: " + err.Error()}
 		_, _ = s.journal.Append(base)

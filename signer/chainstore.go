@@ -342,6 +342,7 @@ func (s *ChainStore) writeSync(b []byte) error {
 		_ = s.f.Truncate(s.size)
 		return fmt.Errorf("syncing the chain store: %w", err)
 	}
+	defer wrote(s.path)
 	return nil
 }
 

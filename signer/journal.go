@@ -158,6 +158,7 @@ func (j *Journal) Append(r Record) (Record, error) {
 	j.last = r
 	j.pending.add(r)
 	j.hist.add(r)
+	wrote(j.path)
 	return r, nil
 }
 

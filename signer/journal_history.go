@@ -3,8 +3,6 @@ package signer
 import (
 	"strconv"
 	"strings"
-
-	"github.com/signetbox/signet/tka"
 )
 
 // history is what a start needs from the journal, gathered in the one
@@ -22,6 +20,9 @@ type history struct {
 	// authority's genesis, an import, news from the tailnet): the chain
 	// must still hold them.
 	heads []notedHead
+	// adds are AUMs that notes say were about to be stored: the chain may
+	// lack them (the commit failed or a crash stopped it).
+	adds []notedHead
 	// pin is the newest record pinning the key files; zero if none.
 	pin Record
 	// records is how many records were read or appended.
@@ -47,9 +48,13 @@ type notedHead struct {
 
 // Detail keys with a meaning for the start checks.
 const (
-	// detailHead, on a note, names (base32) an AUM stored in the chain
-	// before the note was written.
+	// detailHead, on a note, names (base32, space-separated) AUMs stored
+	// in the chain before the note was written.
 	detailHead = "head"
+	// detailAdds, on a note, names (base32, space-separated) AUMs about to
+	// be stored in the chain: written before the commit, so that every
+	// AUM in the chain is explained by a record written before it.
+	detailAdds = "adds"
 	// detailEvent names what a note records.
 	detailEvent = "event"
 	// eventSignaturesLost marks a request whose signatures an index
@@ -102,8 +107,11 @@ func (h *history) add(r Record) {
 }
 
 func (h *history) addNote(r Record) {
-	if v := r.Detail[detailHead]; v != "" {
+	for _, v := range strings.Fields(r.Detail[detailHead]) {
 		h.heads = append(h.heads, notedHead{v, r.Seq})
+	}
+	for _, v := range strings.Fields(r.Detail[detailAdds]) {
+		h.adds = append(h.adds, notedHead{v, r.Seq})
 	}
 	switch r.Detail[detailEvent] {
 	case eventKeyFiles:
@@ -135,12 +143,4 @@ func (q *reqHistory) issuedAUMs() []string {
 		return nil
 	}
 	return strings.Fields(q.issued.Detail["aums"])
-}
-
-// NoteChainHead journals that the chain store now holds the AUM head
-// (after an import, a new authority, news from the tailnet). Every start
-// checks that chain.log still holds it.
-func NoteChainHead(j *Journal, msg string, head tka.AUMHash) error {
-	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{"message": msg, detailHead: head.String()}})
-	return err
 }

@@ -91,7 +91,7 @@ func verifyFile(f *os.File, each func(Record)) (Summary, error) {
 // returns the summary of prefix and appended together. The prefix is not
 // read again: the caller makes sure its bytes did not change.
 func VerifyAppended(prefix Summary, appended io.Reader, fn func(Record) error) (Summary, error) {
-	return scanFrom(prefix, appended, fn)
+	return scanFrom(prefix, appended, fn, maxJournalLine)
 }
 
 // scan reads and verifies the first size bytes of f (all of it for a
@@ -104,12 +104,16 @@ func scan(f *os.File, size int64, fn func(Record) error) (Summary, error) {
 		}
 		size = st.Size()
 	}
-	return scanFrom(Summary{}, io.NewSectionReader(f, 0, size), fn)
+	// A buffer larger than the file is never needed.
+	buf := int(min(size+1, maxJournalLine))
+	return scanFrom(Summary{}, io.NewSectionReader(f, 0, size), fn, buf)
 }
 
-// scanFrom verifies the records in rd, which follow those sum describes.
-func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error) {
-	r := bufio.NewReaderSize(rd, maxJournalLine)
+// scanFrom verifies the records in rd, which follow those sum describes,
+// reading through a buffer of buf bytes (maxJournalLine, or more than rd
+// holds).
+func scanFrom(sum Summary, rd io.Reader, fn func(Record) error, buf int) (Summary, error) {
+	r := bufio.NewReaderSize(rd, buf)
 	sum.Torn = nil
 	prev := zeroHash
 	if sum.Records > 0 {

@@ -122,10 +122,10 @@ func readSigIndex(path string) (*indexContents, error) {
 // parseSigLine decodes one line (without its newline); reason says what
 // is wrong with it, "" if nothing.
 func parseSigLine(b []byte) (sigEntry, string) {
+	// Unknown members, other spellings and trailing bytes all fail the
+	// canonical comparison below.
 	var l sigLine
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
+	if err := json.Unmarshal(b, &l); err != nil {
 		return sigEntry{}, fmt.Sprintf("is not an index line (%v)", err)
 	}
 	if !idPattern.MatchString(l.Request) {
@@ -210,6 +210,7 @@ func (x *sigIndex) add(request string, nodes []NodeResult) error {
 		return fmt.Errorf("writing the signature index (is the disk full?): %w", err)
 	}
 	x.size += int64(buf.Len())
+	wrote(x.f.Name())
 	return nil
 }
 

@@ -63,6 +63,9 @@ type StartCheck struct {
 	// were, or `signet key init` replaced them): name → digest.
 	pin    map[string]string
 	pinWhy string
+	// pinChain is set when the journal explains no AUM of a non-empty
+	// chain (a state dir from an older signet): Repair names its heads.
+	pinChain bool
 	// repaired is set once Repair ran.
 	repaired bool
 }
@@ -234,16 +237,25 @@ const restoreChain = "chain.log lost AUMs: restore it from a backup, or move it 
 // restoreJournal is what to do about a journal that lost records.
 const restoreJournal = "the journal lost records: restore journal.log from a backup; keep this state dir for investigation"
 
-// checkChain checks the chain store against the journal both ways.
+// checkChain checks the chain store against the journal both ways: what
+// the journal says was stored is there, and everything there is explained
+// by a record written before it.
 func (c *StartCheck) checkChain(h *history, boxPub ed25519.PublicKey) error {
 	has := func(tka.AUMHash) bool { return false }
 	if c.chain != nil {
 		has = c.chain.Has
 	}
+	var roots []tka.AUMHash // what the journal explains, with ancestors
 	for _, n := range h.heads {
 		a, err := tka.ParseAUMHash(n.hash)
 		if err != nil || !has(a) {
 			return &StateError{Problem: fmt.Sprintf("journal record #%d (note) says AUM %s was stored in the chain, but chain.log does not hold it", n.seq, n.hash), Fix: restoreChain}
+		}
+		roots = append(roots, a)
+	}
+	for _, n := range h.adds {
+		if a, err := tka.ParseAUMHash(n.hash); err == nil {
+			roots = append(roots, a)
 		}
 	}
 	named := map[tka.AUMHash]bool{}
@@ -260,23 +272,64 @@ func (c *StartCheck) checkChain(h *history, boxPub ed25519.PublicKey) error {
 			}
 			copy(a[:], b)
 			named[a] = true
+			roots = append(roots, a)
 			if q.released && !has(a) {
 				return &StateError{Problem: fmt.Sprintf("request %s released AUM %v (journal record #%d, issued), but chain.log does not hold it", q.issued.RequestID, a, q.issued.Seq), Fix: restoreChain}
 			}
 		}
 	}
-	if c.chain == nil || len(boxPub) == 0 {
+	if c.chain == nil || c.chain.Len() == 0 {
 		return nil
 	}
-	return c.checkBoxSigned(h, boxPub, named, cosigned)
+	explained, err := c.ancestors(roots)
+	if err != nil {
+		return err
+	}
+	if len(explained) == 0 {
+		// A state dir from before the journal named chain AUMs: pin its
+		// heads now, and check from here on.
+		c.pinChain = true
+		return nil
+	}
+	return c.checkExplained(h, boxPub, explained, named, cosigned)
 }
 
-// checkBoxSigned: every AUM in the chain that the box's key signed, other
-// than a genesis (made at set-up), was issued by a journaled request.
-func (c *StartCheck) checkBoxSigned(h *history, boxPub ed25519.PublicKey, named map[tka.AUMHash]bool, cosigned map[string]bool) error {
-	id := tka.KeyID(boxPub)
+// ancestors returns the AUMs of roots the chain holds, and all their
+// ancestors.
+func (c *StartCheck) ancestors(roots []tka.AUMHash) (map[tka.AUMHash]bool, error) {
+	out := map[tka.AUMHash]bool{}
+	for _, h := range roots {
+		for c.chain.Has(h) && !out[h] {
+			out[h] = true
+			p, ok, err := c.chain.Parent(h)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			h = p
+		}
+	}
+	return out, nil
+}
+
+// checkExplained: every AUM in the chain is explained by the journal, and
+// every one that the box's key signed, other than a genesis (made at
+// set-up), was issued by a journaled request.
+func (c *StartCheck) checkExplained(h *history, boxPub ed25519.PublicKey, explained, named map[tka.AUMHash]bool, cosigned map[string]bool) error {
+	var id tka.KeyID
+	if len(boxPub) > 0 {
+		id = tka.KeyID(boxPub)
+	}
 	return c.chain.Each(func(a tka.AUMHash, u *tka.AUM) error {
-		if _, ok := u.Parent(); !ok || !signedBy(u, id) || named[a] {
+		if !explained[a] {
+			return &StateError{
+				Problem: fmt.Sprintf("chain.log holds AUM %v, but no journal record says how it came (the journal has %d records)", a, h.records),
+				Fix:     restoreJournal,
+			}
+		}
+		if _, ok := u.Parent(); !ok || id == nil || !signedBy(u, id) || named[a] {
 			return nil
 		}
 		sh := u.SigHash()

@@ -40,6 +40,19 @@ func (c *StartCheck) Repair(j *Journal) ([]string, error) {
 	if err := c.repairIndex(note); err != nil {
 		return said, err
 	}
+	if c.pinChain {
+		heads, err := c.chain.Heads()
+		if err != nil {
+			return said, err
+		}
+		names := make([]string, len(heads))
+		for i, h := range heads {
+			names[i] = h.String()
+		}
+		if err := note("pinned the chain: no journal record named its AUMs (a state dir from an older signet)", map[string]string{detailHead: strings.Join(names, " ")}); err != nil {
+			return said, err
+		}
+	}
 	if c.pin != nil {
 		d := map[string]string{detailEvent: eventKeyFiles}
 		for k, v := range c.pin {
@@ -114,6 +127,9 @@ func (c *StartCheck) Pending() []string {
 		out = append(out, "add the newline missing at the end of signatures.jsonl")
 	} else if end > c.keep {
 		out = append(out, fmt.Sprintf("move %d bytes no issued record backs off the end of signatures.jsonl", end-c.keep))
+	}
+	if c.pinChain {
+		out = append(out, "pin the chain's heads: no journal record names its AUMs")
 	}
 	if c.pin != nil {
 		out = append(out, "pin the key files: "+c.pinWhy)

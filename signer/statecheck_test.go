@@ -73,7 +73,7 @@ func TestStartRefusesJournalCut(t *testing.T) {
 	writeLines(t, filepath.Join(f.dir, journalFile), cut)
 	_, err := f.reopen(t)
 	var se *StateError
-	if !errors.As(err, &se) || !strings.Contains(se.Problem, "signed by this box's key, but no journal record issued it") || !strings.Contains(se.Fix, "restore journal.log from a backup") {
+	if !errors.As(err, &se) || !strings.Contains(se.Problem, "but no journal record") || !strings.Contains(se.Fix, "restore journal.log from a backup") {
 		t.Fatalf("want a refusal naming the unjournaled AUM, got %v", err)
 	}
 	// Cutting only the released record is a state a crash leaves (after
@@ -223,5 +223,45 @@ func TestRebuildIndexSaysWhatWasLost(t *testing.T) {
 	}
 	if _, err := hex.DecodeString(r.Signature); err != nil || r.Signature == "" {
 		t.Fatalf("signature %q", r.Signature)
+	}
+}
+
+// Every AUM in the chain must be explained by a journal record written
+// before it was stored. News from the tailnet whose notes were cut off
+// the journal is refused; a chain the journal names nothing of (a state
+// dir from an older signet, or this fixture's genesis) is pinned once.
+func TestStartRefusesUnexplainedAUM(t *testing.T) {
+	f := newFixture(t)
+	if !f.noteSays(t, "pinned the chain: no journal record named its AUMs") {
+		t.Fatal("the first start must pin a chain the journal names nothing of")
+	}
+	f.addKey(t, "a1", 70)
+	added := chaingen.NewKey(70)
+	b := f.svc.Authority().NewBuilder(added)
+	if err := b.NoOp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	news, err := b.Updates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.journalLines(t)
+	if _, err := f.svc.Inform([]string{tka.FormatHexAUM(news[0])}, "relay"); err != nil {
+		t.Fatal(err)
+	}
+	after := f.journalLines(t)
+	if len(after) != len(before)+2 {
+		t.Fatalf("Inform journaled %d records, want a note before the commit and one after", len(after)-len(before))
+	}
+	// Without the note after the commit (a crash): it starts.
+	writeLines(t, filepath.Join(f.dir, journalFile), after[:len(after)-2])
+	if _, err := f.reopen(t); err != nil {
+		t.Fatalf("a crash after the commit must start: %v", err)
+	}
+	// Without both: the chain holds an AUM nothing explains.
+	writeLines(t, filepath.Join(f.dir, journalFile), before)
+	_, err = f.reopen(t)
+	if err == nil || !strings.Contains(err.Error(), "chain.log holds AUM "+news[0].Hash().String()+", but no journal record says how it came") {
+		t.Fatalf("want a refusal naming the unexplained AUM, got %v", err)
 	}
 }

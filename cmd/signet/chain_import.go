@@ -64,6 +64,9 @@ func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
 	}
 	defer journal.Close()
 	before := st.Len()
+	if err := signer.NoteChainAdds(journal, "importing AUMs with signet chain import", st, aums); err != nil {
+		return fmt.Errorf("the chain store is unchanged: %w", err)
+	}
 	a, err := importAUMs(st, aums)
 	if err != nil {
 		return fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)

@@ -232,11 +232,21 @@ func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStor
 		StateID2:          uint64FromBytes(ids[8:]),
 	}
 	clear(secret)
-	a, _, err := tka.Create(ctx, store, state, key)
+	// Sign the genesis in memory, journal it, then store it: every AUM in
+	// the chain is journaled before it is stored.
+	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, key)
 	if err != nil {
 		return fmt.Errorf("creating the demo authority: %w", err)
 	}
-	if err := signer.NoteChainHead(journal, "created a DEMO authority (box key + a throw-away key)", a.Head()); err != nil {
+	const msg = "created a DEMO authority (box key + a throw-away key)"
+	if err := signer.NoteChainAdds(journal, msg, store, []*tka.AUM{genesis}); err != nil {
+		return err
+	}
+	a, err := tka.Bootstrap(store, genesis)
+	if err != nil {
+		return fmt.Errorf("storing the demo authority: %w", err)
+	}
+	if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
