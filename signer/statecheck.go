@@ -351,7 +351,3 @@ func signedBy(u *tka.AUM, id tka.KeyID) bool {
 	}
 	return false
 }
-
-// Unissued lists the requests whose index lines the start moves aside:
-// approved, signed, but stopped before their "issued" record.
-func (c *StartCheck) Unissued() []string { return slices.Clone(c.unissued) }
