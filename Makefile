@@ -32,7 +32,7 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test check-binary bench fuzz fuzz-ci lint purity man install clean image image-test soak
+.PHONY: help deps build run test tamper check-binary bench fuzz fuzz-ci lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -49,10 +49,18 @@ run: build ## start signet serve on a swtpm (or soft) key in ./.state, console h
 	./$(BIN) version
 	bash scripts/run.sh
 
-test: deps lint ## deps, lint, all tests with -race, check-binary, short fuzz runs
+test: deps lint ## deps, lint, all tests with -race, the tamper matrix, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) tamper
 	$(MAKE) check-binary
 	$(MAKE) fuzz-ci
+
+# Under -race the tamper matrix judges a sample of its mutations; this
+# runs all of them without the race detector and prints its figures.
+tamper: ## every byte flip and cut of a real state dir, checked as a start and the verify verbs do
+	@mkdir -p bin
+	$(GO) test -count=1 -run '^TestTamperMatrix$$' -v ./cmd/signet > bin/tamper.out 2>&1 || { cat bin/tamper.out; exit 1; }
+	@grep -E '^FIGURE tamper|tamper_test.go.*(bytes:|matrix:|binary sample:)' bin/tamper.out
 
 soak: ## kill the real daemon 1,000 times at random points and check the journal (long)
 	SIGNET_SOAK_KILLS=1000 $(GO) test ./cmd/signet -run '^TestCrashSoak$$' -count=1 -v -timeout 60m
@@ -65,8 +73,9 @@ fuzz-ci: ## run each tka and signer (API) fuzz target briefly from its committed
 check-binary: build ## fail if bin/signet links test-only code
 	bash scripts/check-binary.sh $(BIN)
 
-bench: ## run the Go benchmarks, then the bench command if present
+bench: ## run the Go benchmarks, the tamper matrix (figures only), then the bench command if present
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -count=1 -short -run '^TestTamperMatrix$$' ./cmd/signet -v | grep -E '^FIGURE tamper'
 	$(BENCH_RUN)
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s)

@@ -79,6 +79,9 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 	}
 	before := s.auth.Head()
 	base := Record{Type: RecNote, Requester: requester}
+	if err := NoteChainAdds(s.journal, "adding AUMs from the tailnet to the chain", s.store, aums); err != nil {
+		return tka.AUMHash{}, fmt.Errorf("nothing stored: %w", err)
+	}
 	if err := s.auth.Inform(s.store, aums); err != nil {
 		base.Detail = map[string]string{"message": "refused AUMs from the tailnet: " + err.Error()}
 		_, _ = s.journal.Append(base)
@@ -145,7 +148,7 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 		rec.Detail["node_key"] = k.node
 	}
 	if _, err := s.journal.Append(rec); err != nil {
-		return false, err
+		return false, fmt.Errorf("the delivery of request %s was not recorded (nothing else changed; report it again): %w", d.ID, err)
 	}
 	s.out.markDelivered(k)
 	return false, nil

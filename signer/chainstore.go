@@ -26,10 +26,13 @@ import (
 //	data   length bytes
 //
 // A commit appends all its records with one write and one fsync (group
-// commit), so a crash leaves either the whole commit or a torn tail. On
-// open, a torn tail (short record or digest mismatch in the last bytes
-// written) is cut off: it was never acknowledged. A bad record followed by
-// good ones is corruption, and the store refuses to open.
+// commit), so a crash leaves either the whole commit or a torn tail: an
+// incomplete last record (its header or its data runs past the end of the
+// file). Opening never writes. A torn tail is reported in Torn and not
+// read; only CutTorn, called by the daemon's start after its checks or by
+// `signet journal repair`, moves it aside. A complete record that fails
+// its check is corruption wherever it is, and the store refuses to open
+// (see chainstore_torn.go).
 const (
 	chainFile   = "chain.log"
 	chainMagic  = "SGNCHN1\n"
@@ -55,9 +58,9 @@ type ChainStore struct {
 	ancestor *tka.AUMHash
 	// readOnly stores never write: see OpenChainStoreReadOnly.
 	readOnly bool
-	// TornBytes is how many bytes of an unacknowledged, torn last commit
-	// were cut off when the store was opened.
-	TornBytes int64
+	// torn describes an incomplete last commit, left in the file until
+	// CutTorn moves it aside; nil when the file ends cleanly.
+	torn *ChainTornError
 }
 
 type recLoc struct {
@@ -128,10 +131,10 @@ func (s *ChainStore) load(path string) error {
 		return fmt.Errorf("%s is not a signet chain store (bad magic); restore it from a backup or move it away", path)
 	}
 	off := int64(len(chainMagic))
-	for off < st.Size() {
-		n, err := s.readRecord(r, off)
+	for rec := 1; off < st.Size(); rec++ {
+		n, err := s.readRecord(r, off, st.Size())
 		if err != nil {
-			return s.handleBadTail(path, off, st.Size(), err)
+			return s.badTail(off, st.Size(), rec, err)
 		}
 		off += n
 	}
@@ -139,60 +142,26 @@ func (s *ChainStore) load(path string) error {
 	return nil
 }
 
-// handleBadTail cuts off a torn last commit, or refuses a store whose
-// damage is followed by more data than one commit could leave torn.
-func (s *ChainStore) handleBadTail(path string, off, size int64, cause error) error {
-	if !s.tailIsTorn(off, size) {
-		return fmt.Errorf("%s is corrupt at byte %d (%v); restore it from a backup, or re-import the chain with `signet chain import`", path, off, cause)
-	}
-	if s.readOnly {
-		// A commit in progress in the daemon looks torn: read up to it.
-		s.TornBytes, s.size = size-off, off
-		return nil
-	}
-	if err := s.f.Truncate(off); err != nil {
-		return fmt.Errorf("cutting off the torn end of %s: %w", path, err)
-	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	s.TornBytes = size - off
-	s.size = off
-	return nil
-}
-
-// tailIsTorn reports whether no complete, valid record starts anywhere
-// after off: then the bad bytes are the end of an interrupted append.
-func (s *ChainStore) tailIsTorn(off, size int64) bool {
-	rest := make([]byte, size-off)
-	if _, err := s.f.ReadAt(rest, off); err != nil {
-		return false
-	}
-	for i := 1; i+recHeader <= len(rest); i++ {
-		n := int(binary.BigEndian.Uint32(rest[i+1:]))
-		if (rest[i] == recAUM || rest[i] == recAncestor) && n <= maxRecord && i+recHeader+n <= len(rest) {
-			data := rest[i+recHeader : i+recHeader+n]
-			if blake2s.Sum256(data) == [32]byte(rest[i+5:i+recHeader]) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// readRecord reads the record at off and indexes it.
-func (s *ChainStore) readRecord(r *bufio.Reader, off int64) (int64, error) {
+// readRecord reads the record at off, in a file of size bytes, and
+// indexes it. A record that runs past the end of the file is errIncomplete.
+func (s *ChainStore) readRecord(r *bufio.Reader, off, size int64) (int64, error) {
 	var hdr [recHeader]byte
+	if off+recHeader > size {
+		return 0, errIncomplete
+	}
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, fmt.Errorf("short record header: %w", err)
+		return 0, fmt.Errorf("reading the record header: %w", err)
 	}
 	n := binary.BigEndian.Uint32(hdr[1:5])
 	if n > maxRecord {
 		return 0, fmt.Errorf("record length %d is over the limit", n)
 	}
+	if off+recHeader+int64(n) > size {
+		return 0, errIncomplete
+	}
 	data := make([]byte, n)
 	if _, err := io.ReadFull(r, data); err != nil {
-		return 0, fmt.Errorf("short record: %w", err)
+		return 0, fmt.Errorf("reading the record: %w", err)
 	}
 	digest := tka.AUMHash(hdr[5:])
 	if blake2s.Sum256(data) != [32]byte(digest) {
@@ -362,6 +331,9 @@ func (s *ChainStore) writeSync(b []byte) error {
 	if s.readOnly {
 		return errReadOnlyStore
 	}
+	if s.torn != nil {
+		return fmt.Errorf("not writing after a torn commit: %w", s.torn)
+	}
 	if _, err := s.f.WriteAt(b, s.size); err != nil {
 		_ = s.f.Truncate(s.size)
 		return fmt.Errorf("writing the chain store (is the disk full?): %w", err)
@@ -370,6 +342,7 @@ func (s *ChainStore) writeSync(b []byte) error {
 		_ = s.f.Truncate(s.size)
 		return fmt.Errorf("syncing the chain store: %w", err)
 	}
+	defer wrote(s.path)
 	return nil
 }
 

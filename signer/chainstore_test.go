@@ -1,7 +1,9 @@
 package signer
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,8 +68,9 @@ func TestChainStoreReopens(t *testing.T) {
 	}
 }
 
-// TestChainStoreTornTail: bytes of an interrupted last commit are cut off
-// and every acknowledged AUM survives.
+// TestChainStoreTornTail: an interrupted last commit is reported, not
+// read and not cut on open; CutTorn moves its bytes aside, and every
+// acknowledged AUM survives.
 func TestChainStoreTornTail(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := buildStore(t, dir, 40)
@@ -78,15 +81,74 @@ func TestChainStoreTornTail(t *testing.T) {
 	}
 	// Append half of a record, as a crash in the middle of a write would.
 	extra := appendRecord(nil, recAUM, c.Updates[0].Hash(), c.Updates[0].Serialize())
-	if err := os.WriteFile(path, append(before, extra[:len(extra)/2]...), 0o600); err != nil {
+	torn := append(bytes.Clone(before), extra[:len(extra)/2]...)
+	if err := os.WriteFile(path, torn, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	got, st := reopenHead(t, dir)
 	if want := c.Updates[len(c.Updates)-1].Hash(); got != want {
 		t.Fatalf("head after torn tail %v, want %v", got, want)
 	}
-	if st.TornBytes != int64(len(extra)/2) {
-		t.Fatalf("TornBytes %d, want %d", st.TornBytes, len(extra)/2)
+	tr := st.Torn()
+	if tr == nil || tr.Bytes != int64(len(extra)/2) || tr.Offset != int64(len(before)) {
+		t.Fatalf("Torn() = %+v, want %d bytes at %d", tr, len(extra)/2, len(before))
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, torn) {
+		t.Fatal("opening the store changed the file")
+	}
+	if err := st.SetLastActiveAncestor(got); err == nil || !strings.Contains(err.Error(), "incomplete commit") {
+		t.Fatalf("a write after a torn commit must be refused, got %v", err)
+	}
+	aside, err := st.CutTorn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(aside); !bytes.Equal(b, extra[:len(extra)/2]) {
+		t.Fatalf("%s holds %d bytes, want the torn %d", aside, len(b), len(extra)/2)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Fatal("CutTorn left more or less than the acknowledged records")
+	}
+	if st.Torn() != nil {
+		t.Fatal("Torn() after CutTorn")
+	}
+}
+
+// TestChainStoreLastRecordDamaged: a complete last record that fails its
+// check is corruption, never a torn write, for a flip of any of its bytes
+// (kind, length, digest or data), in the read-write and the read-only
+// store, and the file is left as it was.
+func TestChainStoreLastRecordDamaged(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := buildStore(t, dir, 3)
+	path := filepath.Join(dir, chainFile)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := c.Updates[len(c.Updates)-1]
+	start := len(good) - recHeader - len(last.Serialize())
+	for i := start; i < len(good); i++ {
+		for _, mask := range []byte{0x01, 0x80} {
+			b := bytes.Clone(good)
+			b[i] ^= mask
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, open := range []func(string) (*ChainStore, error){OpenChainStore, OpenChainStoreReadOnly} {
+				st, err := open(dir)
+				var ce *ChainCorruptError
+				if !errors.As(err, &ce) || ce.Offset != int64(start) {
+					if err == nil {
+						st.Close()
+					}
+					t.Fatalf("byte %d of the last record ^%#x: want a corruption error at byte %d, got %v", i-start, mask, start, err)
+				}
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
+				t.Fatalf("byte %d ^%#x: a refused store was modified", i-start, mask)
+			}
+		}
 	}
 }
 
@@ -180,6 +242,9 @@ func TestChainStoreKill9(t *testing.T) {
 func childWriter(dir string) {
 	st, err := OpenChainStore(dir)
 	if err != nil {
+		panic(err)
+	}
+	if _, err := st.CutTorn(); err != nil { // as the daemon's start does
 		panic(err)
 	}
 	a, err := tka.Open(st)

@@ -75,6 +75,7 @@ type Journal struct {
 	size    int64
 	last    Record // zero before the first record
 	pending *pendingIndex
+	hist    *history
 	broken  error // set when a failed append could not be undone
 	now     func() time.Time
 }
@@ -88,8 +89,8 @@ func OpenJournal(dir string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
 	}
-	j := &Journal{f: f, path: path, pending: newPendingIndex(), now: time.Now}
-	sum, err := verifyFile(f, j.pending.add)
+	j := &Journal{f: f, path: path, pending: newPendingIndex(), hist: newHistory(), now: time.Now}
+	sum, err := verifyFile(f, func(r Record) { j.pending.add(r); j.hist.add(r) })
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -102,6 +103,13 @@ func OpenJournal(dir string) (*Journal, error) {
 		}
 	}
 	return j, nil
+}
+
+// withHistory calls fn with the journal's history, under its lock.
+func (j *Journal) withHistory(fn func(h *history)) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	fn(j.hist)
 }
 
 // Close closes the file.
@@ -149,6 +157,8 @@ func (j *Journal) Append(r Record) (Record, error) {
 	j.size += int64(len(line))
 	j.last = r
 	j.pending.add(r)
+	j.hist.add(r)
+	wrote(j.path)
 	return r, nil
 }
 

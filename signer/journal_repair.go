@@ -12,8 +12,10 @@ import (
 // RepairTorn moves a torn last record of the journal in dir aside, into
 // journal.torn.<unix-time> next to it, then cuts it off journal.log. It
 // returns the path of the file the bytes went to, or "" if the journal
-// had no torn record. A journal whose chain is broken is refused and left
-// as it is. The caller should hold LockStateDir.
+// had no torn record. A last record that is whole but for its newline
+// (TornError.Whole) is completed instead: nothing is cut, and the path
+// returned is the journal's own. A journal whose chain is broken is
+// refused and left as it is. The caller should hold LockStateDir.
 func RepairTorn(dir string) (string, error) {
 	path := filepath.Join(dir, journalFile)
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
@@ -26,11 +28,20 @@ func RepairTorn(dir string) (string, error) {
 	if !errors.As(err, &torn) {
 		return "", err
 	}
+	if torn.Whole {
+		if _, err := f.WriteAt([]byte("\n"), torn.Offset+torn.Bytes); err != nil {
+			return "", fmt.Errorf("completing the last record: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return "", fmt.Errorf("syncing the journal: %w", err)
+		}
+		return path, nil
+	}
 	buf := make([]byte, torn.Bytes)
 	if _, err := f.ReadAt(buf, torn.Offset); err != nil {
 		return "", fmt.Errorf("reading the torn record: %w", err)
 	}
-	aside, err := writeAside(dir, buf)
+	aside, err := writeAside(dir, "journal.torn", buf)
 	if err != nil {
 		return "", err
 	}
@@ -43,9 +54,9 @@ func RepairTorn(dir string) (string, error) {
 	return aside, nil
 }
 
-// writeAside stores b durably in a new journal.torn.<unix-time> file.
-func writeAside(dir string, b []byte) (string, error) {
-	base := filepath.Join(dir, fmt.Sprintf("journal.torn.%d", time.Now().Unix()))
+// writeAside stores b durably in a new <prefix>.<unix-time> file in dir.
+func writeAside(dir, prefix string, b []byte) (string, error) {
+	base := filepath.Join(dir, fmt.Sprintf("%s.%d", prefix, time.Now().Unix()))
 	for i := 0; ; i++ {
 		name := base
 		if i > 0 {
@@ -56,7 +67,7 @@ func writeAside(dir string, b []byte) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("saving the torn record aside: %w", err)
+			return "", fmt.Errorf("saving bytes aside: %w", err)
 		}
 		_, err = f.Write(b)
 		if err == nil {
@@ -69,7 +80,7 @@ func writeAside(dir string, b []byte) (string, error) {
 			err = syncDir(dir)
 		}
 		if err != nil {
-			return "", fmt.Errorf("saving the torn record aside in %s: %w", name, err)
+			return "", fmt.Errorf("saving bytes aside in %s: %w", name, err)
 		}
 		return name, nil
 	}

@@ -23,13 +23,20 @@ type Summary struct {
 
 // TornError means the journal ends in a partial line: a write that a crash
 // interrupted. That record was never acknowledged. RepairTorn moves the
-// bytes aside.
+// bytes aside, or, when only the final newline is missing (Whole), adds
+// it.
 type TornError struct {
 	Offset int64 // where the partial line starts
 	Bytes  int64 // how long it is
+	// Whole is set when the partial line is a complete record that
+	// verifies and lacks only its newline.
+	Whole bool
 }
 
 func (e *TornError) Error() string {
+	if e.Whole {
+		return fmt.Sprintf("the journal's last record (%d bytes at offset %d) lacks its final newline, left by an interrupted write; complete it with `signet journal repair`", e.Bytes, e.Offset)
+	}
 	return fmt.Sprintf("the journal ends in a torn record (%d bytes at offset %d) left by an interrupted write; move it aside with `signet journal repair`", e.Bytes, e.Offset)
 }
 
@@ -84,7 +91,7 @@ func verifyFile(f *os.File, each func(Record)) (Summary, error) {
 // returns the summary of prefix and appended together. The prefix is not
 // read again: the caller makes sure its bytes did not change.
 func VerifyAppended(prefix Summary, appended io.Reader, fn func(Record) error) (Summary, error) {
-	return scanFrom(prefix, appended, fn)
+	return scanFrom(prefix, appended, fn, maxJournalLine)
 }
 
 // scan reads and verifies the first size bytes of f (all of it for a
@@ -97,12 +104,16 @@ func scan(f *os.File, size int64, fn func(Record) error) (Summary, error) {
 		}
 		size = st.Size()
 	}
-	return scanFrom(Summary{}, io.NewSectionReader(f, 0, size), fn)
+	// A buffer larger than the file is never needed.
+	buf := int(min(size+1, maxJournalLine))
+	return scanFrom(Summary{}, io.NewSectionReader(f, 0, size), fn, buf)
 }
 
-// scanFrom verifies the records in rd, which follow those sum describes.
-func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error) {
-	r := bufio.NewReaderSize(rd, maxJournalLine)
+// scanFrom verifies the records in rd, which follow those sum describes,
+// reading through a buffer of buf bytes (maxJournalLine, or more than rd
+// holds).
+func scanFrom(sum Summary, rd io.Reader, fn func(Record) error, buf int) (Summary, error) {
+	r := bufio.NewReaderSize(rd, buf)
 	sum.Torn = nil
 	prev := zeroHash
 	if sum.Records > 0 {
@@ -114,8 +125,7 @@ func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error)
 		case err == io.EOF && len(line) == 0:
 			return sum, nil
 		case err == io.EOF:
-			sum.Torn = &TornError{Offset: sum.Size, Bytes: int64(len(line))}
-			return sum, sum.Torn
+			return sum, tornOrDamaged(&sum, line, prev)
 		case errors.Is(err, bufio.ErrBufferFull):
 			return sum, &ChainError{Seq: uint64(sum.Records) + 1, Reason: fmt.Sprintf("is longer than %d bytes", maxJournalLine)}
 		case err != nil:
@@ -133,6 +143,23 @@ func scanFrom(sum Summary, rd io.Reader, fn func(Record) error) (Summary, error)
 			}
 		}
 	}
+}
+
+// tornOrDamaged classifies a last line without a newline. A crash leaves
+// a prefix of the line it was writing, so the line is torn, unless it is
+// a whole record whose newline was replaced by another byte: that is
+// damage, never a torn write.
+func tornOrDamaged(sum *Summary, line []byte, prev string) error {
+	seq := uint64(sum.Records) + 1
+	if n := len(line); n > 1 {
+		fixed := append(bytes.Clone(line[:n-1]), '\n')
+		if _, err := parseLine(fixed, seq, prev); err == nil {
+			return &ChainError{Seq: seq, Reason: fmt.Sprintf("ends in byte %#02x where its newline belongs (it was changed after it was written)", line[n-1])}
+		}
+	}
+	_, err := parseLine(append(bytes.Clone(line), '\n'), seq, prev)
+	sum.Torn = &TornError{Offset: sum.Size, Bytes: int64(len(line)), Whole: err == nil}
+	return sum.Torn
 }
 
 func (s *Summary) add(r Record, n int) {

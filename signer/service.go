@@ -77,6 +77,12 @@ type Config struct {
 	ShowResult func(ctx context.Context, title, data string) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// KeyFiles names the key files in Dir that the journal pins (see
+	// pins.go); nil skips that check.
+	KeyFiles []string
+	// Checked is the verdict of CheckStart on Store, Journal and Dir, if
+	// the caller ran it already (before opening the key); nil runs it.
+	Checked *StartCheck
 }
 
 // NewService opens the authority in cfg.Store and readies the workflow.
@@ -102,10 +108,14 @@ func NewService(cfg Config) (*Service, error) {
 	s.out = newOutbox()
 	s.boot = rand.Text()
 	s.issued = cfg.Journal.Issued()
-	if s.index, err = openSigIndex(cfg.Dir, s.issued, s.signed, s.byReq); err != nil {
+	chk, err := startChecks(cfg)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.replayJournal(); err != nil {
+	if s.index, err = openSigIndex(cfg.Dir, chk.indexSize()); err != nil {
+		return nil, err
+	}
+	if err := s.replay(chk); err != nil {
 		s.index.close()
 		return nil, err
 	}
@@ -355,27 +365,14 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		return nil, fmt.Errorf("signing failed (nothing was released): %w", err)
 	}
 	signedNodes := out.signedNodes()
+	mark := s.index.size
 	if err := s.index.add(req.ID, signedNodes); err != nil {
 		s.note(base, "recording the signatures failed: "+err.Error())
-		return nil, fmt.Errorf("signed but could not record the signatures (nothing was released): %w", err)
+		return nil, indexWriteFailed(req.ID, len(signedNodes), err)
 	}
-	rec := base
-	rec.Type, rec.SigHash = RecIssued, out.setHash()
-	rec.Detail = out.detail
-	if len(out.sigHashes) > 1 {
-		if rec.Detail == nil {
-			rec.Detail = map[string]string{}
-		}
-		rec.Detail["count"] = fmt.Sprint(len(out.sigHashes))
-	}
-	if hashes := out.aumHashes(); hashes != "" {
-		if rec.Detail == nil {
-			rec.Detail = map[string]string{}
-		}
-		rec.Detail["aums"] = hashes
-	}
-	if _, err := s.journal.Append(rec); err != nil {
-		return nil, err
+	issuedRec, err := s.journal.Append(issuedRecord(base, out))
+	if err != nil {
+		return nil, issuedWriteFailed(req.ID, s.index.undo(mark), err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -387,13 +384,13 @@ func (s *Service) issue(ctx context.Context, base Record, req *Request, fp strin
 		}
 		if err := s.auth.Inform(s.store, out.aums); err != nil {
 			s.note(base, "storing the AUMs failed: "+err.Error())
-			return nil, fmt.Errorf("the AUMs were signed but could not be added to the chain (nothing was released): %w", err)
+			return nil, chainWriteFailed(req.ID, issuedRec.Seq, err)
 		}
 	}
-	rec = base
+	rec := base
 	rec.Type = RecReleased
 	if _, err := s.journal.Append(rec); err != nil {
-		return nil, err
+		return nil, releaseWriteFailed(req.ID, issuedRec.Seq, len(signedNodes), s.auth.Head(), len(out.aums), err)
 	}
 	for nk, sig := range out.nodes {
 		s.signed[nk] = sig
@@ -518,38 +515,4 @@ func replayedDeliver(kind Kind, resp *Response, cosignedAUM string) {
 	case cosignedAUM != "":
 		resp.AUMs, resp.Deliver = []string{cosignedAUM}, deliverCosign(cosignedAUM)
 	}
-}
-
-// replayJournal rebuilds the answers to past request IDs and the issued
-// node signatures from the journal.
-func (s *Service) replayJournal() error {
-	fps := map[string]string{}
-	aums := map[string]string{}
-	cosigned := map[string]string{}
-	return s.journal.Scan(func(r Record) error {
-		switch r.Type {
-		case RecReceived:
-			fps[r.RequestID] = r.Detail["fingerprint"]
-		case RecIssued:
-			aums[r.RequestID] = r.Detail["aums"]
-			if b := r.Detail[cosignedDetail]; b != "" {
-				cosigned[r.RequestID] = b
-			}
-		case RecDecision:
-			if r.Outcome != OutcomeApproved {
-				s.answers[r.RequestID] = answer{fps[r.RequestID], &Response{ID: r.RequestID, Status: StatusDenied, Error: "denied on the console (" + string(r.Outcome) + ")"}}
-			}
-		case RecReleased:
-			resp := &Response{ID: r.RequestID, Status: StatusSigned, Nodes: s.byReq[r.RequestID]}
-			replayedDeliver(r.Kind, resp, cosigned[r.RequestID])
-			if err := s.replayedAUMs(resp, aums[r.RequestID]); err != nil {
-				return err
-			}
-			s.answers[r.RequestID] = answer{fps[r.RequestID], resp}
-			s.out.released(r.RequestID, s.byReq[r.RequestID], resp.AUMs)
-		case RecDelivered:
-			s.out.markDelivered(deliveryKey{r.RequestID, r.Detail["node_key"]})
-		}
-		return nil
-	})
 }

@@ -367,6 +367,10 @@ func (c *ceremony) outputs(ctx context.Context, stdout io.Writer) error {
 	c.t.Outputs = append(c.t.Outputs, newOutput("genesis-aum", h))
 	fmt.Fprintln(stdout, h)
 	c.step("genesis", "genesis AUM %v signed by the box and stored in %s", g.Hash(), c.store.Path())
+	// The start checks want every AUM in chain.log named by the journal.
+	if _, err := c.note("genesis", map[string]string{"head": g.Hash().String()}); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -48,6 +48,17 @@ func openChain(dir string, create bool) (st *signer.ChainStore, close func(), er
 	return st, func() { st.Close(); unlock() }, nil
 }
 
+// openChainReadOnly opens the chain store of dir for reading only,
+// without the state dir lock: it never writes, so it may run next to
+// signet serve. A state dir without a chain store is an error.
+func openChainReadOnly(dir string) (*signer.ChainStore, error) {
+	if _, err := os.Stat(filepath.Join(dir, "chain.log")); err != nil {
+		return nil, withHint(fmt.Errorf("no chain store in %s: %w", dir, err),
+			"import the chain with 'tailscale lock log --json --limit 100000 | signet chain import -'")
+	}
+	return signer.OpenChainStoreReadOnly(dir)
+}
+
 // openAuthority opens the authority of a chain store that must not be
 // empty.
 func openAuthority(st *signer.ChainStore, dir string) (*tka.Authority, error) {

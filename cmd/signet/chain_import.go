@@ -53,12 +53,31 @@ func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
 		return err
 	}
 	defer closeChain()
+	if torn := st.Torn(); torn != nil {
+		return withHint(torn, "run 'signet journal repair' to move it aside, then import again")
+	}
+	// The journal records what was imported, so every start can check
+	// that chain.log still holds it.
+	journal, err := signer.OpenJournal(dir)
+	if err != nil {
+		return withHint(fmt.Errorf("the chain store is unchanged: %w", err), "run 'signet journal verify --state "+dir+"' and 'signet journal repair'")
+	}
+	defer journal.Close()
 	before := st.Len()
+	if err := signer.NoteChainAdds(journal, "importing AUMs with signet chain import", st, aums); err != nil {
+		return fmt.Errorf("the chain store is unchanged: %w", err)
+	}
 	a, err := importAUMs(st, aums)
 	if err != nil {
 		return fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
 	}
 	added := st.Len() - before
+	if added > 0 {
+		msg := fmt.Sprintf("imported %d AUMs with signet chain import", added)
+		if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
+			return fmt.Errorf("imported %d AUMs (head %v) but could not journal it: %w", added, a.Head(), err)
+		}
+	}
 	_, err = fmt.Fprintf(w, "imported %d new AUMs (%d already stored); head %v, %d trusted keys\n",
 		added, len(aums)-added, a.Head(), len(a.Keys()))
 	return err

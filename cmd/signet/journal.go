@@ -36,18 +36,48 @@ func newJournalVerifyCmd() *cobra.Command {
 		Short: "Check every record and hash link of the journal",
 		Long: `Check that every record of the journal is intact and follows the one
 before it, and print a one-line summary. FILE is a journal.log or a copy
-of one; without it, the journal of the state directory is checked.
+of one; without it, the journal of the state directory is checked, and
+then the checks signet serve runs at every start: the chain store, the
+signature index and the key files must agree with the journal. It only
+reads, and may run while signet serve does.
 
-Exit status 1 if a record was changed or lost, or the journal ends in a
-torn record left by a crash.`,
+Exit status 1 if a record was changed or lost, the journal ends in a torn
+record left by a crash, or the state directory's files disagree.`,
 		Example: `  $ signet journal verify --state /var/lib/signet
   /var/lib/signet/journal.log: 3 records from 2026-01-02T10:00:00Z to 2026-01-02T10:01:30Z, head 5d1c…, verified
   $ signet journal verify /media/usb/journal.log`,
 		Args: maxArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runJournalVerify(cmd.OutOrStdout(), journalPath(cmd, args))
+			if err := runJournalVerify(cmd.OutOrStdout(), journalPath(cmd, args)); err != nil || len(args) == 1 {
+				return err
+			}
+			return runStateVerify(cmd.OutOrStdout(), stateDirOf(cmd))
 		},
 	}
+}
+
+// runStateVerify runs the start checks on the state directory dir, read
+// only.
+func runStateVerify(w io.Writer, dir string) error {
+	pub, files, err := keyFilesOf(dir)
+	if err != nil {
+		return err
+	}
+	chk, err := signer.CheckStateDir(dir, pub, files)
+	if err != nil {
+		return stateErr(err)
+	}
+	what := "the chain store and the signature index agree with the journal"
+	if files != nil {
+		what = "the chain store, the signature index and the key files agree with the journal"
+	}
+	if _, err := fmt.Fprintf(w, "%s: %s\n", dir, what); err != nil {
+		return err
+	}
+	for _, n := range chk.Pending() {
+		fmt.Fprintf(w, "%s: the next start will: %s\n", dir, n)
+	}
+	return nil
 }
 
 // journalPath is FILE if given, else journal.log in the state directory.

@@ -109,6 +109,13 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 		return err
 	}
 	defer unlock()
+	// The state is checked before the console and the key are touched: a
+	// box whose files disagree refuses to start without asking for a PIN.
+	st, err := openServeState(ks)
+	if err != nil {
+		return err
+	}
+	defer st.close()
 	device := a.console
 	if device == "" {
 		device = "/dev/tty"
@@ -132,38 +139,29 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if !key.PublicKey().Equal(ks.pub) {
 		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.pub))
 	}
-	return serveWith(ctx, log, ks.dir, a, key, console)
+	return serveWith(ctx, log, ks.dir, a, key, console, st)
 }
 
-// serveWith runs the daemon with an open key and console until a signal.
-func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key hsm.Key, console *signer.Console) error {
-	store, err := signer.OpenChainStore(dir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if store.TornBytes > 0 {
-		fmt.Fprintf(log, "signet: note: cut %d bytes of an interrupted, unacknowledged commit off the chain store\n", store.TornBytes)
-	}
-	if err := ensureAuthority(ctx, log, store, key, a.demo); err != nil {
-		return err
-	}
-	journal, err := signer.OpenJournal(dir)
-	var torn *signer.TornError
-	if errors.As(err, &torn) {
-		return withHint(err, "run 'signet journal repair' (it keeps the torn bytes aside) and start again")
+// serveWith runs the daemon with an open key, console and checked state
+// until a signal.
+func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key hsm.Key, console *signer.Console, st *serveState) error {
+	said, err := st.check.Repair(st.journal)
+	for _, s := range said {
+		fmt.Fprintf(log, "signet: note: %s\n", s)
 	}
 	if err != nil {
 		return err
 	}
-	defer journal.Close()
-	for _, p := range journal.Pending() {
+	if err := ensureAuthority(ctx, log, st.store, st.journal, key, a.demo); err != nil {
+		return err
+	}
+	for _, p := range st.journal.Pending() {
 		fmt.Fprintf(log, "signet: note: request %s was %s before the last stop; it will not be signed without a new confirmation\n", p.RequestID, p.State)
 	}
 	policy := signer.DefaultPolicy
 	policy.ReviewTimeout = a.reviewTimeout
-	svc, err := signer.NewService(signer.Config{Store: store, Key: key, Prompt: console, Journal: journal,
-		Policy: policy, Insecure: isSoft(key), Dir: dir})
+	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: console, Journal: st.journal,
+		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: keyFileNamesPinned, Checked: st.check})
 	if err == nil && a.qrResults {
 		svc.SetShowResult(console.ShowQR)
 	}
@@ -223,7 +221,7 @@ func socketGroup(name string, given bool) (int, error) {
 // ensureAuthority checks the chain store holds an authority; with demo,
 // an empty store gets one trusting the box's key and a throw-away second
 // key.
-func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStore, key hsm.Key, demo bool) error {
+func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStore, journal *signer.Journal, key hsm.Key, demo bool) error {
 	if store.Len() > 0 {
 		return nil
 	}
@@ -250,8 +248,22 @@ func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStor
 		StateID2:          uint64FromBytes(ids[8:]),
 	}
 	clear(secret)
-	if _, _, err := tka.Create(ctx, store, state, key); err != nil {
+	// Sign the genesis in memory, journal it, then store it: every AUM in
+	// the chain is journaled before it is stored.
+	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, key)
+	if err != nil {
 		return fmt.Errorf("creating the demo authority: %w", err)
+	}
+	const msg = "created a DEMO authority (box key + a throw-away key)"
+	if err := signer.NoteChainAdds(journal, msg, store, []*tka.AUM{genesis}); err != nil {
+		return err
+	}
+	a, err := tka.Bootstrap(store, genesis)
+	if err != nil {
+		return fmt.Errorf("storing the demo authority: %w", err)
+	}
+	if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
+		return err
 	}
 	fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
 	return nil

@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -21,6 +26,10 @@ import (
 //	testfix journal DIR REQUESTS
 //	testfix replace FILE OLD NEW
 //	testfix appendraw FILE TEXT
+//	testfix flip FILE OFFSET MASK   (a negative OFFSET counts from the end)
+//	testfix cut FILE N              (keep N bytes; a negative N cuts -N)
+//	testfix chainlen FILE           (add 1000 to the last record's length)
+//	testfix chaintorn FILE N        (append N bytes of a copy of the last record)
 func testfixMain() {
 	if err := testfix(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "testfix:", err)
@@ -29,8 +38,8 @@ func testfixMain() {
 }
 
 func testfix(args []string) error {
-	if len(args) < 3 {
-		return fmt.Errorf("usage: testfix chain|journal|replace|appendraw ARGS")
+	if len(args) < 3 && (len(args) < 2 || args[0] != "chainlen") {
+		return fmt.Errorf("usage: testfix chain|journal|replace|appendraw|flip|cut ARGS")
 	}
 	switch args[0] {
 	case "chain":
@@ -48,6 +57,13 @@ func testfix(args []string) error {
 			return fmt.Errorf("%s holds no %q", args[1], args[2])
 		}
 		return os.WriteFile(args[1], bytes.Replace(b, []byte(args[2]), []byte(args[3]), 1), 0o600)
+	case "flip", "cut":
+		return fixDamage(args)
+	case "chainlen":
+		return fixChainLen(args[1], -1)
+	case "chaintorn":
+		n, _ := strconv.Atoi(args[2])
+		return fixChainLen(args[1], n)
 	case "appendraw":
 		f, err := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
@@ -99,7 +115,9 @@ func fixChain(n int, out, form string) error {
 	return printLogJSON(f, aums)
 }
 
-// fixJournal journals n requests (received, approved, issued, released).
+// fixJournal journals n sign-node requests (received, approved, issued,
+// released) and writes their signatures (by a chaingen key) to
+// signatures.jsonl, as the daemon does.
 func fixJournal(dir string, n int) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -109,7 +127,24 @@ func fixJournal(dir string, n int) error {
 		return err
 	}
 	defer j.Close()
+	index, err := os.OpenFile(filepath.Join(dir, "signatures.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer index.Close()
 	for i := range n {
+		var nk tka.NodeKey
+		nk[0] = byte(i + 1)
+		sig, err := tka.SignNodeKey(context.Background(), chaingen.NewKey(1), nk, nil)
+		if err != nil {
+			return err
+		}
+		raw := sig.Serialize()
+		line, _ := json.Marshal(indexLine{Request: fmt.Sprintf("req-%d", i+1), NodeKey: nk.String(), Signature: hex.EncodeToString(raw)})
+		if _, err := index.Write(append(line, '\n')); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(raw)
 		base := signer.Record{RequestID: fmt.Sprintf("req-%d", i+1), Kind: signer.KindSignNode,
 			Requester: "uid 0 (signet)", Digest: fmt.Sprintf("%064x", i+1)}
 		for _, typ := range []signer.RecordType{signer.RecReceived, signer.RecDecision, signer.RecIssued, signer.RecReleased} {
@@ -119,7 +154,7 @@ func fixJournal(dir string, n int) error {
 				r.Outcome = signer.OutcomeApproved
 			}
 			if typ == signer.RecIssued {
-				r.SigHash = fmt.Sprintf("%064x", 1000+i)
+				r.SigHash = hex.EncodeToString(sum[:])
 			}
 			if _, err := j.Append(r); err != nil {
 				return err
@@ -127,4 +162,55 @@ func fixJournal(dir string, n int) error {
 		}
 	}
 	return nil
+}
+
+// fixDamage flips one byte (XOR MASK) or cuts a file.
+func fixDamage(args []string) error {
+	b, err := os.ReadFile(args[1])
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(args[2])
+	if err != nil {
+		return err
+	}
+	if n < 0 {
+		n += len(b)
+	}
+	if n < 0 || n > len(b) || args[0] == "flip" && n == len(b) {
+		return fmt.Errorf("%s has %d bytes; %s is out of range", args[1], len(b), args[2])
+	}
+	if args[0] == "cut" {
+		return os.WriteFile(args[1], b[:n], 0o600)
+	}
+	mask, err := strconv.ParseUint(args[3], 0, 8)
+	if err != nil {
+		return err
+	}
+	b[n] ^= byte(mask)
+	return os.WriteFile(args[1], b, 0o600)
+}
+
+// fixChainLen adds 1000 to the length field of the last record of a
+// chain.log: a complete record whose length now runs past the end. With
+// torn >= 0 it appends the first torn bytes of that record instead, as
+// an interrupted commit leaves them.
+func fixChainLen(path string, torn int) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	off, last := 8, -1
+	for off+37 <= len(b) {
+		last = off
+		off += 37 + int(binary.BigEndian.Uint32(b[off+1:]))
+	}
+	if last < 0 || off != len(b) {
+		return fmt.Errorf("%s is not a clean chain store", path)
+	}
+	if torn >= 0 {
+		return os.WriteFile(path, append(b, b[last:last+torn]...), 0o600)
+	}
+	binary.BigEndian.PutUint32(b[last+1:], binary.BigEndian.Uint32(b[last+1:])+1000)
+	return os.WriteFile(path, b, 0o600)
 }
