@@ -180,7 +180,7 @@ func runDiskFull(t *testing.T, c dfCase) {
 		t.Fatalf("measuring run: %+v", r)
 	}
 	if c.step == "delivered" {
-		if _, err := m.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "relay"); err != nil {
+		if _, err := m.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -208,7 +208,7 @@ func runDiskFull(t *testing.T, c dfCase) {
 		if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != StatusSigned {
 			t.Fatalf("the request before the report: %+v", r)
 		}
-		_, err = d.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "relay")
+		_, err = d.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester")
 	} else if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != StatusError {
 		t.Fatalf("want an error at the %s step, got %+v", c.step, r)
 	} else {
