@@ -225,12 +225,13 @@ func TestRealTailscaleCLI(t *testing.T) {
 	rw.waitSigned(t, ctx, gamma)
 	rw.waitSigned(t, ctx, eps)
 	t.Logf("the relay delivered the box's outbox; gamma and epsilon reachable in %v", time.Since(t0))
-	// The relay may have seen them locked out and asked the box too: the
-	// box answers "already signed", and that job ends done, unreported.
+	// The relay's first look saw both locked out (their signatures were
+	// still in the box's outbox) and asked the box too: it answers
+	// "already signed", and those jobs end done, unreported.
 	for _, n := range []*realNode{gamma, eps} {
-		eventually(t, 30*time.Second, "the relay's own job for "+n.name+", if any, to end done", func() bool {
+		eventually(t, 30*time.Second, "the relay's own job for "+n.name+" to end done", func() bool {
 			j, ok := q.Get(relay.JobID(n.key()))
-			return !ok || j.State == relay.StateDone
+			return ok && j.State == relay.StateDone && j.Unreported
 		})
 	}
 	if text, _ := rw.statusText(gamma, "gamma-signed"); !strings.Contains(text, "This node is accessible under Tailnet Lock") {
