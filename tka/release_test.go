@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,7 +58,7 @@ var releases = []release{
 	{version: "v1.90.9", published: "2025-11-25"},
 	{version: "v1.96.5", published: "2026-03-27", fast: true},
 	{version: "v1.102.5", published: "2026-09-24"},
-	{version: "v1.104.6", published: "", toolchain: "go1.27.3"},
+	{version: "v1.104.6", published: "2026-11-10", toolchain: "go1.27.3"},
 }
 
 // selectedReleases applies SIGNET_RELEASES.
@@ -149,11 +150,11 @@ func TestReleaseMatrix(t *testing.T) {
 					continue
 				}
 				var n int
-				before := o.diffNote()
+				before := o.diffCounts()
 				ok := t.Run(p.name, func(t *testing.T) { n = p.run(t, o) })
 				if ok {
 					cell := fmt.Sprintf("agree (%d)", n)
-					if note := o.diffNote(); note != before {
+					if note := o.diffNote(before); note != "" {
 						cell += "; " + note
 					}
 					cells = append(cells, cell)
@@ -349,13 +350,20 @@ func respErr(r *oracleResp) error {
 
 func (o *oracleProc) name() string { return o.version }
 
-// diffNote lists the known differences met so far.
-func (o *oracleProc) diffNote() string {
+// diffCounts copies the counts of known differences met so far.
+func (o *oracleProc) diffCounts() map[string]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return maps.Clone(o.diffs)
+}
+
+// diffNote lists the known differences met since before.
+func (o *oracleProc) diffNote(before map[string]int) string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var parts []string
 	for _, d := range releaseDiffs {
-		if n := o.diffs[d.id]; n > 0 {
+		if n := o.diffs[d.id] - before[d.id]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d× %s", n, d.id))
 		}
 	}
