@@ -95,7 +95,7 @@ type inProc struct{}
 // pinned is the pinned tailscale.com/tka.
 var pinned theirTKA = inProc{}
 
-func (inProc) name() string                { return "pinned" }
+func (inProc) name() string                { return pinnedVersion() }
 func (inProc) has(string) bool             { return true }
 func (inProc) kdf(s []byte) []byte         { return ts.DisablementKDF(s) }
 func nodePublic(nk NodeKey) key.NodePublic { return key.NodePublicFromRaw32(mem.B(nk[:])) }
