@@ -26,13 +26,18 @@ FUZZTIME_CI       ?= 40000x
 FUZZTIME_CI_CHAIN ?= 800x
 # The API targets (signer) journal with fsync and decode up to 1 MiB.
 FUZZTIME_CI_API   ?= 5000x
+# Budgets of "make fuzz-long": the four differential targets of tka, about
+# ten million executions in all (docs/interop.md has the last figure).
+FUZZLONG       ?= 4000000x
+FUZZLONG_AUTH  ?= 2000000x
+FUZZLONG_CHAIN ?= 20000x
 
 # The bench command, run by "make bench" once it exists.
 BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test tamper check-binary bench fuzz fuzz-ci lint purity man install clean image image-test soak
+.PHONY: help deps build run test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -65,10 +70,19 @@ tamper: ## every byte flip and cut of a real state dir, checked as a start and t
 soak: ## kill the real daemon 1,000 times at random points and check the journal (long)
 	SIGNET_SOAK_KILLS=1000 $(GO) test ./cmd/signet -run '^TestCrashSoak$$' -count=1 -v -timeout 60m
 
-fuzz-ci: ## run each tka and signer (API) fuzz target briefly from its committed seed corpus
+fuzz-ci: ## run each tka, signer (API) and lockstatus fuzz target briefly from its committed seed corpus
 	FUZZTIME=$(FUZZTIME_CI) FUZZTIME_FuzzChainApply=$(FUZZTIME_CI_CHAIN) \
 	FUZZTIME_FuzzHandler=$(FUZZTIME_CI_API) FUZZTIME_FuzzDecodeRequest=$(FUZZTIME_CI_API) \
-	FUZZPKGS='/(tka|signer)$$' bash scripts/fuzz.sh
+	FUZZPKGS='/(tka|signer|internal/lockstatus)$$' bash scripts/fuzz.sh
+
+fuzz-long: ## the four differential targets for ~10 million executions, niced (an hour on 2 cores); keeps the corpus
+	FUZZTIME=$(FUZZLONG) FUZZTIME_FuzzNodeKeyAuthorized=$(FUZZLONG_AUTH) FUZZTIME_FuzzChainApply=$(FUZZLONG_CHAIN) \
+	FUZZPKGS='/tka$$' FUZZTARGETS='^Fuzz(AUMDecode|NodeKeySignatureDecode|NodeKeyAuthorized|ChainApply)$$' FUZZSAVE=1 \
+	nice -n 19 bash scripts/fuzz.sh
+
+interop: ## the conformance suite against every tailscale.com release of the matrix; writes docs/interop-matrix.md
+	SIGNET_RELEASES=all SIGNET_INTEROP_REPORT=$(CURDIR)/docs/interop-matrix.md \
+	$(GO) test ./tka -run '^TestReleaseMatrix$$' -count=1 -v -timeout 30m
 
 check-binary: build ## fail if bin/signet links test-only code
 	bash scripts/check-binary.sh $(BIN)

@@ -27,7 +27,6 @@ func TestRelayDeliversBoxAUM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	w := newWorld(t, ctx)
-	acceptAUMSubmissions(t, w.control)
 
 	newPub, _, _ := ed25519.GenerateKey(nil)
 	const id = "add-1"

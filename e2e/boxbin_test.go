@@ -104,7 +104,6 @@ func TestBoxBinaryApprovesInTmux(t *testing.T) {
 	// the console (the operator now types each code it reads); the relay
 	// finds it in the box's outbox and submits it, and the nodes trust the
 	// new key.
-	acceptAUMSubmissions(t, w.control)
 	bp.op.approveAll.Store(true)
 	newPub, _, _ := ed25519.GenerateKey(nil)
 	const addID = "add-from-shell"

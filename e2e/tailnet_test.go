@@ -24,7 +24,8 @@ import (
 )
 
 // startControl runs a DERP+STUN pair and a testcontrol server that
-// grants the Tailnet Lock capability to every node, all on loopback.
+// grants the Tailnet Lock capability to every node, all on loopback, with
+// the Tailnet Lock handling extendControl adds.
 func startControl(t *testing.T) (string, *testcontrol.Server) {
 	netns.SetEnabled(false)
 	t.Cleanup(func() { netns.SetEnabled(true) })
@@ -53,6 +54,7 @@ func startControl(t *testing.T) (string, *testcontrol.Server) {
 	control.HTTPTestServer = httptest.NewUnstartedServer(control)
 	control.HTTPTestServer.Start()
 	t.Cleanup(control.HTTPTestServer.Close)
+	extendControl(t, control)
 	return control.HTTPTestServer.URL, control
 }
 

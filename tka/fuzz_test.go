@@ -10,11 +10,7 @@ import (
 	"crypto/ed25519"
 	"testing"
 
-	"go4.org/mem"
-
 	ts "tailscale.com/tka"
-	"tailscale.com/types/key"
-	"tailscale.com/types/tkatype"
 )
 
 func FuzzAUMDecode(f *testing.F) {
@@ -177,7 +173,7 @@ func FuzzNodeKeyAuthorized(f *testing.F) {
 		var nk NodeKey
 		copy(nk[:], nodeKey)
 		ourErr := both.ours.NodeKeyAuthorized(nk, sig)
-		theirErr := both.theirs.NodeKeyAuthorized(key.NodePublicFromRaw32(mem.B(nk[:])), tkatype.MarshaledSignature(sig))
+		theirErr := both.theirs.nodeKeyAuthorized(nk, sig)
 		if (ourErr == nil) != (theirErr == nil) {
 			t.Fatalf("verdicts differ on %x for %v:\n ours: %v\ntheirs: %v", sig, nk, ourErr, theirErr)
 		}

@@ -38,11 +38,14 @@ types it.
 
 With --from-status, the output of 'tailscale lock status' on the
 locked-out node (a file, or - for standard input) is read and its
-'tailscale lock sign nodekey:… tlpub:…' line is sent.`,
+'tailscale lock sign nodekey:… tlpub:…' line is sent. The output of
+'tailscale lock status --json' on that node works too, and carries the
+tailnet's state ID: the daemon refuses it if it is another tailnet's.`,
 		Example: `  $ signet sign nodekey:9f3b... tlpub:5c1e...
   $ signet sign --deeplink 'tailscale://sign-device/v1/?nk=...'
   $ signet sign --deeplink -        # scan the QR code now
-  $ ssh new-node tailscale lock status | signet sign --from-status -`,
+  $ ssh new-node tailscale lock status | signet sign --from-status -
+  $ ssh new-node tailscale lock status --json | signet sign --from-status -`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if a.deeplink != "" && a.fromStatus != "" {
 				return usageErrorf("give either --deeplink or --from-status, not both")
@@ -65,7 +68,7 @@ locked-out node (a file, or - for standard input) is read and its
 	}
 	addClientFlags(cmd, &a.clientArgs)
 	cmd.Flags().StringVar(&a.deeplink, "deeplink", "", "a tailscale://sign-device/v1/ `URL`, or - to read it from standard input (a QR scanner)")
-	cmd.Flags().StringVar(&a.fromStatus, "from-status", "", "`FILE` (or -) holding the output of 'tailscale lock status' on the locked-out node")
+	cmd.Flags().StringVar(&a.fromStatus, "from-status", "", "`FILE` (or -) holding the output of 'tailscale lock status' (or --json) on the locked-out node")
 	cmd.Flags().StringArrayVar(&a.claims, "claim", nil, "an unverified label shown on the console, as `name=value` (device, os, login)")
 	return cmd
 }
@@ -91,11 +94,11 @@ func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, 
 		if err != nil {
 			return nil, err
 		}
-		l, err := lockstatus.ParseText(string(b))
+		l, err := lockstatus.ParseSignInput(b)
 		if err != nil {
 			return nil, fmt.Errorf("--from-status: %w", err)
 		}
-		req.NodeKey, req.TLPub = l.NodeKey, l.TLPub
+		req.NodeKey, req.TLPub, req.StateID = l.NodeKey, l.TLPub, l.StateID
 	default:
 		req.NodeKey = args[0]
 		if len(args) > 1 {

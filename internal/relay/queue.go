@@ -56,6 +56,10 @@ type Job struct {
 	Attempts     int               `json:"attempts,omitempty"`
 	NextTry      time.Time         `json:"next_try,omitzero"`
 	LastError    string            `json:"last_error,omitempty"`
+	// Unreported: the box answered "already signed" (the node was signed
+	// by another request, which is reported on its own), so it released
+	// nothing under ID and no delivery is reported for it.
+	Unreported bool `json:"unreported,omitempty"`
 }
 
 // maxJobs bounds the queue: a relay watches one tailnet's locked-out

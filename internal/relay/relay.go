@@ -238,6 +238,7 @@ func (r *Relay) ask(ctx context.Context, j Job) {
 		}
 		err = r.queue.Update(j.ID, func(q *Job) {
 			q.State, q.Signature, q.Attempts, q.NextTry = StateDeliver, resp.Signature, 0, time.Time{}
+			q.Unreported = resp.Status == signer.StatusAlreadySigned
 		})
 		r.logf("relay: the box signed %s", j.ID)
 	case signer.StatusDenied:
@@ -322,10 +323,18 @@ func (r *Relay) deliver(ctx context.Context, j Job) bool {
 		r.deliveryFailed(j, err)
 		return false
 	}
+	r.logf("relay: delivered %s to control", j.ID)
+	if j.Unreported {
+		// The box would refuse the report: nothing was released under
+		// this ID. Done, so a node still locked out is delivered again.
+		if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry, q.DoneAt = StateDone, 0, time.Time{}, r.now() }); err != nil {
+			r.logf("relay: %v", err)
+		}
+		return true
+	}
 	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateReport, 0, time.Time{} }); err != nil {
 		r.logf("relay: %v", err)
 	}
-	r.logf("relay: delivered %s to control", j.ID)
 	r.report(ctx, j)
 	return true
 }
