@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -93,7 +92,7 @@ func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
 			Error string `json:"error"`
 		}
 		code, err := c.do(hreq, &st)
-		if (dropped(err) || err == nil && code == http.StatusServiceUnavailable) && try < statusTries && ctx.Err() == nil {
+		if (unanswered(code, err) || err == nil && code == http.StatusServiceUnavailable) && try < statusTries && ctx.Err() == nil {
 			select {
 			case <-time.After(statusRetry):
 				continue
@@ -111,11 +110,11 @@ func (c *Client) Status(ctx context.Context) (*StatusInfo, error) {
 	}
 }
 
-// dropped reports whether err says the daemon closed the connection
-// before answering (as it does to connections over its limits).
-func dropped(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
+// unanswered reports whether the exchange failed before any answer
+// arrived: the connection was closed, reset, or answered before the
+// request was written (the daemon's 503 to a connection over its limits
+// can arrive first, and the transport then fails with its own error).
+func unanswered(code int, err error) bool { return err != nil && code == 0 }
 
 func (c *Client) do(hreq *http.Request, out any) (int, error) {
 	hresp, err := c.http.Do(hreq)
