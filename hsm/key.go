@@ -9,10 +9,13 @@ import (
 
 // Key is a Tailnet Lock signing key held by a backend.
 //
-// Sign (from [tka.Signer]) verifies every signature against PublicKey before
-// returning it and fails with [ErrBadSignature] otherwise. It fails with
-// errors wrapping [ErrWrongPIN], [ErrLockout], [ErrPolicy], [ErrNoDevice] or
-// [ErrCanceled] as the case may be; no error text carries a PIN or key bytes.
+// Sign (from [tka.Signer]) is one unlock for one signature: it asks for the
+// PIN if the key needs one, signs, and locks the key again. It verifies
+// every signature against PublicKey before returning it and fails with
+// [ErrBadSignature] otherwise. It fails with errors wrapping
+// [ErrWrongPIN], [ErrLockout], [ErrPolicy], [ErrNoDevice] or [ErrCanceled]
+// as the case may be; no error text carries a PIN or key bytes. To sign
+// several digests after one PIN, use Unlock.
 type Key interface {
 	tka.Signer
 
@@ -23,6 +26,18 @@ type Key interface {
 	// Status reports the device's state (presence, PIN retries, lockout).
 	// It needs no PIN and never counts as a PIN attempt.
 	Status(ctx context.Context) (Status, error)
+
+	// Unlock asks for the PIN once, if the key needs one, and returns a
+	// [Session] that signs any number of digests without asking again.
+	// why says what the PIN is for ("request b1: 25 signatures") and is
+	// shown with the question. Unlock fails like Sign does (wrapping
+	// [ErrWrongPIN], [ErrLockout], [ErrPolicy], [ErrNoDevice],
+	// [ErrCanceled]); a wrong PIN has cost one try and nothing is unlocked.
+	//
+	// A session belongs to one approved decision: the caller closes it
+	// when that decision's signatures are made, whatever happened, and
+	// never reuses it for another.
+	Unlock(ctx context.Context, why string) (Session, error)
 
 	// Close releases the device and wipes any key material held in memory.
 	Close() error

@@ -53,3 +53,33 @@ func ForgetPIN(p PINPrompt) {
 		f.Forget()
 	}
 }
+
+// SecretPrompt is a [PINPrompt] that can put the typed PIN straight into
+// a locked [Secret], so no other copy of it is left in the process.
+type SecretPrompt interface {
+	PINPrompt
+	// PINSecret is PIN with the answer in a Secret the caller closes.
+	PINSecret(ctx context.Context, why string) (*Secret, error)
+}
+
+// AskSecret asks p for a PIN, like [AskPIN], and returns it in a locked
+// [Secret] that the caller closes. A prompt that is not a [SecretPrompt]
+// answers on the heap; its answer is copied into the Secret and wiped.
+func AskSecret(ctx context.Context, p PINPrompt, why string) (*Secret, error) {
+	sp, ok := p.(SecretPrompt)
+	if !ok {
+		pin, err := AskPIN(ctx, p, why)
+		if err != nil {
+			return nil, err
+		}
+		return SecretFrom(pin), nil
+	}
+	s, err := sp.PINSecret(ctx, why)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, Canceled(ctx)
+		}
+		return nil, wrapf(err, "asking for the PIN to %s", why)
+	}
+	return s, nil
+}

@@ -107,90 +107,19 @@ func (k *Key) PublicKey() ed25519.PublicKey { return k.pub }
 // Serial returns the YubiKey's serial number.
 func (k *Key) Serial() uint32 { return k.opts.Serial }
 
-// Sign signs the 32-byte hash. It asks opts.Prompt for the PIN when the
-// policy needs it, tells opts.Touch when the card waits for a touch, and
-// checks the signature against the public key before returning it. When
-// ctx ends during the touch wait Sign returns at once with ErrCanceled; the
-// card finishes or times out on its own and the signature, if any, is
-// dropped.
+// Sign signs the 32-byte hash: [Key.Unlock] for one signature. It asks
+// opts.Prompt for the PIN when the policy needs it, tells opts.Touch when
+// the card waits for a touch, and checks the signature against the
+// public key before returning it. When ctx ends during the touch wait
+// Sign returns at once with ErrCanceled; the card finishes or times out
+// on its own and the signature, if any, is dropped.
 func (k *Key) Sign(ctx context.Context, hash [32]byte) ([]byte, error) {
-	if err := k.acquire(ctx); err != nil {
-		return nil, err
-	}
-	if err := k.prepare(ctx); err != nil {
-		k.release()
-		return nil, err
-	}
-	k.notifyTouch()
-	done := make(chan signResult, 1)
-	go func() {
-		defer k.release()
-		sig, err := k.signOnCard(hash)
-		done <- signResult{sig, err}
-	}()
-	select {
-	case r := <-done:
-		return r.sig, r.err
-	case <-ctx.Done():
-		return nil, canceled(k.opts.Serial, ctx.Err())
-	}
+	return hsm.SignOnce(ctx, k, "", hash)
 }
 
 type signResult struct {
 	sig []byte
 	err error
-}
-
-// prepare connects and verifies the PIN if the policy needs it. Called with
-// sem held.
-func (k *Key) prepare(ctx context.Context) error {
-	if err := k.connect(); err != nil {
-		return err
-	}
-	if k.pin == pivgo.PINPolicyNever {
-		return nil
-	}
-	verified, left, err := k.c.pinState()
-	if err != nil {
-		k.disconnect()
-		return removedError(k.opts.Serial, err)
-	}
-	if !verified && left == 0 {
-		return blockedError(k.opts.Serial)
-	}
-	if verified && k.pin != pivgo.PINPolicyAlways {
-		return nil
-	}
-	why := fmt.Sprintf("PIN for YubiKey %d", k.opts.Serial)
-	if !verified {
-		why = fmt.Sprintf("PIN for YubiKey %d (%d tries left)", k.opts.Serial, left)
-	}
-	return k.verifyPIN(ctx, why)
-}
-
-func (k *Key) verifyPIN(ctx context.Context, why string) error {
-	if k.opts.Prompt == nil {
-		return fmt.Errorf("piv: YubiKey %d needs its PIN and no PIN prompt is configured", k.opts.Serial)
-	}
-	pin, err := k.opts.Prompt.PIN(ctx, why)
-	defer wipe(pin)
-	if err != nil {
-		if ctx.Err() != nil {
-			return canceled(k.opts.Serial, ctx.Err())
-		}
-		return fmt.Errorf("piv: reading the PIN: %w", err)
-	}
-	// NOTE: piv-go takes the PIN as a string, which cannot be wiped; it
-	// lives until the garbage collector reuses its memory.
-	if err := k.c.yk.VerifyPIN(string(pin)); err != nil {
-		if _, ok := cardStatus(err); !ok && !isAuthErr(err) {
-			k.disconnect()
-			return removedError(k.opts.Serial, err)
-		}
-		hsm.ForgetPIN(k.opts.Prompt)
-		return authError(k.opts.Serial, false, err)
-	}
-	return nil
 }
 
 func isAuthErr(err error) bool {

@@ -63,10 +63,11 @@ const (
 // prompt answers PIN prompts from a table keyed by the why text, falling
 // back to pin, and counts the questions.
 type prompt struct {
-	mu      sync.Mutex
-	pin     string
-	answers map[string]string
-	asked   []string
+	mu       sync.Mutex
+	pin      string
+	answers  map[string]string
+	asked    []string
+	returned [][]byte // every answer given, to check it was wiped
 }
 
 func (p *prompt) PIN(ctx context.Context, why string) ([]byte, error) {
@@ -76,10 +77,13 @@ func (p *prompt) PIN(ctx context.Context, why string) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.asked = append(p.asked, why)
-	if a, ok := p.answers[why]; ok {
-		return []byte(a), nil
+	a, ok := p.answers[why]
+	if !ok {
+		a = p.pin
 	}
-	return []byte(p.pin), nil
+	b := []byte(a)
+	p.returned = append(p.returned, b)
+	return b, nil
 }
 
 func (p *prompt) count() int {

@@ -1,6 +1,7 @@
 package piv
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -9,9 +10,13 @@ import (
 	"time"
 
 	"github.com/hdevalence/ed25519consensus"
+	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/internal/vpiv"
 )
 
+// TestSign1000 signs 1,000 hashes in one session: one PIN, one touch
+// prompt per signature (touch policy "always"), and the next decision
+// asks for the PIN again.
 func TestSign1000(t *testing.T) {
 	card := testCard(t)
 	p := &prompt{}
@@ -21,9 +26,13 @@ func TestSign1000(t *testing.T) {
 	ctx := context.Background()
 	const n = 1000
 	start := time.Now()
+	sess, err := k.Unlock(ctx, "request t1, 1000 signatures")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range n {
 		h := hashOf(i)
-		sig, err := k.Sign(ctx, h)
+		sig, err := sess.Sign(ctx, h)
 		if err != nil {
 			t.Fatalf("sign %d: %v", i, err)
 		}
@@ -31,12 +40,96 @@ func TestSign1000(t *testing.T) {
 			t.Fatalf("signature %d does not verify", i)
 		}
 	}
+	sess.Close()
 	t.Logf("%d signs through pcscd in %v", n, time.Since(start))
-	if p.count() != 1 {
-		t.Errorf("PIN asked %d times with policy once, want 1", p.count())
+	if p.count() != 1 || p.asked[0] != "sign with YubiKey 12345678 (request t1, 1000 signatures; 3 tries left)" {
+		t.Errorf("PIN asked %d times (%q) for one session with policy once, want once", p.count(), p.asked)
 	}
 	if touches.Load() != n || card.Signs() != n {
 		t.Errorf("touch prompts %d, card signatures %d; want %d each", touches.Load(), card.Signs(), n)
+	}
+	if _, err := sess.Sign(ctx, hashOf(0)); !errors.Is(err, hsm.ErrSessionClosed) {
+		t.Errorf("sign after Close: %v, want ErrSessionClosed", err)
+	}
+	if st, err := k.Status(ctx); err != nil || st.PINVerified || st.PINRetries != 3 {
+		t.Errorf("after Close the card must have forgotten the PIN: %+v, %v", st, err)
+	}
+	if _, err := k.Sign(ctx, hashOf(0)); err != nil || p.count() != 2 {
+		t.Errorf("the next decision must ask again: %v, asked %d times", err, p.count())
+	}
+}
+
+// TestSessionPINAlways: policy "always" asks once per session and
+// presents the kept PIN before each signature; the copy the prompt
+// returned is wiped at once.
+func TestSessionPINAlways(t *testing.T) {
+	card := testCard(t)
+	p := &prompt{}
+	k := provision(t, ProvisionOptions{PINPolicy: PINAlways, TouchPolicy: TouchNever}, p)
+	ctx := context.Background()
+	sess, err := k.Unlock(ctx, "request t2, 25 signatures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range p.returned {
+		if !bytes.Equal(b, make([]byte, len(b))) {
+			t.Errorf("the PIN the prompt returned was not wiped: %q", b)
+		}
+	}
+	for i := range 25 {
+		if _, err := sess.Sign(ctx, hashOf(i)); err != nil {
+			t.Fatalf("sign %d: %v", i, err)
+		}
+	}
+	sess.Close()
+	if p.count() != 1 || card.Signs() != 25 {
+		t.Errorf("PIN asked %d times, card signed %d; want 1 and 25", p.count(), card.Signs())
+	}
+	if s := sess.(*session); s.pin != nil {
+		t.Error("Close kept the PIN")
+	}
+}
+
+// TestSessionWrongPIN: a wrong PIN fails Unlock with the tries left and
+// signs nothing.
+func TestSessionWrongPIN(t *testing.T) {
+	card := testCard(t)
+	for _, pol := range []PINPolicy{PINOnce, PINAlways} {
+		card.Reset()
+		card.SetSerial(testSerial)
+		p := &prompt{pin: "99999999"}
+		k := provision(t, ProvisionOptions{PINPolicy: pol, TouchPolicy: TouchNever}, p)
+		_, err := k.Unlock(context.Background(), "request t3, 2 signatures")
+		var w *hsm.WrongPINError
+		if !errors.As(err, &w) || w.TriesLeft != 2 || !errors.Is(err, hsm.ErrWrongPIN) {
+			t.Fatalf("policy %v: wrong PIN: %v, want a WrongPINError with 2 tries left", pol, err)
+		}
+		if card.Signs() != 0 {
+			t.Fatalf("policy %v: a refused unlock signed", pol)
+		}
+		k.Close()
+	}
+}
+
+// TestSessionCardReplaced: a card that went away during a session has
+// forgotten its PIN; the session says so instead of signing unverified.
+func TestSessionCardReplaced(t *testing.T) {
+	testCard(t)
+	k := provision(t, ProvisionOptions{TouchPolicy: TouchNever}, &prompt{})
+	ctx := context.Background()
+	sess, err := k.Unlock(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if _, err := sess.Sign(ctx, hashOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	k.acquire(ctx)
+	k.disconnect() // what a removed card does to the Key
+	k.release()
+	if _, err := sess.Sign(ctx, hashOf(1)); !errors.Is(err, ErrCardRemoved) {
+		t.Fatalf("sign after the connection dropped: %v, want ErrCardRemoved", err)
 	}
 }
 

@@ -60,13 +60,15 @@ func newAEAD(f *file, pass []byte) interface {
 	return aead
 }
 
-// Key is an open software key. It holds the seed in memory until Close.
+// Key is an open software key. It holds the private key in a locked
+// [hsm.Secret] from Open until Close: a software key has no PIN to ask at
+// signing time, which is why it is for development only.
 type Key struct {
 	path string
 	pub  ed25519.PublicKey
 
 	mu   sync.Mutex
-	priv ed25519.PrivateKey // nil after Close
+	priv *hsm.Secret // the expanded key (hsm.ExpandSeed); nil after Close
 }
 
 var _ hsm.Key = (*Key)(nil)
@@ -92,7 +94,11 @@ func Open(ctx context.Context, path string, pins hsm.PINPrompt) (*Key, error) {
 		return nil, err
 	}
 	defer hsm.Wipe(seed)
-	priv := ed25519.NewKeyFromSeed(seed)
+	var priv *hsm.Secret
+	hsm.Erasing(func() { priv, err = hsm.ExpandSeed(seed, f.public) })
+	if err != nil {
+		return nil, fmt.Errorf("soft key %s: the decrypted seed does not match the file's public key: %w; restore it from a backup or create a new key", path, hsm.ErrCorruptBlob)
+	}
 	return &Key{path: path, pub: f.public, priv: priv}, nil
 }
 
@@ -119,19 +125,28 @@ func (k *Key) PublicKey() ed25519.PublicKey { return k.pub }
 
 // Sign signs hash and verifies the signature before returning it.
 func (k *Key) Sign(ctx context.Context, hash [32]byte) ([]byte, error) {
-	if ctx.Err() != nil {
-		return nil, hsm.Canceled(ctx)
+	sigs, err := k.signMany(ctx, [][32]byte{hash}, nil)
+	if err != nil {
+		return nil, err
 	}
+	return sigs[0], nil
+}
+
+// signMany signs hashes and verifies them in one batch.
+func (k *Key) signMany(ctx context.Context, hashes [][32]byte, progress func(int)) ([][]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.priv == nil {
 		return nil, errors.New("soft key is closed; open it again")
 	}
-	sig := ed25519.Sign(k.priv, hash[:])
-	if err := hsm.CheckSignature(k.pub, hash, sig); err != nil {
+	sigs, err := hsm.SignManyVerified(ctx, k.pub, hashes, progress, func(h [32]byte) (sig []byte, err error) {
+		hsm.Erasing(func() { sig, err = hsm.SignExpanded(k.priv, h[:]) })
+		return sig, err
+	})
+	if err != nil && !errors.Is(err, hsm.ErrCanceled) {
 		return nil, fmt.Errorf("soft key %s: %w", k.path, err)
 	}
-	return sig, nil
+	return sigs, err
 }
 
 // Summary is the attestation summary of every software key.
@@ -151,11 +166,65 @@ func (k *Key) Status(ctx context.Context) (hsm.Status, error) {
 	return hsm.Status{Present: true, PINRetries: -1, MaxTries: -1, Policy: "passphrase (software key, insecure)"}, nil
 }
 
-// Close wipes the seed from memory.
+// Close wipes the private key from memory.
 func (k *Key) Close() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	hsm.Wipe(k.priv)
+	k.priv.Close()
 	k.priv = nil
+	return nil
+}
+
+// Unlock returns a session that signs with the open key. A software key
+// was unlocked by its passphrase at Open, so nothing is asked and why is
+// not shown; the session exists so callers treat every backend alike.
+func (k *Key) Unlock(ctx context.Context, why string) (hsm.Session, error) {
+	if ctx.Err() != nil {
+		return nil, hsm.Canceled(ctx)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.priv == nil {
+		return nil, errors.New("soft key is closed; open it again")
+	}
+	return &session{k: k}, nil
+}
+
+// session is a software key's unlock session.
+type session struct {
+	k      *Key
+	mu     sync.Mutex
+	closed bool
+}
+
+func (s *session) PublicKey() ed25519.PublicKey { return s.k.pub }
+
+// Sign signs with the key, until Close.
+func (s *session) Sign(ctx context.Context, hash [32]byte) ([]byte, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("soft key %s: %w", s.k.path, hsm.ErrSessionClosed)
+	}
+	return s.k.Sign(ctx, hash)
+}
+
+// SignMany signs hashes with the key, until Close.
+func (s *session) SignMany(ctx context.Context, hashes [][32]byte, progress func(int)) ([][]byte, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("soft key %s: %w", s.k.path, hsm.ErrSessionClosed)
+	}
+	return s.k.signMany(ctx, hashes, progress)
+}
+
+// Close ends the session; the key stays open.
+func (s *session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 	return nil
 }

@@ -21,8 +21,9 @@ func init() {
 	})
 }
 
-// Key is a sealed key opened on a TPM. Each Sign asks pins for the PIN and
-// unseals the seed for that one signature.
+// Key is a sealed key opened on a TPM. Unlock asks pins for the PIN and
+// unseals the seed into a [Session] for one decision; Sign does that for
+// one signature.
 type Key struct {
 	path   string
 	kf     *KeyFile
@@ -108,47 +109,9 @@ func (k *Key) PublicKey() ed25519.PublicKey { return k.kf.PublicKey }
 func (k *Key) KeyFile() *KeyFile { return k.kf }
 
 // Sign asks for the PIN, unseals the seed, signs hash, verifies the
-// signature and wipes the seed.
+// signature and wipes the seed: [Key.Unlock] for one signature.
 func (k *Key) Sign(ctx context.Context, hash [32]byte) ([]byte, error) {
-	pin, err := hsm.AskPIN(ctx, k.pins, "sign with the TPM key")
-	if err != nil {
-		return nil, err
-	}
-	defer hsm.Wipe(pin)
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.t == nil {
-		return nil, errors.New("tpm key is closed; open it again")
-	}
-	if ctx.Err() != nil {
-		return nil, hsm.Canceled(ctx)
-	}
-	seed, err := unseal(k.t, k.srk, k.kf, pin)
-	if err != nil {
-		err = explain(k.t, k.path, k.kf, err)
-		if errors.Is(err, hsm.ErrWrongPIN) {
-			hsm.ForgetPIN(k.pins)
-		}
-		return nil, err
-	}
-	defer hsm.Wipe(seed)
-	return signSeed(k.path, k.kf.PublicKey, seed, hash)
-}
-
-func signSeed(path string, pub ed25519.PublicKey, seed []byte, hash [32]byte) ([]byte, error) {
-	if len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("tpm key %s: the unsealed seed has %d bytes, want 32: %w", path, len(seed), hsm.ErrCorruptBlob)
-	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	defer hsm.Wipe(priv)
-	if !bytes.Equal(priv[ed25519.SeedSize:], pub) {
-		return nil, fmt.Errorf("tpm key %s: the unsealed seed does not match the key file's public key: %w; restore the key file from a backup", path, hsm.ErrCorruptBlob)
-	}
-	sig := ed25519.Sign(priv, hash[:])
-	if err := hsm.CheckSignature(pub, hash, sig); err != nil {
-		return nil, fmt.Errorf("tpm key %s: %w", path, err)
-	}
-	return sig, nil
+	return hsm.SignOnce(ctx, k, "", hash)
 }
 
 // Attest reports the SRK name, the TPM's identity strings and the PCR

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hdevalence/ed25519consensus"
+	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -68,4 +69,31 @@ func BenchSign(b *testing.B, name string, s tka.Signer) {
 	med := float64(ds[len(ds)/2].Microseconds()) / 1000
 	b.ReportMetric(med, "ms-median")
 	fmt.Printf("FIGURE %s %.3f ms\n", name, med)
+}
+
+// BenchBatch measures one Unlock and n signatures in its session b.N
+// times and reports the median as a metric and as "FIGURE <name> <ms> ms".
+func BenchBatch(b *testing.B, name string, k interface {
+	Unlock(context.Context, string) (hsm.Session, error)
+}, n int) {
+	ctx := context.Background()
+	var ds []time.Duration
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		s, err := k.Unlock(ctx, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range n {
+			if _, err := s.Sign(ctx, Hash(i*n+j)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Close()
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	med := float64(ds[len(ds)/2].Microseconds()) / 1000
+	b.ReportMetric(med, "ms-median")
+	fmt.Printf("FIGURE %s %.1f ms\n", name, med)
 }
