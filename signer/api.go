@@ -23,6 +23,7 @@ import (
 //
 //	POST /v1/requests   a Request; the answer comes when the console decided
 //	GET  /v1/status     the authority, the box's key and the queue
+//	GET  /v1/progress   how far an approved request of the caller's is signed
 const (
 	pathRequests = "/v1/requests"
 	pathStatus   = "/v1/status"
@@ -76,6 +77,7 @@ func (s *Service) Handler() http.Handler {
 	hc := &hsmCache{}
 	mux.HandleFunc("POST "+pathRequests, s.serveRequest)
 	mux.HandleFunc("GET "+pathStatus, func(w http.ResponseWriter, r *http.Request) { s.serveStatus(w, r, hc) })
+	mux.HandleFunc("GET "+pathProgress, s.serveProgress) // progress.go
 	// For signet-relay (api_relay.go).
 	mux.HandleFunc("POST "+pathAUMs, s.serveAUMs)
 	mux.HandleFunc("POST "+pathDelivered, s.serveDelivered)

@@ -39,6 +39,9 @@ const escWait = 50 * time.Millisecond
 // of b is returned in rest unless final is set, in which case it counts as
 // Esc.
 func parseKeys(b []byte, final bool) (keys []key, rest []byte) {
+	// Room for every byte up front: a growing slice would leave copies of
+	// typed PIN bytes in the arrays it outgrew, which nobody wipes.
+	keys = make([]key, 0, len(b))
 	for i := 0; i < len(b); {
 		if b[i] == 0x1b {
 			k, n, ok := parseEscape(b[i:])

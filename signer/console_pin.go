@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/signetbox/signet/hsm"
 )
 
 // maxPINLen bounds a typed PIN or passphrase.
@@ -13,8 +15,22 @@ const maxPINLen = 256
 // and erases the row afterwards. Enter finishes; Esc or Ctrl-C cancel
 // ([ErrPINCanceled]); Enter alone fails with [ErrPINEmpty]. It fails with
 // ctx.Err() when ctx is done, and after ConsoleOptions.PINTimeout. The
-// caller owns (and wipes) the returned slice.
+// caller owns (and wipes) the returned slice; backends ask PINSecret
+// instead, which leaves no copy on the heap.
 func (c *Console) PIN(ctx context.Context, why string) ([]byte, error) {
+	s, err := c.PINSecret(ctx, why)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return append([]byte(nil), s.Bytes()...), nil
+}
+
+// PINSecret is PIN with the answer typed straight into a locked
+// [hsm.Secret] (hsm.SecretPrompt), which the caller closes. The bytes read
+// from the terminal are wiped as they are decoded, so the Secret holds
+// the only copy.
+func (c *Console) PINSecret(ctx context.Context, why string) (*hsm.Secret, error) {
 	if err := c.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -49,15 +65,14 @@ func (c *Console) PIN(ctx context.Context, why string) ([]byte, error) {
 	return pin, err
 }
 
-// readPIN collects typed bytes until Enter.
-func (c *Console) readPIN(ctx context.Context) ([]byte, error) {
-	var buf [maxPINLen]byte
-	defer clear(buf[:])
-	n := 0
+// readPIN collects typed bytes into a Secret until Enter.
+func (c *Console) readPIN(ctx context.Context) (*hsm.Secret, error) {
+	pin := hsm.NewSecret(maxPINLen)
 	kr := &keyReader{c: c}
 	for {
 		keys, err := kr.read(ctx, time.Now().Add(time.Hour))
 		if err != nil {
+			pin.Close()
 			return nil, err
 		}
 		if c.dirty.Swap(false) {
@@ -66,23 +81,24 @@ func (c *Console) readPIN(ctx context.Context) ([]byte, error) {
 		for i, k := range keys {
 			switch k.kind {
 			case keyByte:
-				if k.b >= 0x20 && n < len(buf) {
-					buf[n] = k.b
-					n++
+				if k.b >= 0x20 {
+					pin.Append(k.b)
 				}
 			case keyBackspace:
-				n = max(n-1, 0)
+				pin.Truncate(max(pin.Len()-1, 0))
 			case keyClear:
-				n = 0
+				pin.Truncate(0)
 			case keyDeny:
 				clear(keys)
+				pin.Close()
 				return nil, ErrPINCanceled
 			case keyEnter:
 				clear(keys)
-				if n == 0 {
+				if pin.Len() == 0 {
+					pin.Close()
 					return nil, ErrPINEmpty
 				}
-				return append([]byte(nil), buf[:n]...), nil
+				return pin, nil
 			}
 			keys[i] = key{}
 		}

@@ -43,6 +43,10 @@ const (
 	RecReleased  RecordType = "released"  // the result left the box
 	RecDelivered RecordType = "delivered" // the result reached the tailnet
 	RecNote      RecordType = "note"      // anything else worth keeping
+	// RecFailed closes an approved request whose signing failed (the PIN
+	// was refused, the device went away): nothing was issued or released,
+	// and the request is final. Detail "reason" says why.
+	RecFailed RecordType = "failed"
 )
 
 // Record is one line of the journal. Fields are in their wire order: the

@@ -20,7 +20,7 @@ var secretMarkers = []string{"tskey-", "disablement-secret:", "nlpriv:", "tlpriv
 // Hash are filled by Append and ignored here.
 func (r *Record) check() error {
 	switch r.Type {
-	case RecReceived, RecDecision, RecIssued, RecReleased, RecDelivered, RecNote:
+	case RecReceived, RecDecision, RecIssued, RecReleased, RecDelivered, RecNote, RecFailed:
 	default:
 		return fmt.Errorf("unknown record type %q", r.Type)
 	}

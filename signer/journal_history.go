@@ -38,6 +38,7 @@ type reqHistory struct {
 	issued      *Record // the issued record, Detail kept
 	released    bool
 	lostSeq     uint64 // a repair journaled its signatures as lost
+	failed      string // why signing failed after approval ("failed" record)
 }
 
 // notedHead is an AUM hash a note names, and the note's sequence number.
@@ -96,6 +97,8 @@ func (h *history) add(r Record) {
 	case RecIssued:
 		rec := r
 		q.issued = &rec
+	case RecFailed:
+		q.failed = r.Detail["reason"]
 	case RecReleased:
 		if !q.released {
 			h.released = append(h.released, r.RequestID)

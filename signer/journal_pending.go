@@ -71,7 +71,7 @@ func (p *pendingIndex) add(r Record) {
 		state = PendingIssued
 	}
 	if state == "" {
-		delete(p.reqs, r.RequestID) // denied, released or delivered: done
+		delete(p.reqs, r.RequestID) // denied, failed, released or delivered: done
 		return
 	}
 	if q == nil {

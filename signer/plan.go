@@ -19,8 +19,12 @@ type plan struct {
 	digest []byte
 	// detail goes into the journal's "received" record; never secrets.
 	detail map[string]string
-	// sign makes the signatures; called only after an approval.
+	// sign makes the signatures; called only after an approval, with the
+	// key unlocked for this decision.
 	sign func(ctx context.Context, key tka.Signer) (*issued, error)
+	// signatures is how many signatures sign makes: the PIN prompt and
+	// the progress say it.
+	signatures int
 	// answer, when set, is returned at once without a prompt (the node
 	// key is already validly signed).
 	answer *Response
@@ -171,8 +175,9 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 	}
 	h := p.preview(t).SigHash()
 	pl := &plan{
-		digest: h[:],
-		detail: map[string]string{"node_key": t.nk.String()},
+		digest:     h[:],
+		signatures: 1,
+		detail:     map[string]string{"node_key": t.nk.String()},
 		review: Review{
 			Kind:    KindSignNode,
 			Summary: nodeSummary(t),
@@ -285,8 +290,9 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		items[i] = batchItem(t)
 	}
 	pl := &plan{
-		digest: digest.Sum(nil),
-		detail: map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
+		digest:     digest.Sum(nil),
+		signatures: len(targets),
+		detail:     map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
 		review: Review{
 			Kind:    KindBatch,
 			Summary: []string{fmt.Sprintf("direct signatures over %d node keys (%d more already signed, skipped)", len(targets), len(already))},
@@ -294,12 +300,25 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		},
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
+		if !key.PublicKey().Equal(p.boxPub) {
+			return nil, errors.New("the key signing is not the box's key; nothing was released")
+		}
+		// The signatures reviewed, signed as one set: the backend verifies
+		// every one (in a single batch when it signs in memory).
+		sigs := make([]*tka.NodeKeySignature, len(targets))
+		hashes := make([][32]byte, len(targets))
+		for i, t := range targets {
+			sigs[i] = p.preview(t)
+			hashes[i] = sigs[i].SigHash()
+		}
+		made, err := signAll(ctx, key, hashes)
+		if err != nil {
+			return nil, fmt.Errorf("signing the batch: %w", err)
+		}
 		out := &issued{resp: &Response{ID: req.ID, Status: StatusSigned, Nodes: already}, nodes: map[tka.NodeKey][]byte{}}
-		for _, t := range targets {
-			s, err := tka.SignNodeKey(ctx, key, t.nk, t.rot)
-			if err != nil {
-				return nil, fmt.Errorf("signing %s: %w", t.nk, err)
-			}
+		for i, t := range targets {
+			s := sigs[i]
+			s.Signature = made[i]
 			raw := s.Serialize()
 			out.nodes[t.nk] = raw
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
@@ -330,8 +349,9 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 	digest := sha256.Sum256([]byte("signet wrap-authkey v1\x00" + keyHash))
 	shown := authKeyLabel(req.AuthKey)
 	pl := &plan{
-		digest: digest[:],
-		detail: map[string]string{"auth_key": keyHash},
+		digest:     digest[:],
+		signatures: 1,
+		detail:     map[string]string{"auth_key": keyHash},
 		review: Review{
 			Kind: KindWrapAuthKey,
 			Summary: []string{

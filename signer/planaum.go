@@ -90,10 +90,11 @@ func (p *planner) planAUM(req *Request) (*plan, error) {
 		signed = append(signed, meta...)
 	}
 	pl := &plan{
-		digest: digest.Sum(nil),
-		detail: map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
-		review: Review{Kind: req.Kind, Summary: summary, Effect: effect, Signed: signed, Override: railIf(req.Override, rail)},
-		onHead: true,
+		digest:     digest.Sum(nil),
+		signatures: len(preview),
+		detail:     map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
+		review:     Review{Kind: req.Kind, Summary: summary, Effect: effect, Signed: signed, Override: railIf(req.Override, rail)},
+		onHead:     true,
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		aums, err := p.buildAUMs(ctx, req, key)
@@ -230,8 +231,9 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 	effect = append(effect, fmt.Sprintf("forks from %v; carries %d signature(s) before this one", parent, len(u.Signatures)))
 	lines, signed := describeAUM(u, false)
 	pl := &plan{
-		digest: h[:],
-		detail: map[string]string{"recovery_aum": u.Hash().String()},
+		digest:     h[:],
+		signatures: 1,
+		detail:     map[string]string{"recovery_aum": u.Hash().String()},
 		review: Review{Kind: KindCosign, Summary: append([]string{"co-signature on recovery checkpoint " + u.Hash().String()}, lines...),
 			Effect: effect, Signed: signed},
 	}

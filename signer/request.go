@@ -102,6 +102,10 @@ const (
 	StatusDenied        Status = "denied"
 	StatusBusy          Status = "busy"
 	StatusError         Status = "error"
+	// StatusFailed: approved, but signing failed (a wrong PIN, the device
+	// went away); nothing was signed or released, and the journal closed
+	// the request with a "failed" record. Send a new request.
+	StatusFailed Status = "failed"
 )
 
 // idPattern limits request IDs to plain, printable text.

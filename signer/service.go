@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -53,6 +52,9 @@ type Service struct {
 	// console admits one review at a time; queued counts waiting requests.
 	console chan struct{}
 	queued  chan struct{}
+
+	// work is the progress of approved requests being signed (progress.go).
+	work progressBoard
 }
 
 // answer is the first answer to a request ID, kept so a replay gets it
@@ -351,18 +353,24 @@ func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Res
 	return resp, nil
 }
 
-// issue signs, journals "issued", stores AUMs, journals "released".
+// issue signs, journals "issued", stores AUMs, journals "released". The
+// key is unlocked once for the whole decision (one PIN, retried within
+// the approval; see unlock.go), and the session is closed and its
+// secrets wiped before anything is journaled. A signing that fails ends
+// the request with a "failed" record.
 func (s *Service) issue(ctx context.Context, base Record, req *Request, fp string, pl *plan) (*Response, error) {
-	if n, ok := s.prompt.(interface{ Notify(string) }); ok {
-		n.Notify("signing " + req.ID + " with " + tka.FormatTLPub(s.key.PublicKey()))
-	}
-	out, err := pl.sign(ctx, s.key)
+	defer s.work.clear(req.ID)
+	sess, err := s.unlock(ctx, req.ID, base.Requester, pl.signatures)
 	if err != nil {
-		if errors.Is(err, hsm.ErrWrongPIN) || errors.Is(err, hsm.ErrLockout) {
-			hsm.ForgetPIN(s.prompt)
-		}
-		s.note(base, "signing failed: "+err.Error())
-		return nil, fmt.Errorf("signing failed (nothing was released): %w", err)
+		return s.fail(base, req, fp, err)
+	}
+	s.notify("signing " + req.ID + " with " + tka.FormatTLPub(s.key.PublicKey()))
+	s.work.set(req.ID, base.Requester, ProgressSigning, 0, pl.signatures)
+	out, err := pl.sign(ctx, &counting{sess: sess, s: s, id: req.ID, requester: base.Requester, total: pl.signatures})
+	sess.Close()
+	hsm.CollectErased()
+	if err != nil {
+		return s.fail(base, req, fp, err)
 	}
 	signedNodes := out.signedNodes()
 	mark := s.index.size

@@ -37,8 +37,11 @@ func (s *Service) replayHistory(h *history, chk *StartCheck) error {
 		}
 	}
 	for id, q := range h.reqs {
-		if q.outcome != "" && q.outcome != OutcomeApproved {
+		switch {
+		case q.outcome != "" && q.outcome != OutcomeApproved:
 			s.answers[id] = answer{q.fingerprint, &Response{ID: id, Status: StatusDenied, Error: "denied on the console (" + string(q.outcome) + ")"}}
+		case q.failed != "":
+			s.answers[id] = answer{q.fingerprint, failedResponse(id, q.failed)}
 		}
 	}
 	for _, id := range h.released {
