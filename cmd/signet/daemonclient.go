@@ -51,7 +51,7 @@ func send(cmd *cobra.Command, a *clientArgs, req *signer.Request) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
 	fmt.Fprintf(cmd.ErrOrStderr(), "signet: request %s sent; confirm it on the signet console\n", req.ID)
-	resp, err := signer.NewClient(a.socket).Send(ctx, req)
+	resp, err := signer.NewClient(a.socket).SendWatching(ctx, req, progressPrinter(cmd.ErrOrStderr()))
 	if err != nil {
 		return withHint(err, "start the daemon with 'signet serve', or pass --socket")
 	}

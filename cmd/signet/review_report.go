@@ -46,6 +46,7 @@ type reqInfo struct {
 	received                                       time.Time
 	nodeKey                                        string
 	issued, released                               bool
+	failure                                        string // why signing failed after approval
 }
 
 func buildReport(dir string, st *lockstatus.Status, devs map[string]device, since, now time.Time, staleDays int) (*report, error) {
@@ -121,6 +122,9 @@ func scanJournal(dir string) (map[string]*reqInfo, []string, error) {
 			q.issued, q.credential = true, r.Detail["credential"]
 		case signer.RecReleased:
 			q.released = true
+		case signer.RecFailed:
+			// Approved, then signing failed: closed, nothing was signed.
+			q.outcome, q.failure = "failed", r.Detail["reason"]
 		}
 		return nil
 	})
@@ -161,6 +165,9 @@ func (rep *report) issued(dir string, reqs map[string]*reqInfo, order []string, 
 		}
 		sigs := byReq[id]
 		sort.Slice(sigs, func(i, j int) bool { return sigs[i].NodeKey.String() < sigs[j].NodeKey.String() })
+		if q.failure != "" {
+			row.Note = "approved, signing failed, nothing signed: " + q.failure
+		}
 		if len(sigs) == 0 {
 			row.NodeKey, row.Name = q.nodeKey, names[q.nodeKey]
 			rep.Findings = append(rep.Findings, row)
