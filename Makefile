@@ -11,6 +11,9 @@ MANDIR     := docs/man
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null)
 LDFLAGS    := $(if $(VERSION),-X main.Version=$(VERSION))
 BUILDFLAGS := -trimpath -buildmode=pie -ldflags '$(LDFLAGS)'
+# runtime/secret (Go 1.26 experiment) erases what go-tpm copies of the PIN
+# and the unsealed key (hsm.Erasing); check-binary fails without it.
+BUILDENV   := GOEXPERIMENT=runtimesecret
 
 # Flags for "make test". -race needs cgo (gcc, installed by "make deps").
 TEST_FLAGS ?= -race -timeout 45m
@@ -47,7 +50,7 @@ deps: ## install the Debian packages and Go modules the tests need
 	$(GO) mod download
 
 build: ## build bin/signet
-	$(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/signet
+	$(BUILDENV) $(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/signet
 
 run: build ## start signet serve on a swtpm (or soft) key in ./.state, console here
 	bash scripts/deps.sh

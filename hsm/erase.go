@@ -11,8 +11,10 @@ import "runtime"
 // piv-go's APDU buffers) copy the PIN into memory no caller can reach;
 // this is what erases those copies. Without the experiment f just runs.
 //
-// f must not start goroutines that touch the secret: their stacks are not
-// covered.
+// f must not start goroutines that touch the secret (their stacks are not
+// covered), and must not call C code: runtime/secret.Do does not support
+// cgo calls (a PIV VERIFY through piv-go and libpcsclite inside it kills
+// the process with SIGSEGV), and C buffers are out of its reach anyway.
 func Erasing(f func()) { eraseAfter(f) }
 
 // ErasingEnabled reports whether [Erasing] erases (the binary was built

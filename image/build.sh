@@ -45,7 +45,8 @@ t0=$(date +%s)
 
 # The binary is built on the host; the image runs the same Debian release,
 # so its glibc and libpcsclite match.
-(cd "$repo" && go build -trimpath -buildmode=pie -o "$out/signet" ./cmd/signet)
+# GOEXPERIMENT=runtimesecret as in "make build" (hsm.Erasing).
+(cd "$repo" && GOEXPERIMENT=runtimesecret go build -trimpath -buildmode=pie -o "$out/signet" ./cmd/signet)
 
 rm -rf "$root"
 packages=(

@@ -183,6 +183,9 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 		}
 		defer stopWG()
 	}
+	if !hsm.ErasingEnabled() {
+		fmt.Fprintln(log, "signet: warning: this binary was built without GOEXPERIMENT=runtimesecret, so the copies of the PIN and key that go-tpm makes are not erased after use; build it with 'make build'")
+	}
 	// Unlocking a soft key and making a demo authority run memory-hard
 	// KDFs (tens of MiB); hand that memory back before idling.
 	debug.FreeOSMemory()

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,6 +40,13 @@ type tmuxServe struct {
 	// session; strict leaves --insecure-console out.
 	before      string
 	own, strict bool
+
+	// For tests that type other PINs (serve_tpm_tmux_test.go).
+	pinMu     sync.Mutex
+	pinQueue  []string      // typed before pin, in order
+	pinDelay  time.Duration // wait before typing, as a person does
+	pinPrompt []byte        // the prompt answered; default tpmPINPrompt
+	paneLog   string        // the pane's output, once answerPINs runs
 }
 
 func needTmux(t testing.TB) {
@@ -56,6 +64,9 @@ func buildSignet(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "signet")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
+	// As `make build` builds it: runtime/secret erases what libraries copy
+	// of the PIN and the key (hsm.Erasing).
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building signet: %v\n%s", err, out)
 	}

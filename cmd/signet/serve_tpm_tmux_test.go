@@ -1,8 +1,8 @@
 package main
 
 // The daemon in tmux with a key sealed to a software TPM (swtpm): the key
-// asks "PIN to sign with the TPM key" on the console at every signature,
-// and answerPINs types it, as the operator would.
+// asks "PIN to sign with the TPM key" on the console once for every
+// approved request, and answerPINs types it, as the operator would.
 
 import (
 	"bytes"
@@ -24,7 +24,8 @@ import (
 // tmuxTPMPIN is the PIN of the test's TPM keys.
 const tmuxTPMPIN = "tmux-tpm-pin-2468"
 
-// tpmPINPrompt is what the console shows before every TPM signature.
+// tpmPINPrompt is what the console shows before an approved request is
+// signed with the TPM key.
 var tpmPINPrompt = []byte("PIN to sign with the TPM key")
 
 // startServeTPM starts the daemon on a demo authority with a key sealed
@@ -75,13 +76,21 @@ func (s *tmuxServe) tpmKey() ed25519.PublicKey {
 	return p.Key.PublicKey
 }
 
-// answerPINs pipes the pane's output to a file and types the PIN each
-// time the stream shows the TPM's PIN prompt once more: counting prompts
-// in the output, not looking at the screen, answers each exactly once.
+// answerPINs pipes the pane's output to a file and types a PIN each time
+// the stream shows the key's PIN prompt (s.pinPrompt, the TPM's unless
+// set) once more: counting prompts in the output, not looking at the
+// screen, answers each exactly once. The PIN typed is the next of
+// s.pinQueue, or s.pin when the queue is empty. The whole stream is kept
+// in s.paneLog for tests that check what the console said.
 func (s *tmuxServe) answerPINs() {
 	t := s.t
 	t.Helper()
+	marker := s.pinPrompt
+	if marker == nil {
+		marker = tpmPINPrompt
+	}
 	logPath := filepath.Join(t.TempDir(), "pane.out")
+	s.paneLog = logPath
 	if out, err := exec.Command("tmux", "pipe-pane", "-t", s.session, "cat >> "+logPath).CombinedOutput(); err != nil {
 		t.Fatalf("tmux pipe-pane: %v %s", err, out)
 	}
@@ -112,12 +121,12 @@ func (s *tmuxServe) answerPINs() {
 				n, err := f.Read(chunk)
 				if n > 0 {
 					buf := append(tail, chunk[:n]...)
-					for range bytes.Count(buf, tpmPINPrompt) {
+					for range bytes.Count(buf, marker) {
 						if !s.typePIN() {
 							return
 						}
 					}
-					tail = append([]byte(nil), buf[max(0, len(buf)-len(tpmPINPrompt)+1):]...)
+					tail = append([]byte(nil), buf[max(0, len(buf)-len(marker)+1):]...)
 				}
 				if err == io.EOF || n == 0 {
 					break
@@ -132,10 +141,17 @@ func (s *tmuxServe) answerPINs() {
 	t.Cleanup(func() { close(done); <-finished })
 }
 
-// typePIN types the TPM PIN and Enter; it runs on answerPINs' goroutine,
-// so it reports errors without stopping the test from there.
+// typePIN types the next PIN and Enter; it runs on answerPINs'
+// goroutine, so it reports errors without stopping the test from there.
 func (s *tmuxServe) typePIN() bool {
-	for _, args := range [][]string{{"send-keys", "-t", s.session, "-l", s.pin}, {"send-keys", "-t", s.session, "Enter"}} {
+	s.pinMu.Lock()
+	pin, delay := s.pin, s.pinDelay
+	if len(s.pinQueue) > 0 {
+		pin, s.pinQueue = s.pinQueue[0], s.pinQueue[1:]
+	}
+	s.pinMu.Unlock()
+	time.Sleep(delay)
+	for _, args := range [][]string{{"send-keys", "-t", s.session, "-l", pin}, {"send-keys", "-t", s.session, "Enter"}} {
 		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
 			s.t.Errorf("typing the PIN: %v %s", err, out)
 			return false
@@ -143,4 +159,11 @@ func (s *tmuxServe) typePIN() bool {
 	}
 	s.pins.Add(1)
 	return true
+}
+
+// queuePINs makes the next PIN prompts get these PINs, in order.
+func (s *tmuxServe) queuePINs(pins ...string) {
+	s.pinMu.Lock()
+	defer s.pinMu.Unlock()
+	s.pinQueue = append(s.pinQueue, pins...)
 }

@@ -108,19 +108,18 @@ func (k *Key) askPIN(ctx context.Context, q string) (*hsm.Secret, error) {
 
 // verify presents pin to the card. Called with sem held.
 //
-// NOTE(piv): piv-go takes the PIN as a string. It gets a string that
-// aliases the locked buffer rather than a copy, and the VERIFY runs under
-// hsm.Erasing, which erases piv-go's APDU copies in a binary built with
-// GOEXPERIMENT=runtimesecret.
+// NOTE(piv): piv-go takes the PIN as a string; it gets one that aliases
+// the locked buffer rather than a copy. piv-go still pads it into an APDU
+// on the Go heap, and libpcsclite passes that through C buffers on its
+// way to pcscd; neither can be wiped from here. The VERIFY does not run
+// under hsm.Erasing: runtime/secret.Do does not support cgo calls (the
+// process dies with SIGSEGV), and it would not reach the C copies anyway.
 func (k *Key) verify(pin *hsm.Secret) error {
 	b := pin.Bytes()
 	if len(b) == 0 {
 		return fmt.Errorf("piv: the PIN for YubiKey %d is empty; type the PIN", k.opts.Serial)
 	}
-	var err error
-	hsm.Erasing(func() {
-		err = k.c.yk.VerifyPIN(unsafe.String(unsafe.SliceData(b), len(b)))
-	})
+	err := k.c.yk.VerifyPIN(unsafe.String(unsafe.SliceData(b), len(b)))
 	if err == nil {
 		return nil
 	}
