@@ -32,6 +32,9 @@ type ceremony struct {
 	t      transcript
 	others []tka.Key
 	key    hsm.Key // open after the key step
+	// sign is the key unlocked once for the ceremony's signatures (the
+	// genesis and the transcript), before any secret is shown.
+	sign   hsm.Session
 	values [][]byte
 }
 
@@ -53,6 +56,9 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 
 // close releases whatever prepare and run opened.
 func (c *ceremony) close() {
+	if c.sign != nil {
+		c.sign.Close()
+	}
 	if c.key != nil {
 		c.key.Close()
 	}
@@ -202,6 +208,15 @@ func (c *ceremony) run(ctx context.Context, stdout io.Writer, started *bool) err
 	if err := c.keyStep(ctx); err != nil {
 		return err
 	}
+	what := "the ceremony's transcript"
+	if c.args.genesis {
+		what = "the ceremony's genesis and transcript"
+	}
+	sess, err := c.key.Unlock(ctx, what)
+	if err != nil {
+		return fmt.Errorf("unlocking the key to sign %s: %w", what, err)
+	}
+	c.sign = sess
 	c.con.printf("\n== Step 6: %d disablement secrets ==\n", c.args.disablement)
 	values, err := makeDisablements(ctx, c.con, c.args.disablement, !c.args.noQR)
 	if err != nil {
@@ -387,7 +402,7 @@ func (c *ceremony) makeGenesis(ctx context.Context) (*tka.AUM, error) {
 		StateID2:          uint64FromBytes(ids[8:]),
 	}
 	c.con.printf("Signing the genesis AUM with the box's key.\n")
-	_, g, err := tka.Create(ctx, c.store, state, c.key)
+	_, g, err := tka.Create(ctx, c.store, state, c.sign)
 	if err != nil {
 		return nil, fmt.Errorf("creating the genesis AUM: %w", err)
 	}
@@ -399,7 +414,7 @@ func (c *ceremony) finish(ctx context.Context) error {
 	c.step("transcript", "signed by the box's key, written to %s and %s", filepath.Base(c.paths[0]), filepath.Base(c.paths[1]))
 	c.t.Finished = time.Now().UTC().Truncate(time.Second)
 	c.con.printf("Signing the transcript with the box's key.\n")
-	f, err := signTranscript(ctx, &c.t, c.key)
+	f, err := signTranscript(ctx, &c.t, c.sign)
 	if err != nil {
 		return err
 	}
