@@ -1,6 +1,14 @@
 // Package hsm is where the Tailnet Lock signing key lives: one small [Key]
 // interface that every backend (hsm/tpm, hsm/piv, hsm/soft) implements.
 //
+// # One unlock per decision
+//
+// [Key.Unlock] asks for the PIN once and returns a [Session] that signs
+// every digest of one approved decision (a batch, a rotation step, a
+// ceremony step) until Close; [Key.Sign] is an unlock for one signature.
+// Secrets a backend holds meanwhile live in a locked [Secret], and code
+// that handles them runs under [Erasing].
+//
 // # Key URIs
 //
 // A key is named by a URI that [ParseURI] checks and [Open] dispatches to the

@@ -10,7 +10,7 @@ import (
 )
 
 // PINPrompt asks the operator for a secret (hsm.PINPrompt). why says which
-// one and for what, e.g. "PIN for YubiKey 12345678 (3 tries left)". This
+// one and for what, e.g. "sign with YubiKey 12345678 (3 tries left)". This
 // package wipes the returned slice after use, and calls Forget on a prompt
 // that caches PINs (hsm.PINForgetter) when the card refused one.
 type PINPrompt = hsm.PINPrompt

@@ -3,8 +3,9 @@
 // TPMs do not do Ed25519, so the key is a 32-byte Ed25519 seed sealed to the
 // TPM: a KeyedHash object under a persisted ECC P-256 storage root key (SRK,
 // 0x81000001) whose policy is PolicyPCR(sha256: PCRs) then PolicyAuthValue,
-// with the PIN as its auth value. Each signature unseals the seed over a
-// salted, encrypted policy session, signs, verifies, and wipes the seed.
+// with the PIN as its auth value. [Key.Unlock] unseals the seed once over
+// a salted, encrypted policy session into a session that signs in memory
+// and wipes the key on Close; [Key.Sign] does that for one signature.
 // Wrong PINs count against the TPM's dictionary-attack (DA) protection,
 // whose lockout secret provisioning sets and hands back once.
 //
