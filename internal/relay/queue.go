@@ -25,7 +25,8 @@ const (
 	StateReport State = "report"
 	// StateDone: the box journaled "delivered".
 	StateDone State = "done"
-	// StateDenied: the box refused; never retried.
+	// StateDenied: the box refused, or approved and then failed to sign
+	// (status failed); never retried.
 	StateDenied State = "denied"
 	// StateGaveUp: control refused an outbox result maxDeliveries times
 	// (an old signature for a node that is gone, an AUM the tailnet has

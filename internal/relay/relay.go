@@ -241,9 +241,11 @@ func (r *Relay) ask(ctx context.Context, j Job) {
 			q.Unreported = resp.Status == signer.StatusAlreadySigned
 		})
 		r.logf("relay: the box signed %s", j.ID)
-	case signer.StatusDenied:
+	case signer.StatusDenied, signer.StatusFailed:
+		// Both are final for this request id: the box answers it the same
+		// way from now on (a failed signing is closed in its journal).
 		err = r.queue.Update(j.ID, func(q *Job) { q.State, q.LastError = StateDenied, resp.Error })
-		r.logf("relay: the box denied %s: %s", j.ID, resp.Error)
+		r.logf("relay: the box %s %s: %s", resp.Status, j.ID, resp.Error)
 	default:
 		r.retry(j.ID, fmt.Errorf("the box answered %s: %s", resp.Status, resp.Error))
 	}

@@ -1,10 +1,17 @@
 package relay
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/signer"
 )
 
 // An outbox result control keeps refusing is given up after
@@ -93,5 +100,31 @@ func TestRedeliveryWhileStillLockedOut(t *testing.T) {
 			t.Fatalf("after %v more: state %s with %d redeliveries", wait, j.State, j.Redeliveries)
 		}
 		done()
+	}
+}
+
+// A request the box approved and then failed to sign (status failed) is
+// final, like a denial: the relay records it and does not ask again.
+func TestFailedSigningIsFinal(t *testing.T) {
+	asked := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked++
+		json.NewEncoder(w).Encode(signer.Response{ID: "sn-1", Status: signer.StatusFailed,
+			Error: "approved, but signing failed; nothing was signed or released: gave up after 3 refused PINs"})
+	}))
+	defer srv.Close()
+	q, err := OpenQueue(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Relay{queue: q, box: &Box{base: srv.URL, hc: srv.Client()}, logf: t.Logf, now: time.Now}
+	j := Job{ID: "sn-1", NodeKey: "nodekey:ab"}
+	if _, err := q.Add(j); err != nil {
+		t.Fatal(err)
+	}
+	r.ask(context.Background(), j)
+	got, _ := q.Get("sn-1")
+	if got.State != StateDenied || !strings.Contains(got.LastError, "gave up after 3 refused PINs") || asked != 1 {
+		t.Fatalf("after a failed answer the job is %+v (asked %d times), want denied with the reason", got, asked)
 	}
 }
