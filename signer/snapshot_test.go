@@ -9,6 +9,7 @@ package signer
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -48,6 +49,23 @@ func (k *recordingKey) Sign(ctx context.Context, h [32]byte) ([]byte, error) {
 	}
 	return k.Key.Sign(ctx, h)
 }
+
+// Unlock returns a session whose signatures go through k.Sign, so the
+// test sees, fails or interleaves with each one.
+func (k *recordingKey) Unlock(ctx context.Context, why string) (hsm.Session, error) {
+	return recordingSession{k}, nil
+}
+
+type recordingSession struct{ k *recordingKey }
+
+func (s recordingSession) PublicKey() ed25519.PublicKey { return s.k.PublicKey() }
+func (s recordingSession) Sign(ctx context.Context, h [32]byte) ([]byte, error) {
+	return s.k.Sign(ctx, h)
+}
+func (s recordingSession) SignMany(ctx context.Context, hs [][32]byte, progress func(int)) ([][]byte, error) {
+	return hsm.SignEach(ctx, s, hs, progress)
+}
+func (s recordingSession) Close() error { return nil }
 
 func (k *recordingKey) digests() [][32]byte {
 	k.mu.Lock()
