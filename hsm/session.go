@@ -64,7 +64,6 @@ func SignOnce(ctx context.Context, k interface {
 // backends that sign in memory.
 func SignManyVerified(ctx context.Context, pub ed25519.PublicKey, hashes [][32]byte, progress func(int), sign func([32]byte) ([]byte, error)) ([][]byte, error) {
 	sigs := make([][]byte, len(hashes))
-	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(hashes))
 	for i, h := range hashes {
 		if ctx.Err() != nil {
 			return nil, Canceled(ctx)
@@ -74,12 +73,11 @@ func SignManyVerified(ctx context.Context, pub ed25519.PublicKey, hashes [][32]b
 			return nil, err
 		}
 		sigs[i] = sig
-		bv.Add(pub, h[:], sig)
 		if progress != nil {
 			progress(i + 1)
 		}
 	}
-	if len(hashes) == 0 || bv.Verify() {
+	if len(hashes) == 0 || batchVerify(pub, hashes, sigs) {
 		return sigs, nil
 	}
 	for i, h := range hashes {
@@ -107,4 +105,15 @@ func SignEach(ctx context.Context, s tka.Signer, hashes [][32]byte, progress fun
 		}
 	}
 	return sigs, nil
+}
+
+// batchVerify reports whether every signature verifies, in one batch
+// (about half the cost of verifying one by one for 1,000; splitting it
+// across CPUs measured slower on a busy 2-core box).
+func batchVerify(pub ed25519.PublicKey, hashes [][32]byte, sigs [][]byte) bool {
+	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(hashes))
+	for i := range hashes {
+		bv.Add(pub, hashes[i][:], sigs[i])
+	}
+	return bv.Verify()
 }
