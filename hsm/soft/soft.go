@@ -80,12 +80,13 @@ func Open(ctx context.Context, path string, pins hsm.PINPrompt) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	pass, err := hsm.AskPIN(ctx, pins, "unlock the software signing key")
+	pass, err := hsm.AskSecret(ctx, pins, "unlock the software signing key")
 	if err != nil {
 		return nil, err
 	}
-	defer hsm.Wipe(pass)
-	seed, err := unseal(path, f, pass)
+	defer pass.Close()
+	var seed []byte
+	hsm.Erasing(func() { seed, err = unseal(path, f, pass.Bytes()) })
 	if wrong := (*WrongPassphraseError)(nil); errors.As(err, &wrong) {
 		hsm.ForgetPIN(pins)
 		return nil, fmt.Errorf("soft key %s: %w", path, &hsm.WrongPINError{TriesLeft: -1})
