@@ -13,11 +13,16 @@ import (
 	"github.com/signetbox/signet/tka"
 )
 
+// Appender appends records to a journal; a *Journal is one.
+type Appender interface {
+	Append(Record) (Record, error)
+}
+
 // NoteChainAdds journals, before they are committed to st, the AUMs of
 // aums that st does not hold yet: their tips (those no other of them
 // names as parent) stand for them and their ancestors. Nothing is
 // journaled when st holds them all. If it fails, do not commit.
-func NoteChainAdds(j *Journal, msg string, st tka.Store, aums []*tka.AUM) error {
+func NoteChainAdds(j Appender, msg string, st tka.Store, aums []*tka.AUM) error {
 	tips := newTips(st, aums)
 	if len(tips) == 0 {
 		return nil
@@ -29,7 +34,7 @@ func NoteChainAdds(j *Journal, msg string, st tka.Store, aums []*tka.AUM) error 
 // NoteChainHead journals that the chain store now holds the AUM head
 // (after an import, a new authority, news from the tailnet). Every start
 // checks that chain.log still holds it.
-func NoteChainHead(j *Journal, msg string, head tka.AUMHash) error {
+func NoteChainHead(j Appender, msg string, head tka.AUMHash) error {
 	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{"message": msg, detailHead: head.String()}})
 	return err
 }

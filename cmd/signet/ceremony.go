@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
-)
 
-// maxDisablementSecrets is the most disablement values an authority holds
-// (tka's maxDisablementValues).
-const maxDisablementSecrets = 32
+	"github.com/signetbox/signet/ceremony"
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/signer"
+)
 
 // newCeremonyCmd builds "signet ceremony" and its verbs.
 func newCeremonyCmd() *cobra.Command {
@@ -45,19 +50,23 @@ func newCeremonyInitCmd() *cobra.Command {
 		Short: "Run the offline key ceremony on the box's console",
 		Long: `Run the offline key ceremony, step by step, on the box's console:
 
-  1. the names of the people present;
+  1. the names of the people present, the witnesses (the runbook asks
+     for two; going on with fewer needs "fewer witnesses" typed);
   2. the other tailnet-lock keys to trust (tlpub:HEX, each re-asked on a typo);
   3. the plan, confirmed by typing "begin";
   4. the box's key: made as 'signet key init' makes it (--hsm and its
      flags), or the key already in the state directory;
-  5. its attestation;
-  6. N disablement secrets from the system RNG, each shown ONCE on the
+  5. the key unlocked once: its PIN (or passphrase) is asked and checked
+     by the device before any secret exists; a mistyped one is asked
+     again while the device has tries to spare (never its last one);
+  6. its attestation;
+  7. N disablement secrets from the system RNG, each shown ONCE on the
      terminal as a QR code (press Enter) and as disablement-secret:HEX,
-     confirmed by typing its last 4
-     hex digits back, never stored;
-  7. the outputs: the 'tailscale lock init' line on stdout, with --genesis
-     a genesis AUM signed by the box (hex on stdout, and into the chain
-     store), and the transcript.
+     confirmed by typing its last 4 hex digits back, never stored;
+  8. the outputs: the 'tailscale lock init' line and, with --genesis, a
+     genesis AUM signed by the box; then the transcript, signed with the
+     same unlock and written. Only then does the init line go to stdout
+     (with the genesis AUM in hex, which also goes into the chain store).
 
 Every input is checked before the key is touched. The transcript
 (ceremony-TIME.md and .json in --out) names the people, the times, the
@@ -79,7 +88,7 @@ files or the journal.`,
 	}
 	addKeyInitFlags(cmd.Flags(), &a.key)
 	cmd.Flags().Lookup("hsm").Usage = "where a new key lives: `tpm`, piv or soft (not needed when the state directory holds a key)"
-	cmd.Flags().IntVar(&a.disablement, "disablement", 3, fmt.Sprintf("how many disablement secrets to make (`N`, 1-%d)", maxDisablementSecrets))
+	cmd.Flags().IntVar(&a.disablement, "disablement", 3, fmt.Sprintf("how many disablement secrets to make (`N`, 1-%d)", ceremony.MaxSecrets))
 	cmd.Flags().BoolVar(&a.genesis, "genesis", false, "also make the genesis AUM of a new authority, signed by the box, into the (empty) chain store")
 	cmd.Flags().BoolVar(&a.noQR, "no-qr", false, "show the disablement secrets as text only, without a QR code each")
 	cmd.Flags().StringVar(&a.out, "out", "", "`DIR` for the transcript files (default: the state directory)")
@@ -89,9 +98,8 @@ files or the journal.`,
 // validate checks the flags. The backend flags are checked only when a
 // new key is to be made; runCeremonyInit decides that.
 func (a *ceremonyArgs) validate(cmd *cobra.Command) error {
-	if a.disablement < 1 || a.disablement > maxDisablementSecrets {
-		return fmt.Errorf("--disablement %d is out of range; use 1-%d (an authority holds at most %d disablement values)",
-			a.disablement, maxDisablementSecrets, maxDisablementSecrets)
+	if n := ceremony.MaxSecrets; a.disablement < 1 || a.disablement > n {
+		return fmt.Errorf("--disablement %d is out of range; use 1-%d (an authority holds at most %d disablement values)", a.disablement, n, n)
 	}
 	if a.key.replace {
 		return errors.New("--replace-existing-key is not taken here; replace the key with 'signet key init' first")
@@ -103,4 +111,142 @@ func (a *ceremonyArgs) validate(cmd *cobra.Command) error {
 		return nil
 	}
 	return a.key.validate(cmd)
+}
+
+// testOnlyCeremonyRand, when non-nil, replaces crypto/rand in the
+// ceremony, so scripts know the secrets' last digits in advance.
+var testOnlyCeremonyRand io.Reader
+
+// runCeremonyInit opens what the ceremony needs (the state directory and
+// its lock, the journal, the chain store, the console) and runs it.
+func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyArgs) error {
+	dir, err := absStateDir(a.key.state)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("making the state directory: %w", err)
+	}
+	box, err := ceremonyKey(dir, a.key.hsm)
+	if err != nil {
+		return err
+	}
+	out, err := ceremonyOut(a.out, dir)
+	if err != nil {
+		return err
+	}
+	unlock, err := signer.LockStateDir(dir)
+	if err != nil {
+		return withHint(err, "stop signet serve while the ceremony runs")
+	}
+	defer unlock()
+	journal, err := openCeremonyJournal(dir)
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+	o := ceremony.Options{
+		Stdout: stdout, Log: stderr, StateDir: dir, OutDir: out,
+		Secrets: a.disablement, QR: !a.noQR, Genesis: a.genesis,
+		Key: box, Backend: a.key.hsm, Journal: journal, WriteNew: writeNew,
+		Rand: rand.Reader, Version: version(),
+	}
+	if testOnlyCeremonyRand != nil {
+		o.Rand = testOnlyCeremonyRand
+	}
+	if a.genesis {
+		store, err := openGenesisStore(dir)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		o.Chain = store
+	}
+	con, err := openConsole()
+	if err != nil {
+		return err
+	}
+	defer con.Close()
+	o.Terminal = con
+	o.MakeKey = func(ctx context.Context) (*ceremony.BoxKey, error) {
+		return makeCeremonyKey(ctx, con, dir, &a.key, stderr)
+	}
+	c, err := ceremony.New(o)
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx)
+}
+
+// ceremonyKey loads the key already in the state directory (nil when
+// there is none), or checks that --hsm says how to make one.
+func ceremonyKey(dir, backend string) (*ceremony.BoxKey, error) {
+	ks, err := loadKeyState(dir)
+	if err != nil && backend == "" {
+		return nil, withHint(fmt.Errorf("no key in %s to use, and no --hsm to make one", dir),
+			"pass --hsm tpm (or piv, or soft for a trial run) and its flags, as for 'signet key init'")
+	}
+	if err != nil {
+		if _, statErr := os.Lstat(filepath.Join(dir, uriFile)); statErr == nil {
+			return nil, err // a key is there but cannot be read
+		}
+		return nil, nil
+	}
+	if backend != "" && backend != ks.uri.Scheme {
+		return nil, withHint(fmt.Errorf("--hsm %s: %s already holds a %s key", backend, dir, ks.uri.Scheme),
+			"drop --hsm to use that key, or use another --state")
+	}
+	box := &ceremony.BoxKey{URI: ks.uri, Public: ks.pub}
+	if d := ks.att; d != nil {
+		box.Attestation = &hsm.Attestation{Backend: d.Backend, Hardware: d.Hardware, Summary: d.Summary, Facts: d.Facts, Evidence: d.Evidence}
+	}
+	return box, nil
+}
+
+// makeCeremonyKey makes the key as 'signet key init' does and records it.
+func makeCeremonyKey(ctx context.Context, con *console, dir string, a *keyInitArgs, stderr io.Writer) (*ceremony.BoxKey, error) {
+	res, err := initBackend(ctx, con, dir, a, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeKeyState(dir, res.uri, res.pub, newAttestationDoc(res.uri, res.pub, res.att)); err != nil {
+		return nil, err
+	}
+	return &ceremony.BoxKey{URI: res.uri, Public: res.pub, Attestation: &res.att}, nil
+}
+
+// ceremonyOut checks --out (default: the state directory) and returns it
+// absolute.
+func ceremonyOut(flag, dir string) (string, error) {
+	out, err := filepath.Abs(flag)
+	if err != nil {
+		return "", fmt.Errorf("--out %q: %w", flag, err)
+	}
+	if fi, err := os.Stat(out); err != nil || !fi.IsDir() {
+		return "", withHint(fmt.Errorf("--out %s is not a directory", out), "mount the medium or make the directory first")
+	}
+	return out, nil
+}
+
+// openGenesisStore opens the chain store for --genesis; it must be empty.
+func openGenesisStore(dir string) (*signer.ChainStore, error) {
+	store, err := signer.OpenChainStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	if store.Len() > 0 {
+		store.Close()
+		return nil, withHint(fmt.Errorf("--genesis: the chain store in %s already holds an authority", dir),
+			"run the ceremony without --genesis, or in a state directory with no chain.log")
+	}
+	return store, nil
+}
+
+func openCeremonyJournal(dir string) (*signer.Journal, error) {
+	j, err := signer.OpenJournal(dir)
+	var torn *signer.TornError
+	if errors.As(err, &torn) {
+		return nil, withHint(err, "run 'signet journal repair' (it keeps the torn bytes aside) and start again")
+	}
+	return j, err
 }

@@ -18,14 +18,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/ceremony"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
-
-// disablementSecretLen is the length of the disablement secrets that
-// `tailscale lock init` and `signet ceremony init` make. The KDF takes any
-// length, but a secret of another length is a copying mistake.
-const disablementSecretLen = 32
 
 // errSecretForm is the error for input that is not a disablement secret.
 var errSecretForm = errors.New("the input is not a disablement secret; type it as disablement-secret: and 64 hex digits")
@@ -115,10 +111,10 @@ func parseDisablementSecret(line []byte, needPrefix bool) ([]byte, error) {
 		hsm.Wipe(out)
 		return nil, errSecretForm
 	}
-	if len(out) != disablementSecretLen {
+	if len(out) != ceremony.SecretLen {
 		n := len(digits)
 		hsm.Wipe(out)
-		return nil, withHint(fmt.Errorf("the disablement secret has %d hex digits, want %d", n, 2*disablementSecretLen),
+		return nil, withHint(fmt.Errorf("the disablement secret has %d hex digits, want %d", n, 2*ceremony.SecretLen),
 			"check the copy for a missing or extra digit")
 	}
 	return out, nil

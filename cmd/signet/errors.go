@@ -24,6 +24,10 @@ type hintError struct {
 func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 
+// Hints returns the next steps. Errors from library packages (such as
+// ceremony) carry hints through the same method.
+func (e *hintError) Hints() []string { return e.hints }
+
 // withHint attaches hints to err. A nil err stays nil.
 func withHint(err error, hints ...string) error {
 	if err == nil {
@@ -61,11 +65,11 @@ func isUsage(err error) bool {
 // printError writes err as one error line plus the hint lines it carries.
 func printError(w io.Writer, err error) {
 	fmt.Fprintf(w, "signet: error: %s\n", oneLine(err.Error()))
-	var h *hintError
+	var h interface{ Hints() []string }
 	if !errors.As(err, &h) {
 		return
 	}
-	for _, hint := range h.hints {
+	for _, hint := range h.Hints() {
 		fmt.Fprintf(w, "signet: hint: %s\n", oneLine(hint))
 	}
 }

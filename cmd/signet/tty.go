@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/signer"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,6 +64,49 @@ func (c *console) Close() error {
 		return c.in.Close()
 	}
 	return nil
+}
+
+// Write shows p on the terminal (ceremony.Terminal).
+func (c *console) Write(p []byte) (int, error) { return c.out.Write(p) }
+
+// ReadLine shows prompt and reads one line typed with echo on, trimmed
+// (ceremony.Terminal).
+func (c *console) ReadLine(ctx context.Context, prompt string) (string, error) {
+	c.printf("%s", prompt)
+	line, err := readLine(ctx, c.in)
+	if err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSpace(line)), nil
+}
+
+// ReadSecret is readSecret for ceremony.Terminal.
+func (c *console) ReadSecret(ctx context.Context, prompt string) ([]byte, error) {
+	return c.readSecret(ctx, prompt)
+}
+
+// ShowQR shows text full screen as a QR code until Enter is pressed
+// (ceremony.Terminal).
+func (c *console) ShowQR(ctx context.Context, title string, text []byte) error {
+	return showQR(ctx, c.in, title, text)
+}
+
+// showQR draws the QR screen with the daemon's console on tty.
+func showQR(ctx context.Context, tty *os.File, title string, text []byte) error {
+	sc, err := signer.NewConsole(tty, signer.ConsoleOptions{})
+	if err != nil {
+		return err
+	}
+	err = sc.ShowQR(ctx, title, string(text))
+	sc.Close()
+	// The console reads tty with deadlines (Close sets one in the past to
+	// wake a reader), or a non-blocking duplicate that shares tty's mode:
+	// the line prompts that follow want plain blocking reads.
+	tty.SetReadDeadline(time.Time{})
+	if nbErr := unix.SetNonblock(int(tty.Fd()), false); err == nil {
+		err = nbErr
+	}
+	return err
 }
 
 // printf writes a message to the terminal.

@@ -1,4 +1,4 @@
-package main
+package ceremony
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// markdown renders the transcript file for print. It is a pure function of
+// Markdown renders the transcript file for print. It is a pure function of
 // f, so "signet ceremony verify" can check a .md file against its .json.
-func (f *transcriptFile) markdown() []byte {
+func (f *File) Markdown() []byte {
 	t := &f.Transcript
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -20,6 +20,9 @@ func (f *transcriptFile) markdown() []byte {
 	p("## People present\n\n")
 	for _, n := range t.People {
 		p("- %s\n", mdText(n))
+	}
+	if w := peopleNote(t); w != "" {
+		p("\n%s\n", w)
 	}
 	p("\n## The box's key\n\n")
 	p("- Public key: `%s`\n- Backend: %s (%s key)\n- URI: `%s`\n- Hardware: %v\n- Attestation: %s\n",
@@ -56,6 +59,19 @@ func (f *transcriptFile) markdown() []byte {
 		s.Algorithm, s.Context, s.Digest, s.PublicKey, s.Signature)
 	p("\nCheck with: `signet ceremony verify %s.json`\n", t.ID)
 	return b.Bytes()
+}
+
+// peopleNote says how the witnesses compare with the runbook, or "" for
+// a schema 1 transcript, which does not record it.
+func peopleNote(t *Transcript) string {
+	switch {
+	case t.RunbookPeople == 0:
+		return ""
+	case t.FewerPeopleConfirmed:
+		return fmt.Sprintf("ONLY %d present, fewer than the %d the runbook asks for; going on was confirmed by typing %q.",
+			len(t.People), t.RunbookPeople, FewerWord)
+	}
+	return fmt.Sprintf("%d present; the runbook asks for at least %d.", len(t.People), t.RunbookPeople)
 }
 
 // mdText neutralises the characters Markdown would interpret in typed text.

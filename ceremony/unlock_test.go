@@ -1,0 +1,172 @@
+package ceremony
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-tpm/tpm2/transport"
+	"github.com/google/go-tpm/tpm2/transport/simulator"
+
+	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/hsm/tpm"
+)
+
+// tpmPIN is the PIN of the simulator's keys.
+const tpmPIN = "20242024"
+
+// openSim starts the in-process go-tpm-tools simulator (cgo; one per
+// process, so the tests that use it do not run in parallel).
+func openSim(t *testing.T) transport.TPM {
+	t.Helper()
+	sim, err := simulator.OpenSimulator()
+	if err != nil {
+		t.Fatalf("opening the TPM simulator: %v", err)
+	}
+	r := tpm.Retrying(sim)
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// simKey seals a new key to the simulator, allowing maxTries wrong PINs,
+// and returns it with an Open that opens it on the simulator.
+func simKey(t *testing.T, sim transport.TPM, dir string, maxTries uint32) (*BoxKey, func(context.Context, string, hsm.PINPrompt) (hsm.Key, error)) {
+	t.Helper()
+	path := filepath.Join(dir, "key.tpm")
+	p, err := tpm.Provision(context.Background(), sim, tpm.ProvisionOptions{Path: path, PIN: []byte(tpmPIN), MaxTries: maxTries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsm.Wipe(p.LockoutSecret)
+	open := func(ctx context.Context, _ string, pins hsm.PINPrompt) (hsm.Key, error) {
+		return tpm.NewKey(ctx, sim, path, pins)
+	}
+	return &BoxKey{URI: hsm.URI{Scheme: "tpm", Path: path, Device: "simulator"}, Public: p.Key.PublicKey}, open
+}
+
+// TestHeldPIN asks once per attempt, answers the backend's later
+// questions from what it holds, forgets a refused PIN, and never asks
+// once the key is unlocked.
+func TestHeldPIN(t *testing.T) {
+	ctx := context.Background()
+	term := newTerm("", "1234", "5678")
+	p := &heldPIN{t: term, prompt: "PIN: "}
+	if _, err := p.PIN(ctx, "x"); !errors.Is(err, errNoPIN) {
+		t.Fatalf("empty line: %v", err)
+	}
+	for range 2 {
+		pin, err := p.PIN(ctx, "x")
+		if err != nil || string(pin) != "1234" {
+			t.Fatalf("PIN = %q, %v", pin, err)
+		}
+		pin[0] = 'X' // the backend wipes its copy; the held one stays
+	}
+	if len(term.prompts) != 2 {
+		t.Fatalf("%d prompts, want 2", len(term.prompts))
+	}
+	p.Forget()
+	if pin, err := p.PIN(ctx, "x"); err != nil || string(pin) != "5678" {
+		t.Fatalf("after Forget: %q, %v", pin, err)
+	}
+	p.seal()
+	if pin, err := p.PIN(ctx, "x"); err != nil || string(pin) != "5678" {
+		t.Fatalf("sealed, held: %q, %v", pin, err)
+	}
+	p.Forget()
+	if _, err := p.PIN(ctx, "x"); !errors.Is(err, errAskedAgain) {
+		t.Fatalf("sealed, nothing held: %v", err)
+	}
+	p.close()
+	if p.pin != nil {
+		t.Fatal("close kept the PIN")
+	}
+	p.Touch("touch YubiKey 1 now to sign")
+	if !strings.HasSuffix(term.out.String(), "touch YubiKey 1 now to sign\n") {
+		t.Errorf("Touch: %q", term.out.String())
+	}
+	if _, err := (&heldPIN{t: newTerm()}).PIN(ctx, "x"); err == nil {
+		t.Error("a closed terminal gave a PIN")
+	}
+}
+
+// TestUnlockOnTPM unlocks a key sealed to the simulator: a wrong PIN
+// costs one try and leaves nothing held; the right one unlocks, and the
+// session signs without asking. checkTries refuses to ask with one try
+// left, and in lockout.
+func TestUnlockOnTPM(t *testing.T) {
+	ctx := context.Background()
+	sim := openSim(t)
+	box, open := simKey(t, sim, t.TempDir(), 3)
+	term := newTerm("1111", tpmPIN)
+	pins := &heldPIN{t: term, prompt: "PIN: "}
+	k, err := open(ctx, "", pins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	if left, err := checkTries(ctx, k); err != nil || left != 3 {
+		t.Fatalf("checkTries = %d, %v", left, err)
+	}
+	if _, err := unlockKey(ctx, k, pins, probeDigest("c")); !errors.Is(err, hsm.ErrWrongPIN) || pins.pin != nil {
+		t.Fatalf("wrong PIN: %v (held %v)", err, pins.pin != nil)
+	}
+	if left, err := checkTries(ctx, k); err != nil || left != 2 {
+		t.Fatalf("checkTries after a wrong PIN = %d, %v", left, err)
+	}
+	s, err := unlockKey(ctx, k, pins, probeDigest("c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.Sign(ctx, probeDigest(string(rune('a'+i)))); err != nil {
+			t.Fatalf("signature %d: %v", i, err)
+		}
+	}
+	if len(term.prompts) != 2 || !s.PublicKey().Equal(box.Public) {
+		t.Fatalf("%d prompts, want 2", len(term.prompts))
+	}
+	s.Close()
+	if _, err := s.Sign(ctx, probeDigest("d")); !errors.Is(err, errAskedAgain) {
+		t.Fatalf("sign after the session closed: %v", err)
+	}
+
+	wrong, err := open(ctx, "", hsm.FixedPIN("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wrong.Close()
+	wrong.Sign(ctx, probeDigest("x"))
+	_, err = checkTries(ctx, k)
+	if err == nil || err.Error() != "the key's device has 1 PIN try left, and the ceremony never spends the last one; nothing was shown or written" {
+		t.Fatalf("one try left: %v", err)
+	}
+	var h interface{ Hints() []string }
+	if !errors.As(err, &h) || len(h.Hints()) != 1 {
+		t.Fatalf("no hint: %v", err)
+	}
+	wrong.Sign(ctx, probeDigest("x"))
+	if _, err := checkTries(ctx, k); err == nil || err.Error() != "the key's device is locked out after too many wrong PINs; nothing was shown or written" {
+		t.Fatalf("lockout: %v", err)
+	}
+	k.Close()
+	if _, err := checkTries(ctx, k); err == nil || !strings.HasPrefix(err.Error(), "reading the key's PIN retry counter: ") {
+		t.Fatalf("closed key: %v", err)
+	}
+}
+
+// TestNouns names what unlocks each backend.
+func TestNouns(t *testing.T) {
+	for _, tt := range []struct{ scheme, noun, by string }{
+		{"tpm", "TPM PIN", "by the TPM"}, {"piv", "YubiKey PIN", "by the YubiKey"},
+		{"soft", "passphrase", "by decrypting the key file"}, {"other", "PIN", "by the device"},
+	} {
+		if pinNoun(tt.scheme) != tt.noun || checkedBy(tt.scheme) != tt.by {
+			t.Errorf("%s: %q, %q", tt.scheme, pinNoun(tt.scheme), checkedBy(tt.scheme))
+		}
+	}
+	if upperFirst("passphrase") != "Passphrase" || upperFirst("TPM") != "TPM" || upperFirst("") != "" {
+		t.Error("upperFirst")
+	}
+}
