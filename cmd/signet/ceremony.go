@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -149,10 +148,7 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 		Stdout: stdout, Log: stderr, StateDir: dir, OutDir: out,
 		Secrets: a.disablement, QR: !a.noQR, Genesis: a.genesis,
 		Key: box, Backend: a.key.hsm, Journal: journal, WriteNew: writeNew,
-		Rand: rand.Reader, Version: version(),
-	}
-	if testOnlyCeremonyRand != nil {
-		o.Rand = testOnlyCeremonyRand
+		Rand: testOnlyCeremonyRand, Version: version(), // a nil Rand is crypto/rand
 	}
 	if a.genesis {
 		store, err := openGenesisStore(dir)
