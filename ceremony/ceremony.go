@@ -96,8 +96,8 @@ type Ceremony struct {
 	box     *BoxKey
 	made    string // "new" or "existing"
 	key     hsm.Key
-	pins    *heldPIN
-	sess    session
+	pins    *askPIN
+	sess    hsm.Session
 	values  [][]byte
 	line    string   // the init line, released at the end
 	genesis *tka.AUM // with Genesis, stored at the end
@@ -192,13 +192,11 @@ func (c *Ceremony) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// close wipes the unlock and releases the key.
+// close ends the unlock (the session wipes what it holds) and releases
+// the key.
 func (c *Ceremony) close() {
 	if c.sess != nil {
 		c.sess.Close()
-	}
-	if c.pins != nil {
-		c.pins.close()
 	}
 	if c.key != nil {
 		c.key.Close()

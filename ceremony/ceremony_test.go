@@ -290,20 +290,33 @@ func TestRunHoldsOutputsBack(t *testing.T) {
 	})
 }
 
-// flakyKey is a real soft key that fails some signatures as an unplugged
-// device would.
+// flakyKey is a real soft key whose unlock session fails some
+// signatures as an unplugged device would.
 type flakyKey struct {
 	hsm.Key
-	fail map[int]bool // which signatures (1-based) fail
+	fail map[int]bool // which signatures (1-based) of the session fail
+}
+
+func (k *flakyKey) Unlock(ctx context.Context, why string) (hsm.Session, error) {
+	s, err := k.Key.Unlock(ctx, why)
+	if err != nil {
+		return nil, err
+	}
+	return &flakySession{Session: s, fail: k.fail}, nil
+}
+
+type flakySession struct {
+	hsm.Session
+	fail map[int]bool
 	n    int
 }
 
-func (k *flakyKey) Sign(ctx context.Context, h [32]byte) ([]byte, error) {
-	k.n++
-	if k.fail[k.n] {
+func (s *flakySession) Sign(ctx context.Context, h [32]byte) ([]byte, error) {
+	s.n++
+	if s.fail[s.n] {
 		return nil, fmt.Errorf("%w: the device went away", hsm.ErrNoDevice)
 	}
-	return k.Key.Sign(ctx, h)
+	return s.Session.Sign(ctx, h)
 }
 
 // TestRunSignRetry: a signature that fails after the secrets were shown
@@ -323,7 +336,7 @@ func TestRunSignRetry(t *testing.T) {
 				if err != nil {
 					return nil, err
 				}
-				return &flakyKey{Key: k, fail: map[int]bool{2: true}}, nil // the probe passes, the transcript fails once
+				return &flakyKey{Key: k, fail: map[int]bool{1: true}}, nil // the transcript fails once
 			}
 			_, err := r.run(o)
 			if (err != nil) != tt.wantErr {

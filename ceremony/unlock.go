@@ -2,21 +2,17 @@ package ceremony
 
 // Rules for this file: the key is unlocked once, before any disablement
 // secret exists, and everything the ceremony signs afterwards is signed
-// with that one unlock. A PIN the device accepted is held only until the
-// ceremony ends, in a buffer locked in RAM where the system allows, and
-// wiped then; a PIN the device refused is wiped at once. A mistyped PIN is
-// asked again, but never when the device has fewer than minTriesLeft
-// tries left: the ceremony does not spend the last one.
+// with that one hsm.Session. The ceremony never holds the PIN: the
+// backend takes it for the unlock and the session holds what the device
+// unlocked (docs/keys.md). A mistyped PIN is asked again, but never when
+// the device has fewer than minTriesLeft tries left: the ceremony does not
+// spend the last one.
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha512"
 	"errors"
 	"fmt"
 	"sync"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
@@ -26,11 +22,6 @@ import (
 // ceremony to ask for the PIN: a wrong entry then still leaves one.
 const minTriesLeft = 2
 
-// unlockContext prefixes the probe digest that checks the PIN. Like
-// Context, it makes the digest a SHA-512/256 over a prefix no Tailnet Lock
-// SigHash can start with.
-const unlockContext = "signet ceremony unlock check v1\x00"
-
 // errNoPIN means an empty line was typed for the PIN; it is asked again
 // without reaching the device.
 var errNoPIN = errors.New("nothing was typed")
@@ -39,74 +30,33 @@ var errNoPIN = errors.New("nothing was typed")
 // unlocked, which the ceremony does not allow.
 var errAskedAgain = errors.New("the key asked for its PIN again after it was unlocked; the ceremony asks only once")
 
-// session is the box's key unlocked for this ceremony's signatures: the
-// PIN was asked once and checked by the device; Sign asks nothing; Close
-// wipes what the session holds.
-//
-// NOTE(ceremony): hsm.Key has no Unlock on this branch. When hsm gains
-// Key.Unlock(ctx, why) (hsm.Session, error), whose Session is a
-// tka.Signer with Close, unlockKey returns key.Unlock(ctx, why) and
-// heldPIN stops holding: it only asks. The retry loop, the tries check and
-// every caller stay as they are.
-type session interface {
-	tka.Signer
-	Close() error
-}
-
-// pinSession signs with an open key whose PIN questions heldPIN answers.
-type pinSession struct {
-	hsm.Key
-	pins *heldPIN
-}
-
-// Close wipes the held PIN; the key stays open for the ceremony to close.
-func (s *pinSession) Close() error {
-	s.pins.close()
-	return nil
-}
-
-// unlockKey unlocks key for the ceremony: it signs probe, which makes the
-// backend ask pins for the PIN and check it on the device. A wrong PIN
-// fails with an error wrapping hsm.ErrWrongPIN and has cost one try.
-func unlockKey(ctx context.Context, key hsm.Key, pins *heldPIN, probe [32]byte) (session, error) {
-	if _, err := key.Sign(ctx, probe); err != nil {
-		return nil, err
+// unlockWhy says what the unlock is for, shown with the PIN question.
+func unlockWhy(genesis bool) string {
+	if genesis {
+		return "the ceremony's genesis and transcript"
 	}
-	pins.seal()
-	return &pinSession{Key: key, pins: pins}, nil
+	return "the ceremony's transcript"
 }
 
-// probeDigest is what unlockKey signs for the ceremony id.
-func probeDigest(id string) [32]byte {
-	return sha512.Sum512_256([]byte(unlockContext + id))
-}
-
-// heldPIN is the ceremony's hsm.PINPrompt. Until the key is unlocked it
-// asks on the terminal, at most once per attempt; the answer is held so
-// that the backend's later questions during this ceremony are answered
-// without asking again. A backend that refuses the PIN calls Forget.
-type heldPIN struct {
+// askPIN is the ceremony's hsm.PINPrompt: until the key is unlocked it
+// asks on the terminal, once per attempt, and keeps no copy; once the key
+// is unlocked (seal) it refuses to ask, so a backend that asked again
+// would fail instead of prompting a second time.
+type askPIN struct {
 	t      Terminal
 	prompt string
 
 	mu     sync.Mutex
-	pin    []byte // nil when nothing is held
-	sealed bool   // unlocked: answer from pin or fail, never ask
-	asked  int    // prompts shown
+	sealed bool
 }
 
-// PIN answers from the held PIN or, before the unlock, asks on the
-// terminal. The caller (the backend) wipes the returned copy.
-func (p *heldPIN) PIN(ctx context.Context, why string) ([]byte, error) {
+// PIN asks on the terminal. The caller (the backend) wipes the answer.
+func (p *askPIN) PIN(ctx context.Context, why string) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.pin != nil {
-		return bytes.Clone(p.pin), nil
-	}
 	if p.sealed {
 		return nil, errAskedAgain
 	}
-	p.asked++
 	typed, err := p.t.ReadSecret(ctx, p.prompt)
 	if err != nil {
 		return nil, err
@@ -114,45 +64,20 @@ func (p *heldPIN) PIN(ctx context.Context, why string) ([]byte, error) {
 	if len(typed) == 0 {
 		return nil, errNoPIN
 	}
-	p.pin = bytes.Clone(typed)
-	unix.Mlock(p.pin) // best effort: RLIMIT_MEMLOCK may refuse
 	return typed, nil
-}
-
-// Forget wipes the held PIN (hsm.PINForgetter): the device refused it.
-func (p *heldPIN) Forget() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.wipe()
 }
 
 // Touch tells the people present that the YubiKey waits for a touch
 // (piv.TouchNotifier).
-func (p *heldPIN) Touch(msg string) {
+func (p *askPIN) Touch(msg string) {
 	printf(p.t, "%s\n", msg)
 }
 
 // seal marks the key unlocked: from now on nothing is asked.
-func (p *heldPIN) seal() {
+func (p *askPIN) seal() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sealed = true
-}
-
-// close wipes the held PIN for good.
-func (p *heldPIN) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.wipe()
-	p.sealed = true
-}
-
-func (p *heldPIN) wipe() {
-	if p.pin != nil {
-		hsm.Wipe(p.pin)
-		unix.Munlock(p.pin)
-		p.pin = nil
-	}
 }
 
 // unlockStep opens the key and unlocks it once for every signature the
@@ -164,14 +89,13 @@ func (c *Ceremony) unlockStep(ctx context.Context) error {
 	printf(c.t, "\n== Step 5: unlock the key ==\n"+
 		"The %s is asked once, now, before any disablement secret is made; the key then\n"+
 		"signs this ceremony's outputs without asking again.\n", noun)
-	c.pins = &heldPIN{t: c.t, prompt: fmt.Sprintf("%s, to unlock the key for this ceremony: ", upperFirst(noun))}
+	c.pins = &askPIN{t: c.t, prompt: fmt.Sprintf("%s, to unlock the key for this ceremony: ", upperFirst(noun))}
 	wrong := 0
 	for try := 1; ; try++ {
 		err := c.tryUnlock(ctx)
 		if err == nil {
 			break
 		}
-		c.pins.Forget()
 		isWrong := errors.Is(err, hsm.ErrWrongPIN)
 		if !isWrong && !errors.Is(err, errNoPIN) || try == maxRetries {
 			return err
@@ -211,10 +135,11 @@ func (c *Ceremony) tryUnlock(ctx context.Context) error {
 	if left >= 0 {
 		printf(c.t, "  %d %s %s left before the device locks.\n", left, pinNoun(c.box.URI.Scheme), plural(left, "try", "tries"))
 	}
-	s, err := unlockKey(ctx, c.key, c.pins, probeDigest(c.tr.ID))
+	s, err := c.key.Unlock(ctx, unlockWhy(c.o.Genesis))
 	if err != nil {
 		return err
 	}
+	c.pins.seal()
 	c.sess = s
 	return nil
 }

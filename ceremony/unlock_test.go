@@ -2,6 +2,7 @@ package ceremony
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -46,61 +47,45 @@ func simKey(t *testing.T, sim transport.TPM, dir string, maxTries uint32) (*BoxK
 	return &BoxKey{URI: hsm.URI{Scheme: "tpm", Path: path, Device: "simulator"}, Public: p.Key.PublicKey}, open
 }
 
-// TestHeldPIN asks once per attempt, answers the backend's later
-// questions from what it holds, forgets a refused PIN, and never asks
-// once the key is unlocked.
-func TestHeldPIN(t *testing.T) {
+// TestAskPIN asks on the terminal until the key is unlocked, refuses an
+// empty line without reaching the device, and never asks once sealed.
+func TestAskPIN(t *testing.T) {
 	ctx := context.Background()
 	term := newTerm("", "1234", "5678")
-	p := &heldPIN{t: term, prompt: "PIN: "}
+	p := &askPIN{t: term, prompt: "PIN: "}
 	if _, err := p.PIN(ctx, "x"); !errors.Is(err, errNoPIN) {
 		t.Fatalf("empty line: %v", err)
 	}
-	for range 2 {
-		pin, err := p.PIN(ctx, "x")
-		if err != nil || string(pin) != "1234" {
-			t.Fatalf("PIN = %q, %v", pin, err)
+	for _, want := range []string{"1234", "5678"} {
+		if pin, err := p.PIN(ctx, "x"); err != nil || string(pin) != want {
+			t.Fatalf("PIN = %q, %v; want %s", pin, err, want)
 		}
-		pin[0] = 'X' // the backend wipes its copy; the held one stays
-	}
-	if len(term.prompts) != 2 {
-		t.Fatalf("%d prompts, want 2", len(term.prompts))
-	}
-	p.Forget()
-	if pin, err := p.PIN(ctx, "x"); err != nil || string(pin) != "5678" {
-		t.Fatalf("after Forget: %q, %v", pin, err)
 	}
 	p.seal()
-	if pin, err := p.PIN(ctx, "x"); err != nil || string(pin) != "5678" {
-		t.Fatalf("sealed, held: %q, %v", pin, err)
-	}
-	p.Forget()
-	if _, err := p.PIN(ctx, "x"); !errors.Is(err, errAskedAgain) {
-		t.Fatalf("sealed, nothing held: %v", err)
-	}
-	p.close()
-	if p.pin != nil {
-		t.Fatal("close kept the PIN")
+	if _, err := p.PIN(ctx, "x"); !errors.Is(err, errAskedAgain) || len(term.prompts) != 3 {
+		t.Fatalf("sealed: %v after %d prompts", err, len(term.prompts))
 	}
 	p.Touch("touch YubiKey 1 now to sign")
 	if !strings.HasSuffix(term.out.String(), "touch YubiKey 1 now to sign\n") {
 		t.Errorf("Touch: %q", term.out.String())
 	}
-	if _, err := (&heldPIN{t: newTerm()}).PIN(ctx, "x"); err == nil {
+	if _, err := (&askPIN{t: newTerm()}).PIN(ctx, "x"); err == nil {
 		t.Error("a closed terminal gave a PIN")
+	}
+	if unlockWhy(true) != "the ceremony's genesis and transcript" || unlockWhy(false) != "the ceremony's transcript" {
+		t.Error("unlockWhy")
 	}
 }
 
 // TestUnlockOnTPM unlocks a key sealed to the simulator: a wrong PIN
-// costs one try and leaves nothing held; the right one unlocks, and the
-// session signs without asking. checkTries refuses to ask with one try
-// left, and in lockout.
+// costs one try; the right one unlocks, and the session signs without
+// asking. checkTries refuses to ask with one try left, and in lockout.
 func TestUnlockOnTPM(t *testing.T) {
 	ctx := context.Background()
 	sim := openSim(t)
 	box, open := simKey(t, sim, t.TempDir(), 3)
 	term := newTerm("1111", tpmPIN)
-	pins := &heldPIN{t: term, prompt: "PIN: "}
+	pins := &askPIN{t: term, prompt: "PIN: "}
 	k, err := open(ctx, "", pins)
 	if err != nil {
 		t.Fatal(err)
@@ -109,18 +94,19 @@ func TestUnlockOnTPM(t *testing.T) {
 	if left, err := checkTries(ctx, k); err != nil || left != 3 {
 		t.Fatalf("checkTries = %d, %v", left, err)
 	}
-	if _, err := unlockKey(ctx, k, pins, probeDigest("c")); !errors.Is(err, hsm.ErrWrongPIN) || pins.pin != nil {
-		t.Fatalf("wrong PIN: %v (held %v)", err, pins.pin != nil)
+	if _, err := k.Unlock(ctx, "test"); !errors.Is(err, hsm.ErrWrongPIN) {
+		t.Fatalf("wrong PIN: %v", err)
 	}
 	if left, err := checkTries(ctx, k); err != nil || left != 2 {
 		t.Fatalf("checkTries after a wrong PIN = %d, %v", left, err)
 	}
-	s, err := unlockKey(ctx, k, pins, probeDigest("c"))
+	s, err := k.Unlock(ctx, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	pins.seal()
 	for i := range 3 {
-		if _, err := s.Sign(ctx, probeDigest(string(rune('a'+i)))); err != nil {
+		if _, err := s.Sign(ctx, sha256.Sum256([]byte{byte(i)})); err != nil {
 			t.Fatalf("signature %d: %v", i, err)
 		}
 	}
@@ -128,7 +114,7 @@ func TestUnlockOnTPM(t *testing.T) {
 		t.Fatalf("%d prompts, want 2", len(term.prompts))
 	}
 	s.Close()
-	if _, err := s.Sign(ctx, probeDigest("d")); !errors.Is(err, errAskedAgain) {
+	if _, err := s.Sign(ctx, sha256.Sum256(nil)); !errors.Is(err, hsm.ErrSessionClosed) {
 		t.Fatalf("sign after the session closed: %v", err)
 	}
 
@@ -137,7 +123,7 @@ func TestUnlockOnTPM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wrong.Close()
-	wrong.Sign(ctx, probeDigest("x"))
+	wrong.Sign(ctx, sha256.Sum256(nil))
 	_, err = checkTries(ctx, k)
 	if err == nil || err.Error() != "the key's device has 1 PIN try left, and the ceremony never spends the last one; nothing was shown or written" {
 		t.Fatalf("one try left: %v", err)
@@ -146,7 +132,7 @@ func TestUnlockOnTPM(t *testing.T) {
 	if !errors.As(err, &h) || len(h.Hints()) != 1 {
 		t.Fatalf("no hint: %v", err)
 	}
-	wrong.Sign(ctx, probeDigest("x"))
+	wrong.Sign(ctx, sha256.Sum256(nil))
 	if _, err := checkTries(ctx, k); err == nil || err.Error() != "the key's device is locked out after too many wrong PINs; nothing was shown or written" {
 		t.Fatalf("lockout: %v", err)
 	}
