@@ -71,7 +71,8 @@ func TestRunNewSoftKey(t *testing.T) {
 	if err != nil || len(a.Keys()) != 2 || len(a.State().DisablementValues) != 3 {
 		t.Fatalf("the chain store's authority: %v", err)
 	}
-	if ev := fmtLines(r.events()); ev != `["ceremony-start" "ceremony"]` {
+	// The note between them names the genesis before it was stored.
+	if ev := fmtLines(r.events()); ev != `["ceremony-start" "" "ceremony"]` {
 		t.Errorf("journal: %s", ev)
 	}
 	log := r.log.String()
@@ -81,7 +82,7 @@ func TestRunNewSoftKey(t *testing.T) {
 		"signet: ceremony step 5, unlock: the passphrase was checked by decrypting the key file; the key is unlocked for this ceremony's signatures\n",
 		"signet: ceremony step 10, transcript: signed by the box's key, written to ceremony-20261123T132558Z.json and ceremony-20261123T132558Z.md\n",
 		"signet: the genesis AUM ",
-		"signet: the ceremony is done; the init line is on stdout; transcript "+jsonPath+" (and .md), journal record 2\n")
+		"signet: the ceremony is done; the init line is on stdout; transcript "+jsonPath+" (and .md), journal record 3\n")
 	if _, err := os.Stat(mdPath); err != nil {
 		t.Error(err)
 	}
