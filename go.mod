@@ -75,3 +75,7 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gvisor.dev/gvisor v0.0.0-20260224225140-573d5e7127a8 // indirect
 )
+
+// Test only: the QR encoder internal/qr is measured against
+// (internal/qr/compare_test.go); no binary links it.
+require github.com/piglig/go-qr v1.1.0
