@@ -54,6 +54,7 @@ t0=$(date +%s)
 # release, so its glibc and libpcsclite match. The test image also gets
 # the same code as a newer version, to upgrade a running box to.
 version=$(cd "$repo" && bash scripts/version.sh)
+commit=$(git -C "$repo" rev-parse HEAD)
 arch=$(go env GOARCH)
 rm -rf "$out/debs"
 mkdir -p "$out/debs"
@@ -67,7 +68,7 @@ step "packages" "$(($(date +%s) - t0)) s"
 if [[ -n $test ]]; then
 	bash "$repo/scripts/deb-lint.sh" "$repo"/bin/deb/*.deb
 	step "lintian" "$(($(date +%s) - t0)) s"
-	pkgtest=("--customize-hook=$here/pkgtest.sh \"\$1\" $out/debs/signet.deb $out/debs/signet-upgrade.deb $repo")
+	pkgtest=("--customize-hook=$here/pkgtest.sh \"\$1\" $out/debs/signet.deb $out/debs/signet-upgrade.deb $repo $commit")
 else
 	pkgtest=("--customize-hook=copy-in $out/debs/signet.deb /tmp" '--customize-hook=chroot "$1" dpkg -i /tmp/signet.deb' '--customize-hook=rm "$1/tmp/signet.deb"')
 fi

@@ -7,9 +7,11 @@
 # none of them changed. It leaves the root with DEB installed and an
 # empty /var/lib/signet.
 #
-#   image/pkgtest.sh ROOT DEB UPGRADE_DEB REPO
+#   image/pkgtest.sh ROOT DEB UPGRADE_DEB REPO COMMIT
+#
+# COMMIT is the commit the packages were built from.
 set -euo pipefail
-root=$1 deb=$2 upgrade=$3 repo=$4
+root=$1 deb=$2 upgrade=$3 repo=$4 commit=$5
 fail() {
 	echo "pkgtest: FAILED: $*" >&2
 	exit 1
@@ -63,7 +65,6 @@ ok "the installed unit scores $got in systemd-analyze security, as udev/signet.s
 
 [[ $(in_root signet version) == "signet $v" ]] || fail "signet version says '$(in_root signet version)', want 'signet $v'"
 json=$(in_root signet version --json)
-commit=$(git -C "$repo" rev-parse HEAD)
 [[ $json == *"\"schema\":1,\"version\":\"$v\",\"commit\":\"$commit\""* ]] || fail "signet version --json: $json (want commit $commit)"
 ok "signet version: $v; --json names commit $commit"
 
