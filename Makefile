@@ -25,7 +25,13 @@ BUILDVCS   := $(shell git rev-parse --git-dir >/dev/null 2>&1 && echo -buildvcs=
 # packages: fortified libc calls, full RELRO with immediate binding.
 CGO_CFLAGS ?= -O2 -g -D_FORTIFY_SOURCE=2
 export CGO_CFLAGS
-LDFLAGS    := -buildid= -bindnow -X main.Version=$(VERSION) -extldflags=-Wl,-z,relro,-z,now
+# The commit, its time and whether the tree was clean, for "signet version
+# --json" where the toolchain records no VCS stamp (a git worktree).
+COMMIT     := $(shell git rev-parse HEAD 2>/dev/null)
+COMMITTIME := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+TREECLEAN  := $(shell git rev-parse --git-dir >/dev/null 2>&1 && { test -z "$$(git status --porcelain)" && echo true || echo false; })
+VCSFLAGS   := $(if $(COMMIT),-X main.Commit=$(COMMIT) -X main.CommitTime=$(COMMITTIME) -X main.TreeClean=$(TREECLEAN))
+LDFLAGS    := -buildid= -bindnow -X main.Version=$(VERSION) $(VCSFLAGS) -extldflags=-Wl,-z,relro,-z,now
 BUILDFLAGS := -trimpath -buildmode=pie $(BUILDVCS) -ldflags '$(LDFLAGS)'
 
 # Flags for "make test". -race needs cgo (gcc, installed by "make deps").

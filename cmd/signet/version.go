@@ -15,6 +15,11 @@ import (
 // build information instead.
 var Version string
 
+// Commit, CommitTime and TreeClean ("true" or "false") are set by the
+// Makefile too, for builds where the Go toolchain records no VCS stamp
+// (a git worktree, -buildvcs=false); the stamp wins when there is one.
+var Commit, CommitTime, TreeClean string
+
 // versionArgs holds the flags of "signet version".
 type versionArgs struct {
 	long bool // also print the Go version, platform and VCS state
@@ -124,7 +129,12 @@ func buildDetails() [][2]string {
 
 // versionInfo collects what "signet version --json" prints.
 func versionInfo() versionJSON {
-	v := versionJSON{Schema: versionSchema, Version: version(), Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	v := versionJSON{Schema: versionSchema, Version: version(), Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		Commit: Commit, CommitTime: CommitTime}
+	if TreeClean != "" {
+		clean := TreeClean == "true"
+		v.TreeClean = &clean
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return v
