@@ -207,7 +207,7 @@ func (rw *relayWatch) checkSignatureDelivered(t *testing.T, ctx context.Context,
 	if m := rw.seenMax(`signet_relay_oldest_pending_seconds`); m <= 0 {
 		t.Errorf("signet_relay_oldest_pending_seconds never rose above %v while node3 waited", m)
 	}
-	if code, h := rw.health(t, ctx); code != http.StatusOK || h["status"] != "ok" || h["box_reachable"] != true || h["schema"] != 1.0 {
+	if code, h := rw.health(t, ctx); code != http.StatusOK || h["status"] != "ok" || h["box_reachable"] != true || h["schema_version"] != 1.0 {
 		t.Errorf("/healthz: %d %v", code, h)
 	}
 	waiting := rw.waitNotice(t, relay.EventNodeWaiting, nk)

@@ -65,7 +65,7 @@ ok "the installed unit scores $got in systemd-analyze security, as udev/signet.s
 
 [[ $(in_root signet version) == "signet $v" ]] || fail "signet version says '$(in_root signet version)', want 'signet $v'"
 json=$(in_root signet version --json)
-[[ $json == *"\"schema\":1,\"version\":\"$v\",\"commit\":\"$commit\""* ]] || fail "signet version --json: $json (want commit $commit)"
+[[ $json == *"\"schema_version\":1,\"version\":\"$v\",\"commit\":\"$commit\""* ]] || fail "signet version --json: $json (want commit $commit)"
 ok "signet version: $v; --json names commit $commit"
 
 # 2. A box's state: a sealed key, a chain, a journal.

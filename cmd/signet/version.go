@@ -33,7 +33,7 @@ const versionSchema = 1
 // and TreeClean come from the VCS stamp the Go toolchain records (go
 // build in a git checkout); a binary built without one omits them.
 type versionJSON struct {
-	Schema     int    `json:"schema"`
+	Schema     int    `json:"schema_version"`
 	Version    string `json:"version"`
 	Commit     string `json:"commit,omitempty"`
 	CommitTime string `json:"commit_time,omitempty"`
@@ -51,14 +51,14 @@ func newVersionCmd() *cobra.Command {
 		Long: `Print the version of signet as "signet VERSION" on stdout.
 
 With --long, also print how the binary was built, one "key value" pair
-per line. With --json, print one JSON object (schema version 1): schema,
-version, commit, commit_time, tree_clean (false when the tree had
-uncommitted changes), go and platform. commit, commit_time and tree_clean
-are left out when the binary was built outside a git checkout.`,
+per line. With --json, print one JSON object (docs/json.md): schema_version
+(1), version, commit, commit_time, tree_clean (false when the tree had
+uncommitted changes), go and platform. commit, commit_time and
+tree_clean are left out when the build recorded no commit.`,
 		Example: `  $ signet version
   signet 0.1.0
   $ signet version --json
-  {"schema":1,"version":"0.1.0","commit":"495fa39...","commit_time":"2026-11-23T17:39:08Z","tree_clean":true,"go":"go1.26.8","platform":"linux/amd64"}`,
+  {"schema_version":1,"version":"0.1.0","commit":"495fa39...","commit_time":"2026-11-23T17:39:08Z","tree_clean":true,"go":"go1.26.8","platform":"linux/amd64"}`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVersion(cmd.OutOrStdout(), args)

@@ -182,7 +182,7 @@ const healthSchema = 1
 // tailnet, whether or not the box answers (box_reachable says that; an
 // unreachable box is an alert, not a dead relay).
 type health struct {
-	Schema          int     `json:"schema"`
+	Schema          int     `json:"schema_version"`
 	Status          string  `json:"status"` // ok, stalled
 	Error           string  `json:"error,omitempty"`
 	LastStepSeconds float64 `json:"last_step_seconds"`

@@ -51,7 +51,7 @@ type Notice struct {
 
 // NoticeFacts are a notification's structured fields.
 type NoticeFacts struct {
-	Schema  int    `json:"schema"`
+	Schema  int    `json:"schema_version"`
 	Event   string `json:"event"`
 	Relay   string `json:"relay"`              // the relay's tailnet name
 	Node    string `json:"node,omitempty"`     // the device name, sanitised
