@@ -2,15 +2,37 @@
 
 GO         ?= go
 BIN        := bin/signet
+RELAY_BIN  := bin/signet-relay
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 MANDIR     := docs/man
 
-# Version stamped into the binary (main.Version); empty outside a git checkout,
-# in which case the binary reads the module build information.
-VERSION    ?= $(shell git describe --always --dirty 2>/dev/null)
-LDFLAGS    := $(if $(VERSION),-X main.Version=$(VERSION))
-BUILDFLAGS := -trimpath -buildmode=pie -ldflags '$(LDFLAGS)'
+# Version stamped into the binaries (main.Version) and the packages: see
+# scripts/version.sh ("devel" outside a git checkout).
+ifeq ($(origin VERSION),undefined)
+VERSION    := $(shell bash scripts/version.sh)
+endif
+# Reproducible builds: no paths (-trimpath), no random build ID
+# (-buildid=), the commit's VCS stamp (vcs.revision, vcs.modified; needs
+# a git checkout), and the commit time for every file date in the
+# packages. Two builds of one commit give identical bytes (make repro).
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+endif
+export SOURCE_DATE_EPOCH
+BUILDVCS   := $(shell git rev-parse --git-dir >/dev/null 2>&1 && echo -buildvcs=true)
+# Hardening of the C parts (cgo: pcsclite, libc), as Debian builds
+# packages: fortified libc calls, full RELRO with immediate binding.
+CGO_CFLAGS ?= -O2 -g -D_FORTIFY_SOURCE=2
+export CGO_CFLAGS
+# The commit, its time and whether the tree was clean, for "signet version
+# --json" where the toolchain records no VCS stamp (a git worktree).
+COMMIT     := $(shell git rev-parse HEAD 2>/dev/null)
+COMMITTIME := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+TREECLEAN  := $(shell git rev-parse --git-dir >/dev/null 2>&1 && { test -z "$$(git status --porcelain)" && echo true || echo false; })
+VCSFLAGS   := $(if $(COMMIT),-X main.Commit=$(COMMIT) -X main.CommitTime=$(COMMITTIME) -X main.TreeClean=$(TREECLEAN))
+LDFLAGS    := -buildid= -bindnow -X main.Version=$(VERSION) $(VCSFLAGS) -extldflags=-Wl,-z,relro,-z,now
+BUILDFLAGS := -trimpath -buildmode=pie $(BUILDVCS) -ldflags '$(LDFLAGS)'
 # runtime/secret (Go 1.26 experiment) erases what go-tpm copies of the PIN
 # and the unsealed key (hsm.Erasing); check-binary fails without it.
 BUILDENV   := GOEXPERIMENT=runtimesecret
@@ -40,17 +62,42 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build run test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
+.PHONY: help deps build build-relay deb deb-lint release repro run test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 deps: ## install the Debian packages and Go modules the tests need
 	bash scripts/deps.sh
+	bash scripts/promtool.sh
 	$(GO) mod download
 
 build: ## build bin/signet
 	$(BUILDENV) $(GO) build $(BUILDFLAGS) -o $(BIN) ./cmd/signet
+
+build-relay: ## build bin/signet-relay
+	$(GO) build $(BUILDFLAGS) -o $(RELAY_BIN) ./cmd/signet-relay
+
+# nfpm is built from tools/go.mod, a module of its own, so none of its
+# dependencies enters signet's go.mod.
+bin/nfpm: tools/go.mod tools/go.sum
+	$(GO) -C tools build -trimpath -o ../bin/nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm
+
+deb: build build-relay bin/nfpm ## build bin/deb/signet_VERSION_ARCH.deb and signet-relay_VERSION_ARCH.deb
+	SIGNET_VERSION=$(VERSION) bash scripts/deb.sh
+
+deb-lint: deb ## run lintian on the packages (installs lintian)
+	bash scripts/deb-lint.sh bin/deb/*.deb
+
+release: deb ## bin/release: the packages, the binaries and SHA256SUMS
+	rm -rf bin/release && mkdir -p bin/release
+	cp bin/deb/*.deb bin/release/
+	cp $(BIN) bin/release/signet_$(VERSION)_linux_$$($(GO) env GOARCH)
+	cp $(RELAY_BIN) bin/release/signet-relay_$(VERSION)_linux_$$($(GO) env GOARCH)
+	cd bin/release && sha256sum * >SHA256SUMS && cat SHA256SUMS
+
+repro: ## build this commit twice in two fresh clones and compare the hashes
+	bash scripts/repro.sh
 
 run: build ## start signet serve on a swtpm (or soft) key in ./.state, console here
 	bash scripts/deps.sh

@@ -66,6 +66,7 @@ func TestRelayDeliversBoxAUM(t *testing.T) {
 	if items, more := w.box.svc.Outbox(0); len(items) != 0 || more != 0 {
 		t.Errorf("the box's outbox still lists %d items after delivery: %+v", len(items)+more, items)
 	}
+	w.watch.checkAUMDelivered(t, ctx)
 }
 
 // trusts reports whether lc's node trusts the tailnet lock key pub.

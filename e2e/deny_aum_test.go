@@ -50,6 +50,7 @@ func TestDeniedNodeStaysLockedOut(t *testing.T) {
 	if n := w.console.reviews(id); n != 1 {
 		t.Errorf("the console saw the denied request %d times, want 1 (a denial is not retried)", n)
 	}
+	w.watch.checkDenied(t, ctx, n3.key)
 	types := w.box.records(id)
 	if fmt.Sprint(types) != fmt.Sprint([]signer.RecordType{signer.RecReceived, signer.RecDecision}) {
 		t.Errorf("journal for the denied %s = %v, want received, decision", id, types)

@@ -238,6 +238,7 @@ type world struct {
 	relayPriv  wgintake.Key
 	boxWG      *relay.Box
 	log        []ipnstate.NetworkLockUpdate // node1's lock log, newest first
+	watch      *relayWatch                  // the relay's metrics and notices (runRelay)
 }
 
 // newWorld brings up control, node1, node2 and the relay's tsnet node,
@@ -302,6 +303,7 @@ func (w *world) runRelay(t *testing.T, ctx context.Context) *relay.Queue {
 		t.Fatal(err)
 	}
 	r.Poll = 200 * time.Millisecond
+	w.watch = w.watchRelay(t, ctx, r)
 	rctx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
 	go r.Run(rctx)
@@ -346,7 +348,9 @@ func TestRelayDeliversBoxSignature(t *testing.T) {
 	controlURL, control, lc1, b := w.controlURL, w.control, w.lc1, w.box
 
 	// A new node joins and is locked out; the relay asks the box, the
-	// (scripted) console approves, the relay delivers to control.
+	// (scripted) console approves after a second (the watch sees the
+	// node wait), the relay delivers to control.
+	w.console.delay = time.Second
 	t0 := time.Now()
 	n3 := startNode(t, ctx, controlURL, "node3")
 	wakeAll(control)
@@ -371,5 +375,9 @@ func TestRelayDeliversBoxSignature(t *testing.T) {
 	if fmt.Sprint(types) != fmt.Sprint(want) {
 		t.Errorf("journal for %s = %v, want %v", id, types, want)
 	}
+	j, _ := q.Get(id)
+	w.watch.checkSignatureDelivered(t, ctx, n3.key, j.Signature)
+	w.watch.checkNotOnHost(t)
+	w.watch.checkBoxOutage(t, ctx, w)
 	t.Logf("FIGURE e2e_relay_total %.1f s", time.Since(start).Seconds())
 }

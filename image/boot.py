@@ -263,10 +263,17 @@ def main():
     t = time.time()
     step("boot 1: clean power-off", t, stop(q, s, work, 300), "poweroff1")
 
-    # Boot 2: the sealed key unseals again with the same PCR 7.
+    # Boot 2: the sealed key unseals again with the same PCR 7, after the
+    # package is upgraded under the running daemon (image/customize.sh).
     t = time.time()
-    q, s = boot(img, work, "signet.test.nodekey=" + nk[1])
+    q, s = boot(img, work, "signet.test.upgrade signet.test.nodekey=" + nk[1])
     step("boot 2: daemon serving", t, s.expect(b"signet serving", 600), "boot2")
+    t = time.time()
+    m = s.expect_re(rb"signet-test: state (\w+) after the upgrade to signet (\S+) \(serve pid (\d+) -> (\d+), (\w+)\)", 300)
+    upgraded = (m is not None and m.group(1) == b"kept" and m.group(2).endswith(b"+upgrade1")
+                and m.group(3) != m.group(4) and m.group(5) == b"active")
+    step("package upgraded, serve restarted, state kept", t, upgraded, "upgrade")
+    print("image-test: " + m.group(0).decode(errors="replace"), flush=True)
     t = time.time()
     sig = sign(s, t)
     step("boot 2: signature with the sealed key", t, sig is not None, "sign2")

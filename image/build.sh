@@ -8,6 +8,12 @@
 # device: mkfs.ext4 -d copies the tree into the disk file. The root file
 # system is mounted read-only; the key, chain and journal live on a second
 # disk (state.raw) mounted at /var/lib/signet.
+#
+# signet goes in as its Debian package (make deb), so the image test
+# proves the package. With SIGNET_IMAGE_TEST set, image/pkgtest.sh first
+# tests the package in the fresh root (install, upgrade, purge), lintian
+# checks both packages, and a newer build of the package goes into the
+# image for boot.py's upgrade of a running box.
 set -euo pipefail
 
 out=${1:?usage: image/build.sh OUTDIR}
@@ -23,15 +29,16 @@ if ((EUID != 0)); then
 	exit 1
 fi
 if ! command -v go >/dev/null; then
-	echo "image: error: no go in PATH; the image carries a signet built here" >&2
+	echo "image: error: no go in PATH; the image carries a signet package built here" >&2
 	exit 1
 fi
+test=${SIGNET_IMAGE_TEST:-}
 
 # The image tools are not in scripts/deps.sh: "make test" does not need
 # them. python3 runs image/boot.py; qemu boots the kernel directly with
 # SeaBIOS (a dependency of qemu-system-x86), so no OVMF.
 need=()
-for pkg in mmdebstrap qemu-system-x86 swtpm e2fsprogs python3; do
+for pkg in mmdebstrap qemu-system-x86 swtpm e2fsprogs python3 lintian; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then
@@ -43,10 +50,28 @@ fi
 step() { printf 'image: %-28s %s\n' "$1" "$2"; }
 t0=$(date +%s)
 
-# The binary is built on the host; the image runs the same Debian release,
-# so its glibc and libpcsclite match.
-# GOEXPERIMENT=runtimesecret as in "make build" (hsm.Erasing).
-(cd "$repo" && GOEXPERIMENT=runtimesecret go build -trimpath -buildmode=pie -o "$out/signet" ./cmd/signet)
+# The package is built on the host; the image runs the same Debian
+# release, so its glibc and libpcsclite match. The test image also gets
+# the same code as a newer version, to upgrade a running box to.
+version=$(cd "$repo" && bash scripts/version.sh)
+commit=$(git -C "$repo" rev-parse HEAD)
+arch=$(go env GOARCH)
+rm -rf "$out/debs"
+mkdir -p "$out/debs"
+if [[ -n $test ]]; then
+	make -C "$repo" --no-print-directory deb VERSION="$version+upgrade1" >/dev/null
+	cp "$repo/bin/deb/signet_${version}+upgrade1_$arch.deb" "$out/debs/signet-upgrade.deb"
+fi
+make -C "$repo" --no-print-directory deb VERSION="$version" >/dev/null
+cp "$repo/bin/deb/signet_${version}_$arch.deb" "$out/debs/signet.deb"
+step "packages" "$(($(date +%s) - t0)) s"
+if [[ -n $test ]]; then
+	bash "$repo/scripts/deb-lint.sh" "$repo"/bin/deb/*.deb
+	step "lintian" "$(($(date +%s) - t0)) s"
+	pkgtest=("--customize-hook=$here/pkgtest.sh \"\$1\" $out/debs/signet.deb $out/debs/signet-upgrade.deb $repo $commit")
+else
+	pkgtest=("--customize-hook=copy-in $out/debs/signet.deb /tmp" '--customize-hook=chroot "$1" dpkg -i /tmp/signet.deb' '--customize-hook=rm "$1/tmp/signet.deb"')
+fi
 
 rm -rf "$root"
 packages=(
@@ -59,12 +84,8 @@ mmdebstrap --variant=minbase --include="$(
 	IFS=,
 	echo "${packages[*]}"
 )" \
-	--customize-hook='mkdir -p "$1/usr/lib/sysusers.d" "$1/etc/udev/rules.d" "$1/etc/polkit-1/rules.d" "$1/var/lib/signet"' \
-	--customize-hook="copy-in $out/signet /usr/bin" \
-	--customize-hook="copy-in $here/signet.service $here/signet-wireguard.conf /usr/lib/systemd/system" \
-	--customize-hook="copy-in $repo/udev/61-signet.rules /etc/udev/rules.d" \
-	--customize-hook="copy-in $repo/udev/50-signet-pcscd.rules /etc/polkit-1/rules.d" \
-	--customize-hook="$here/customize.sh \"\$1\" \"$repo\" \"${SIGNET_IMAGE_TEST:-}\"" \
+	"${pkgtest[@]}" \
+	--customize-hook="$here/customize.sh \"\$1\" \"$repo\" \"$test\" \"$out/debs\"" \
 	"$suite" "$root"
 step "debootstrap" "$(($(date +%s) - t0)) s"
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Run by mmdebstrap inside image/build.sh: turns the Debian tree at $1
-# into the appliance. $3 non-empty adds the boot test's drop-ins.
+# Run by mmdebstrap inside image/build.sh: turns the Debian tree at $1,
+# where the signet package is installed (user, unit, rules), into the
+# appliance. $3 non-empty adds the boot test's drop-ins, and the newer
+# package in $4 for boot.py's upgrade.
 set -euo pipefail
-root=$1 repo=$2 test=${3:-}
+root=$1 repo=$2 test=${3:-} debs=${4:-}
 sd="$root/etc/systemd/system"
 
-install -m 0644 "$repo/udev/signet.sysusers" "$root/usr/lib/sysusers.d/signet.conf"
-chroot "$root" systemd-sysusers
 echo signet >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 
@@ -114,3 +114,50 @@ TimeoutStartSec=infinity
 ExecStopPost=+/usr/bin/systemctl --no-block poweroff
 UNIT
 ln -sf /etc/systemd/system/signet-test-sign.service "$sd/multi-user.target.wants/signet-test-sign.service"
+
+# The upgrade (signet.test.upgrade): once serve runs, install the newer
+# package over the running box (the root disk is a qemu snapshot, so the
+# next boot has the old one again), and report whether the key, chain
+# and journal kept their bytes (the journal may only grow) and that serve
+# was restarted on the new binary.
+install -D -m 0644 "$debs/signet-upgrade.deb" "$root/usr/share/signet-test/signet-upgrade.deb"
+cat >"$root/usr/local/bin/signet-test-upgrade" <<'SH'
+#!/bin/sh
+for i in $(seq 300); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
+s=/var/lib/signet
+# The key and every other file keep their bytes; the journal and the
+# chain are append-only, so their old bytes must stay a prefix.
+logs="journal.log chain.log"
+sums() { (cd $s && find . -type f ! -name journal.log ! -name chain.log ! -name '*.lock' -print0 | sort -z | xargs -0 sha256sum); }
+before=$(sums)
+for l in $logs; do cp $s/$l /run/$l.before; done
+pid=$(systemctl show -p MainPID --value signet.service)
+mount -o remount,rw /
+dpkg -i /usr/share/signet-test/signet-upgrade.deb >/dev/null
+echo "signet-test: dpkg exited $?"
+for i in $(seq 60); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
+pid2=$(systemctl show -p MainPID --value signet.service)
+kept=kept
+[ "$(sums)" = "$before" ] || kept=CHANGED
+for l in $logs; do
+	cmp -s -n "$(stat -c %s /run/$l.before)" /run/$l.before $s/$l || kept=CHANGED
+done
+echo "signet-test: state $kept after the upgrade to $(signet version) (serve pid $pid -> $pid2, $(systemctl is-active signet.service))"
+SH
+chmod 0755 "$root/usr/local/bin/signet-test-upgrade"
+cat >"$sd/signet-test-upgrade.service" <<'UNIT'
+[Unit]
+Description=signet boot test: upgrade the package under the running daemon
+ConditionKernelCommandLine=signet.test.upgrade
+After=signet.service
+Before=signet-test-sign.service
+[Service]
+Type=oneshot
+StandardInput=null
+TTYPath=/dev/ttyS0
+StandardOutput=tty
+StandardError=tty
+ExecStart=/usr/local/bin/signet-test-upgrade
+TimeoutStartSec=infinity
+UNIT
+ln -sf /etc/systemd/system/signet-test-upgrade.service "$sd/multi-user.target.wants/signet-test-upgrade.service"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a built binary carries test-only code: tailscale.com (allowed
 # only in _test files, for conformance tests) or the go-tpm-tools simulator
-# (only behind a test build tag), or was built without the runtime/secret
+# (only behind a test build tag); or the relay's Prometheus client, which
+# belongs to signet-relay alone; or was built without the runtime/secret
 # experiment.
 #
 # Two sources: the module list from "go version -m" (names tailscale.com
@@ -26,6 +27,10 @@ if grep -qE 'github\.com/google/go-tpm-tools/simulator|[[:space:]]_plat__' <<<"$
 	echo "check-binary: $bin links the go-tpm-tools simulator; keep it behind its test build tag" >&2
 	fail=1
 fi
+if grep -qx 'github.com/prometheus/client_golang' <<<"$modules" || grep -q 'github\.com/prometheus/' <<<"$symbols"; then
+	echo "check-binary: $bin links the Prometheus client; only signet-relay may" >&2
+	fail=1
+fi
 # The daemon erases library copies of PINs and keys only when built with
 # the runtime/secret experiment (hsm.Erasing); "make build" sets it.
 if ! go version -m "$bin" | grep -qE '^[[:space:]]*build[[:space:]]+GOEXPERIMENT=.*runtimesecret'; then
@@ -33,4 +38,4 @@ if ! go version -m "$bin" | grep -qE '^[[:space:]]*build[[:space:]]+GOEXPERIMENT
 	fail=1
 fi
 ((fail == 0)) || exit 1
-echo "check-binary: $bin has no tailscale.com and no TPM simulator, and erases secrets (runtimesecret)"
+echo "check-binary: $bin has no tailscale.com, no TPM simulator and no Prometheus client, and erases secrets (runtimesecret)"

@@ -52,11 +52,14 @@ type Job struct {
 	DoneAt       time.Time         `json:"done_at,omitzero"`
 	Redeliveries int               `json:"redeliveries,omitempty"`
 	Claims       map[string]string `json:"claims,omitempty"`
-	State        State             `json:"state"`
-	Signature    string            `json:"signature,omitempty"` // hex CBOR, once signed
-	Attempts     int               `json:"attempts,omitempty"`
-	NextTry      time.Time         `json:"next_try,omitzero"`
-	LastError    string            `json:"last_error,omitempty"`
+	// Queued is when the relay first saw the node locked out (zero for
+	// outbox jobs and for queues written before it was kept).
+	Queued    time.Time `json:"queued,omitzero"`
+	State     State     `json:"state"`
+	Signature string    `json:"signature,omitempty"` // hex CBOR, once signed
+	Attempts  int       `json:"attempts,omitempty"`
+	NextTry   time.Time `json:"next_try,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
 	// Unreported: the box answered "already signed" (the node was signed
 	// by another request, which is reported on its own), so it released
 	// nothing under ID and no delivery is reported for it.

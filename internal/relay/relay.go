@@ -45,6 +45,10 @@ type Relay struct {
 	Poll time.Duration
 	// MaxAsking bounds requests waiting at the box's console (default 4).
 	MaxAsking int
+	// Notify, when set before Run, posts events to a webhook.
+	Notify *Notifier
+
+	metrics *metrics
 
 	mu     sync.Mutex
 	asking map[string]bool
@@ -64,11 +68,16 @@ func New(ts *tsnet.Server, box *Box, q *Queue, logf func(string, ...any)) (*Rela
 		return nil, fmt.Errorf("opening the tsnet local client: %w", err)
 	}
 	return &Relay{ts: ts, lc: lc, box: box, queue: q, logf: logf, now: time.Now,
-		Poll: 2 * time.Second, MaxAsking: 4, asking: map[string]bool{}}, nil
+		Poll: 2 * time.Second, MaxAsking: 4, asking: map[string]bool{},
+		metrics: newMetrics(q, time.Now)}, nil
 }
 
 // Run loops until ctx is done.
 func (r *Relay) Run(ctx context.Context) error {
+	if r.Notify != nil {
+		r.Notify.counted = r.metrics.notice
+		go r.Notify.Run(ctx)
+	}
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
 	for {
@@ -86,14 +95,17 @@ func (r *Relay) Step(ctx context.Context) {
 	st, err := r.lc.NetworkLockStatus(ctx)
 	if err != nil {
 		r.logf("relay: reading the tailnet lock status: %v", err)
+		r.metrics.stepped(r.now(), err)
 		return
 	}
+	defer func() { r.metrics.stepped(r.now(), nil) }()
 	if st.Enabled {
 		r.watchLocked(st)
 	}
 	// Everything that needs the box waits until it answers; results
 	// already signed still go to the tailnet.
 	bs, err := r.box.Probe(ctx)
+	r.metrics.probed(err == nil, r.now())
 	if err != nil {
 		r.logf("relay: the box does not answer: %v (starting a new WireGuard handshake)", err)
 		r.boxDown = true
@@ -151,7 +163,7 @@ func JobID(nk key.NodePublic) string {
 // watchLocked queues a sign request for every locked-out peer.
 func (r *Relay) watchLocked(st *ipnstate.TailnetLockStatus) {
 	for _, p := range st.FilteredPeers {
-		j := Job{ID: JobID(p.NodeKey), NodeKey: p.NodeKey.String(), Claims: claims(p), StateID: st.StateID}
+		j := Job{ID: JobID(p.NodeKey), NodeKey: p.NodeKey.String(), Claims: claims(p), StateID: st.StateID, Queued: r.now()}
 		added, err := r.queue.Add(j)
 		if err != nil {
 			r.logf("relay: %v", err)
@@ -159,6 +171,7 @@ func (r *Relay) watchLocked(st *ipnstate.TailnetLockStatus) {
 		}
 		if added {
 			r.logf("relay: %s (%s) is locked out; asking the box", p.Name, p.NodeKey.ShortString())
+			r.Notify.nodeWaiting(j)
 			continue
 		}
 		r.redeliverIfStillLocked(j.ID, p.Name)
@@ -246,6 +259,8 @@ func (r *Relay) ask(ctx context.Context, j Job) {
 		// way from now on (a failed signing is closed in its journal).
 		err = r.queue.Update(j.ID, func(q *Job) { q.State, q.LastError = StateDenied, resp.Error })
 		r.logf("relay: the box %s %s: %s", resp.Status, j.ID, resp.Error)
+		r.metrics.deny()
+		r.Notify.denied(j)
 	default:
 		r.retry(j.ID, fmt.Errorf("the box answered %s: %s", resp.Status, resp.Error))
 	}
@@ -294,11 +309,16 @@ func (r *Relay) retry(id string, cause error) {
 // deliveryFailed schedules another try, or gives up on an outbox result
 // control refused maxDeliveries times.
 func (r *Relay) deliveryFailed(j Job, cause error) {
+	r.metrics.failure(deliveryKind(j))
 	if j.Request == "" || j.Attempts+1 < maxDeliveries {
+		if j.Attempts == 0 {
+			r.Notify.deliveryFailed(j, cause, false)
+		}
 		r.retry(j.ID, cause)
 		return
 	}
 	r.logf("relay: %s: %v; giving up after %d tries (it stays in the box's outbox)", j.ID, cause, maxDeliveries)
+	r.Notify.deliveryFailed(j, cause, true)
 	err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.LastError = StateGaveUp, q.Attempts+1, cause.Error() })
 	if err != nil {
 		r.logf("relay: %v", err)
@@ -337,6 +357,8 @@ func (r *Relay) deliver(ctx context.Context, j Job) bool {
 	if err := r.queue.Update(j.ID, func(q *Job) { q.State, q.Attempts, q.NextTry = StateReport, 0, time.Time{} }); err != nil {
 		r.logf("relay: %v", err)
 	}
+	r.metrics.delivery(deliveryKind(j))
+	r.Notify.delivered(j)
 	r.report(ctx, j)
 	return true
 }

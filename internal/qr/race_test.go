@@ -1,0 +1,6 @@
+//go:build race
+
+package qr
+
+// raceEnabled: the race detector is on (go test -race).
+const raceEnabled = true
