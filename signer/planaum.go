@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/signetbox/signet/tka"
 )
@@ -15,41 +16,16 @@ import (
 // buildAUMs makes the AUMs a key request asks for, on the current head,
 // signed by key (nil: unsigned, for the review). A checkpoint is added when
 // the chain needs one, in the preview too, so the review shows every AUM
-// that gets signed.
+// that gets signed. Signed, each AUM after the first has the signed AUM
+// before it as parent (chainDigest says what the review covers).
 func (p *planner) buildAUMs(ctx context.Context, req *Request, key tka.Signer) ([]*tka.AUM, error) {
 	b := p.auth.NewBuilder(key)
-	var id tka.KeyID
-	if req.Kind != KindCheckpoint {
-		pub, err := tka.ParseTLPub(req.Key)
-		if err != nil {
-			return nil, err
-		}
-		id = tka.KeyID(pub)
-	}
 	var err error
 	switch req.Kind {
-	case KindAddKey:
-		votes := req.Votes
-		if votes == 0 {
-			votes = 1
-		}
-		k := tka.NewEd25519Key(ed25519.PublicKey(id), votes)
-		k.Meta = req.Meta
-		if err = k.Validate(); err == nil {
-			err = b.AddKey(ctx, k)
-		}
-	case KindRemoveKey:
-		err = b.RemoveKey(ctx, id)
+	case KindAddKey, KindRemoveKey:
+		err = p.changeKeys(ctx, b, req)
 	case KindUpdateKey:
-		if req.Votes == 0 && len(req.Meta) == 0 {
-			return nil, errors.New("an update-key request must set votes or meta")
-		}
-		if req.Votes != 0 {
-			err = b.SetKeyVotes(ctx, id, req.Votes)
-		}
-		if err == nil && len(req.Meta) > 0 {
-			err = b.SetKeyMeta(ctx, id, req.Meta)
-		}
+		err = updateKey(ctx, b, req)
 	case KindCheckpoint:
 		err = b.Checkpoint(ctx)
 	}
@@ -70,6 +46,157 @@ func (p *planner) buildAUMs(ctx context.Context, req *Request, key tka.Signer) (
 	return b.Updates()
 }
 
+// changeKeys adds or removes each key the request names, one AUM each.
+func (p *planner) changeKeys(ctx context.Context, b *tka.Builder, req *Request) error {
+	changes, err := keyChanges(req)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		pub, err := tka.ParseTLPub(c.Key)
+		if err != nil {
+			return err
+		}
+		if req.Kind == KindRemoveKey {
+			err = b.RemoveKey(ctx, tka.KeyID(pub))
+		} else {
+			err = addKey(ctx, b, pub, c.Votes, c.Meta)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addKey(ctx context.Context, b *tka.Builder, pub ed25519.PublicKey, votes uint, meta map[string]string) error {
+	if votes == 0 {
+		votes = 1
+	}
+	k := tka.NewEd25519Key(pub, votes)
+	k.Meta = meta
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	return b.AddKey(ctx, k)
+}
+
+// updateKey changes a key's votes, its metadata, or both (two AUMs).
+func updateKey(ctx context.Context, b *tka.Builder, req *Request) error {
+	if len(req.Keys) > 0 {
+		return errors.New("an update-key request names its key in key, not keys")
+	}
+	pub, err := tka.ParseTLPub(req.Key)
+	if err != nil {
+		return err
+	}
+	id := tka.KeyID(pub)
+	if req.Votes == 0 && len(req.Meta) == 0 {
+		return errors.New("an update-key request must set votes or meta")
+	}
+	if req.Votes != 0 {
+		if err := b.SetKeyVotes(ctx, id, req.Votes); err != nil {
+			return err
+		}
+	}
+	if len(req.Meta) > 0 {
+		return b.SetKeyMeta(ctx, id, req.Meta)
+	}
+	return nil
+}
+
+// keyChanges lists the keys an add-key or remove-key request changes:
+// Keys, or the one Key with Votes and Meta.
+func keyChanges(req *Request) ([]KeyChange, error) {
+	if len(req.Keys) == 0 {
+		return []KeyChange{{Key: req.Key, Votes: req.Votes, Meta: req.Meta}}, nil
+	}
+	if req.Key != "" || req.Votes != 0 || len(req.Meta) > 0 {
+		return nil, errors.New("give either key (with votes and meta) or keys, not both")
+	}
+	if len(req.Keys) > MaxKeyChanges {
+		return nil, fmt.Errorf("the request changes %d keys, more than %d; split it", len(req.Keys), MaxKeyChanges)
+	}
+	seen := map[string]bool{}
+	for i, c := range req.Keys {
+		if req.Kind == KindRemoveKey && (c.Votes != 0 || len(c.Meta) > 0) {
+			return nil, fmt.Errorf("keys[%d]: a removal takes no votes or meta", i)
+		}
+		pub, err := tka.ParseTLPub(c.Key)
+		if err != nil {
+			return nil, fmt.Errorf("keys[%d]: %w", i, err)
+		}
+		if seen[string(pub)] {
+			return nil, fmt.Errorf("keys[%d]: %s is listed twice", i, tka.FormatTLPub(pub))
+		}
+		seen[string(pub)] = true
+	}
+	return req.Keys, nil
+}
+
+// keyDetail names the keys of a request for the journal.
+func keyDetail(req *Request) string {
+	if len(req.Keys) == 0 {
+		return req.Key
+	}
+	names := make([]string, len(req.Keys))
+	for i, c := range req.Keys {
+		names[i] = c.Key
+	}
+	return strings.Join(names, ",")
+}
+
+// chainDigest is what the approval code covers for AUMs built in one
+// request: the SHA-256 over each AUM's review hash, in order. An AUM's
+// parent link is the hash of its parent with the parent's signatures, so
+// the link of an AUM that follows another of the same request is known
+// only once that one is signed. The review therefore covers every field
+// of every AUM, the first AUM's parent (the head), and the rule that
+// each later AUM's parent is the one above it as signed, which the
+// signing keeps and checks (sameChain). Nothing the operator did not see
+// can get in: the links are filled in by this box, from its own
+// signatures, in the order shown.
+func chainDigest(aums []*tka.AUM) []byte {
+	d := sha256.New()
+	for i, u := range aums {
+		h := reviewHash(u, i > 0)
+		d.Write(h[:])
+	}
+	return d.Sum(nil)
+}
+
+// reviewHash is u's SigHash, without its parent link when it follows
+// another AUM of the same request (chained).
+func reviewHash(u *tka.AUM, chained bool) tka.SigHash {
+	if !chained {
+		return u.SigHash()
+	}
+	c := *u
+	c.PrevAUMHash = nil
+	return c.SigHash()
+}
+
+// sameChain checks that the signed AUMs are the reviewed ones: the same
+// fields in the same order, the first on the reviewed head, and each
+// later one on the AUM above it as signed.
+func sameChain(preview, signed []*tka.AUM) error {
+	differ := errors.New("the AUMs made differ from the ones reviewed; nothing was released")
+	if len(signed) != len(preview) {
+		return differ
+	}
+	for i, u := range signed {
+		if reviewHash(u, i > 0) != reviewHash(preview[i], i > 0) {
+			return differ
+		}
+		if i > 0 {
+			if parent, ok := u.Parent(); !ok || parent != signed[i-1].Hash() {
+				return differ
+			}
+		}
+	}
+	return nil
+}
+
 func (p *planner) planAUM(req *Request) (*plan, error) {
 	preview, err := p.buildAUMs(context.Background(), req, nil)
 	if err != nil {
@@ -79,20 +206,17 @@ func (p *planner) planAUM(req *Request) (*plan, error) {
 	if rail != "" && !req.Override {
 		return nil, errRail{rail}
 	}
-	digest := sha256.New()
 	var summary []string
 	var signed []Claim
 	for i, u := range preview {
-		h := u.SigHash()
-		digest.Write(h[:])
 		lines, meta := describeAUM(u, i > 0)
 		summary = append(summary, lines...)
 		signed = append(signed, meta...)
 	}
 	pl := &plan{
-		digest:     digest.Sum(nil),
+		digest:     chainDigest(preview),
 		signatures: len(preview),
-		detail:     map[string]string{"key": req.Key, "aums": fmt.Sprint(len(preview))},
+		detail:     map[string]string{"key": keyDetail(req), "aums": fmt.Sprint(len(preview))},
 		review:     Review{Kind: req.Kind, Summary: summary, Effect: effect, Signed: signed, Override: railIf(req.Override, rail)},
 		onHead:     true,
 	}
@@ -116,14 +240,11 @@ func railIf(override bool, rail string) string {
 // issuedAUMs checks that the signed AUMs are the reviewed ones and makes
 // the response.
 func (p *planner) issuedAUMs(id string, preview, aums []*tka.AUM) (*issued, error) {
-	if len(aums) != len(preview) {
-		return nil, errors.New("the AUMs made differ from the ones reviewed; nothing was released")
+	if err := sameChain(preview, aums); err != nil {
+		return nil, err
 	}
 	out := &issued{resp: &Response{ID: id, Status: StatusSigned}, aums: aums}
-	for i, u := range aums {
-		if u.SigHash() != preview[i].SigHash() {
-			return nil, errors.New("the AUMs made differ from the ones reviewed; nothing was released")
-		}
+	for _, u := range aums {
 		hexAUM := tka.FormatHexAUM(u)
 		out.resp.AUMs = append(out.resp.AUMs, hexAUM)
 		h := u.Hash()

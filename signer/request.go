@@ -37,6 +37,11 @@ type Request struct {
 	Votes uint              `json:"votes,omitempty"`
 	Meta  map[string]string `json:"meta,omitempty"`
 
+	// add-key, remove-key: several keys instead of Key, Votes and Meta,
+	// changed in one review and one approval: one AUM each, chained in
+	// the order given.
+	Keys []KeyChange `json:"keys,omitempty"`
+
 	// cosign: the recovery AUM as hex (`tailscale lock revoke-keys` blob).
 	AUM string `json:"aum,omitempty"`
 
@@ -64,6 +69,18 @@ type BatchNode struct {
 	TLPub   string            `json:"tlpub,omitempty"`
 	Claims  map[string]string `json:"claims,omitempty"`
 }
+
+// KeyChange is one key of a request that changes several (Request.Keys).
+// Votes and Meta are for add-key only.
+type KeyChange struct {
+	Key   string            `json:"key"`
+	Votes uint              `json:"votes,omitempty"`
+	Meta  map[string]string `json:"meta,omitempty"`
+}
+
+// MaxKeyChanges bounds Request.Keys: each key is one AUM, shown whole on
+// the console and signed one after the other.
+const MaxKeyChanges = 32
 
 // Response is the answer to a request.
 type Response struct {

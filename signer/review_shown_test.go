@@ -25,10 +25,13 @@ func reviewText(r Review) string {
 }
 
 // aumFields lists every field a signature over u covers, as the review
-// should show it.
-func aumFields(u *tka.AUM) []string {
+// should show it. The parent of an AUM chained after another of the same
+// request is the one above it, whose hash is known only once signed.
+func aumFields(u *tka.AUM, chained bool) []string {
 	f := []string{u.MessageKind.String()}
-	if h, ok := u.Parent(); ok {
+	if h, ok := u.Parent(); chained {
+		f = append(f, "parent: the AUM above, once signed")
+	} else if ok {
 		f = append(f, h.String())
 	}
 	if u.Key != nil {
@@ -102,6 +105,12 @@ func TestEverythingSignedIsShown(t *testing.T) {
 		{"update-key votes", func(f *fixture) *Request {
 			return &Request{Kind: KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Votes: 5}
 		}},
+		{"update-key votes and meta", func(f *fixture) *Request {
+			return &Request{Kind: KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Votes: 4, Meta: meta}
+		}},
+		{"add-key several", func(f *fixture) *Request {
+			return &Request{Kind: KindAddKey, Keys: []KeyChange{{Key: tka.FormatTLPub(chaingen.NewKey(63).PublicKey()), Votes: 2, Meta: meta}, {Key: tka.FormatTLPub(chaingen.NewKey(64).PublicKey())}}}
+		}},
 		{"remove-key", func(f *fixture) *Request {
 			return &Request{Kind: KindRemoveKey, Key: tka.FormatTLPub(f.other.PublicKey()), Override: true}
 		}},
@@ -147,12 +156,12 @@ func TestEverythingSignedIsShown(t *testing.T) {
 				// says so, and shows the rest.
 				checkShown(t, r, []string{w.Credential.SigKind.String(), tka.FormatTLPub(w.Credential.KeyID), "one-time wrapping key made when you approve"})
 			default:
-				for _, blob := range resp.AUMs {
+				for i, blob := range resp.AUMs {
 					u, err := tka.ParseHexAUM(blob)
 					if err != nil {
 						t.Fatal(err)
 					}
-					checkShown(t, r, aumFields(u))
+					checkShown(t, r, aumFields(u, i > 0))
 					for _, s := range u.Signatures {
 						if k := tka.FormatTLPub(s.KeyID); k != box && !strings.Contains(reviewText(r), k) {
 							t.Errorf("signature by %s not shown", k)
