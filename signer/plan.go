@@ -261,33 +261,22 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 	if len(req.Nodes) > p.policy.MaxBatch {
 		return nil, fmt.Errorf("the batch lists %d nodes, more than the policy's %d; split it", len(req.Nodes), p.policy.MaxBatch)
 	}
-	var targets []nodeTarget
-	var already []NodeResult
-	seen := map[tka.NodeKey]bool{}
-	digest := sha256.New()
-	for i, n := range req.Nodes {
-		t, err := parseNode(n.NodeKey, n.TLPub, n.Claims)
-		if err != nil {
-			return nil, fmt.Errorf("batch node %d: %w", i, err)
-		}
-		if seen[t.nk] {
-			return nil, fmt.Errorf("batch node %d: %s is listed twice", i, t.nk)
-		}
-		seen[t.nk] = true
-		if sig, ok := p.existing(t.nk); ok {
-			already = append(already, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
-			continue
-		}
-		h := p.preview(t).SigHash()
-		digest.Write(h[:])
-		targets = append(targets, t)
+	if req.Limit < 0 {
+		return nil, fmt.Errorf("the batch limit is %d; it must be 0 (all) or more", req.Limit)
+	}
+	targets, already, over, err := p.batchTargets(req)
+	if err != nil {
+		return nil, err
 	}
 	if len(targets) == 0 {
 		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Nodes: already}}, nil
 	}
 	items := make([]string, len(targets))
+	digest := sha256.New()
 	for i, t := range targets {
 		items[i] = batchItem(t)
+		h := p.preview(t).SigHash()
+		digest.Write(h[:])
 	}
 	pl := &plan{
 		digest:     digest.Sum(nil),
@@ -295,9 +284,12 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		detail:     map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
 		review: Review{
 			Kind:    KindBatch,
-			Summary: []string{fmt.Sprintf("direct signatures over %d node keys (%d more already signed, skipped)", len(targets), len(already))},
+			Summary: []string{batchSummary(len(targets), len(already), over)},
 			Items:   items,
 		},
+	}
+	if over > 0 {
+		pl.detail["over_limit"] = fmt.Sprint(over)
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		if !key.PublicKey().Equal(p.boxPub) {
@@ -328,6 +320,42 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		return out, nil
 	}
 	return pl, nil
+}
+
+// batchTargets parses a batch's nodes and sorts them: the nodes to sign
+// (at most req.Limit, when set), those this box signed already, and how
+// many more the limit left out.
+func (p *planner) batchTargets(req *Request) (targets []nodeTarget, already []NodeResult, over int, err error) {
+	seen := map[tka.NodeKey]bool{}
+	for i, n := range req.Nodes {
+		t, err := parseNode(n.NodeKey, n.TLPub, n.Claims)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("batch node %d: %w", i, err)
+		}
+		if seen[t.nk] {
+			return nil, nil, 0, fmt.Errorf("batch node %d: %s is listed twice", i, t.nk)
+		}
+		seen[t.nk] = true
+		switch sig, ok := p.existing(t.nk); {
+		case ok:
+			already = append(already, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
+		case req.Limit > 0 && len(targets) == req.Limit:
+			over++
+		default:
+			targets = append(targets, t)
+		}
+	}
+	return targets, already, over, nil
+}
+
+// batchSummary is the review's first line: how many signatures, and
+// which nodes of the request it leaves out.
+func batchSummary(sign, already, over int) string {
+	s := fmt.Sprintf("direct signatures over %d node keys (%d more already signed, skipped", sign, already)
+	if over > 0 {
+		s += fmt.Sprintf("; %d more left for a later batch by the limit", over)
+	}
+	return s + ")"
 }
 
 func batchItem(t nodeTarget) string {

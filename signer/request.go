@@ -47,6 +47,10 @@ type Request struct {
 
 	// batch: the node keys to sign after one review.
 	Nodes []BatchNode `json:"nodes,omitempty"`
+	// Limit, for a batch, signs at most this many of the nodes that this
+	// box has not signed yet, in the order given (0: all of them). Nodes
+	// already signed do not count: the review shows the number signed.
+	Limit int `json:"limit,omitempty"`
 
 	// Claims are labels about the device (name, OS, login) that nobody
 	// verified; they are shown as claims.
@@ -153,7 +157,22 @@ func DecodeRequest(r io.Reader, limit int64) (*Request, error) {
 	if !slices.Contains(kinds, req.Kind) {
 		return nil, fmt.Errorf("unknown request kind %q (known: %v)", short(string(req.Kind)), kinds)
 	}
+	if err := req.checkFields(); err != nil {
+		return nil, err
+	}
 	return &req, nil
+}
+
+// checkFields refuses fields that the request's kind does not use, where
+// leaving them out silently would sign something else than was asked.
+func (r *Request) checkFields() error {
+	if r.Limit != 0 && r.Kind != KindBatch {
+		return fmt.Errorf("limit is for batch requests, not %s", r.Kind)
+	}
+	if len(r.Keys) > 0 && r.Kind != KindAddKey && r.Kind != KindRemoveKey {
+		return fmt.Errorf("keys is for add-key and remove-key requests, not %s", r.Kind)
+	}
+	return nil
 }
 
 var kinds = []Kind{KindSignNode, KindWrapAuthKey, KindAddKey, KindRemoveKey, KindUpdateKey, KindCheckpoint, KindCosign, KindBatch}
