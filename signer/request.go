@@ -10,6 +10,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Request is one signing request as the API receives it. Which fields are
@@ -132,6 +133,9 @@ const (
 // idPattern limits request IDs to plain, printable text.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
+// ValidID reports whether id is a request ID the API takes.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 // DecodeRequest reads one JSON request of at most limit bytes, refusing
 // unknown fields and trailing data.
 func DecodeRequest(r io.Reader, limit int64) (*Request, error) {
@@ -150,6 +154,9 @@ func DecodeRequest(r io.Reader, limit int64) (*Request, error) {
 	}
 	if dec.More() {
 		return nil, errors.New("the request has data after its JSON object")
+	}
+	if req.CarriesSecret() {
+		return nil, ErrSecretOutsideAuthKey
 	}
 	if !idPattern.MatchString(req.ID) {
 		return nil, errors.New("the request id must be 1 to 64 letters, digits or . _ : -")
@@ -173,6 +180,27 @@ func (r *Request) checkFields() error {
 		return fmt.Errorf("keys is for add-key and remove-key requests, not %s", r.Kind)
 	}
 	return nil
+}
+
+// ErrSecretOutsideAuthKey refuses a request that carries a Tailscale
+// secret (tskey-…) in a field that is shown, echoed in errors or
+// journaled. Nothing of the request is kept, and the error does not
+// repeat it.
+var ErrSecretOutsideAuthKey = errors.New("the request carries a Tailscale secret (tskey-...) outside auth_key; it was not shown, journaled or kept: wrap a pre-auth key with kind wrap-authkey, and revoke the key if others may have seen it")
+
+// CarriesSecret reports whether any field but AuthKey holds a Tailscale
+// key (tskey-auth-…, tskey-client-…, …): a node key field is where a
+// user of `tailscale lock sign` pastes one by mistake.
+func (r *Request) CarriesSecret() bool {
+	c := *r
+	c.AuthKey = ""
+	b, _ := json.Marshal(c)
+	return LooksLikeSecret(string(b))
+}
+
+// LooksLikeSecret reports whether s holds a Tailscale key (tskey-…).
+func LooksLikeSecret(s string) bool {
+	return strings.Contains(strings.ToLower(s), "tskey-")
 }
 
 var kinds = []Kind{KindSignNode, KindWrapAuthKey, KindAddKey, KindRemoveKey, KindUpdateKey, KindCheckpoint, KindCosign, KindBatch}
