@@ -35,6 +35,21 @@ type flight struct {
 	done chan struct{} // closed once resp and err are set
 	resp *Response
 	err  error
+
+	// queuedCh is closed once the request waits for the console
+	// (queued.go); sign and already are its counts, set before.
+	queuedOnce    sync.Once
+	queuedCh      chan struct{}
+	sign, already int
+}
+
+// markQueued wakes the parties that joined, to tell their clients the
+// request is queued.
+func (f *flight) markQueued(sign, already int) {
+	f.queuedOnce.Do(func() {
+		f.sign, f.already = sign, already
+		close(f.queuedCh)
+	})
 }
 
 // reserve marks id as in flight for the request with fingerprint fp; ctx
@@ -43,7 +58,7 @@ func (s *Service) reserve(ctx context.Context, id, fp string) *flight {
 	if s.flights == nil {
 		s.flights = map[string]*flight{}
 	}
-	f := &flight{id: id, fp: fp, parties: 1, done: make(chan struct{})}
+	f := &flight{id: id, fp: fp, parties: 1, done: make(chan struct{}), queuedCh: make(chan struct{})}
 	f.ctx, f.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	f.stopFirst = context.AfterFunc(ctx, f.leave)
 	s.flights[id] = f
@@ -77,12 +92,18 @@ func (f *flight) join(ctx context.Context, fp string) (*Response, error) {
 	f.parties++
 	f.mu.Unlock()
 	stop := context.AfterFunc(ctx, f.leave)
-	select {
-	case <-f.done:
-		stop()
-		return f.resp, f.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("stopped waiting for the answer to request %s (reviewed for an earlier request with the same id): %w", f.id, ctx.Err())
+	queued := f.queuedCh
+	for {
+		select {
+		case <-f.done:
+			stop()
+			return f.resp, f.err
+		case <-queued:
+			acknowledge(ctx, f.sign, f.already)
+			queued = nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stopped waiting for the answer to request %s (reviewed for an earlier request with the same id): %w", f.id, ctx.Err())
+		}
 	}
 }
 

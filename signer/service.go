@@ -250,6 +250,7 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, err
 	}
+	s.tellQueued(ctx, req.ID, pl)
 	// One review at a time on the console.
 	select {
 	case s.console <- struct{}{}:

@@ -1,0 +1,102 @@
+package signer
+
+// A client waits minutes for the console's decision, so the daemon tells
+// it when its request is queued: once the request passed every check, was
+// journaled "received" and waits for (or is on) the console, the daemon
+// sends one informational "102 Processing" response before the final
+// answer. A request answered at once (already signed, refused, busy, a
+// replay) gets none, so a client says "waiting for confirmation on the
+// console" only when that is true. HTTP/1.1 clients that ignore 1xx
+// responses see no change.
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Headers of the 102 response.
+const (
+	// HeaderSignatures is how many signatures the review asks the
+	// operator to approve: the number the console shows.
+	HeaderSignatures = "Signet-Signatures"
+	// HeaderAlreadySigned counts a batch's nodes that this box signed
+	// before: they are skipped, and answered with their signatures.
+	HeaderAlreadySigned = "Signet-Already-Signed"
+)
+
+type ackKey struct{}
+
+// ack sends the 102 of one HTTP request, at most once. It is called only
+// on the request's own handler goroutine.
+type ack struct {
+	once sync.Once
+	w    http.ResponseWriter
+}
+
+// withAck lets the workflow under ctx tell the client behind w that its
+// request is queued.
+func withAck(ctx context.Context, w http.ResponseWriter) context.Context {
+	return context.WithValue(ctx, ackKey{}, &ack{w: w})
+}
+
+// acknowledge tells the client of ctx, if it asked over HTTP, that its
+// request is queued for the console, with sign signatures to approve and
+// already nodes skipped.
+func acknowledge(ctx context.Context, sign, already int) {
+	a, _ := ctx.Value(ackKey{}).(*ack)
+	if a == nil {
+		return
+	}
+	a.once.Do(func() {
+		// The 1xx goes to the connection's own writer: a wrapper that
+		// acts on the final answer (a write deadline from its first
+		// byte) must not take the 102 for it.
+		w := a.w
+		for {
+			u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+			if !ok {
+				break
+			}
+			w = u.Unwrap()
+		}
+		h := w.Header()
+		h.Set(HeaderSignatures, strconv.Itoa(sign))
+		if already > 0 {
+			h.Set(HeaderAlreadySigned, strconv.Itoa(already))
+		}
+		w.WriteHeader(http.StatusProcessing)
+		h.Del(HeaderSignatures)
+		h.Del(HeaderAlreadySigned)
+	})
+}
+
+// tellQueued acknowledges request id, planned as pl, to everyone waiting for
+// it: the first requester (ctx) and any that joined it with the same id
+// (inflight.go).
+func (s *Service) tellQueued(ctx context.Context, id string, pl *plan) {
+	sign, already := pl.counts()
+	acknowledge(ctx, sign, already)
+	s.mu.Lock()
+	f := s.flights[id]
+	s.mu.Unlock()
+	if f != nil {
+		f.markQueued(sign, already)
+	}
+}
+
+// counts is how many signatures pl asks for and, for a batch, how many
+// nodes it skips as already signed: the numbers its review shows and the
+// journal's "received" record keeps.
+func (pl *plan) counts() (sign, already int) {
+	sign, already = 1, 0
+	if n, err := strconv.Atoi(pl.detail["nodes"]); err == nil {
+		sign = n
+		already, _ = strconv.Atoi(pl.detail["already_signed"])
+	}
+	if n, err := strconv.Atoi(pl.detail["aums"]); err == nil {
+		sign = n
+	}
+	return sign, already
+}
