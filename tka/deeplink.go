@@ -69,22 +69,36 @@ func (a *Authority) NewDeeplink(d DeviceLink) (string, error) {
 // returns its content, or an error saying which part is wrong. It accepts
 // exactly the links tailscale.com accepts.
 func (a *Authority) ValidateDeeplink(link string) (DeviceLink, error) {
+	d, mac, err := ParseDeeplink(link)
+	if err != nil {
+		return DeviceLink{}, err
+	}
+	if !hmac.Equal(mac, deeplinkMAC(a.state.StateID1, d)) {
+		return DeviceLink{}, errors.New("deeplink HMAC does not match this authority: it was made for another tailnet or was altered")
+	}
+	return d, nil
+}
+
+// ParseDeeplink reads a sign-device deeplink without an authority: its
+// content and its HMAC, unchecked. Clients use it to refuse a malformed
+// link before sending it; only ValidateDeeplink makes it trustworthy.
+func ParseDeeplink(link string) (DeviceLink, []byte, error) {
 	u, err := url.Parse(link)
 	if err != nil {
-		return DeviceLink{}, fmt.Errorf("deeplink is not a URL: %w", err)
+		return DeviceLink{}, nil, fmt.Errorf("deeplink is not a URL: %w", err)
 	}
 	if u.Scheme != deeplinkScheme {
-		return DeviceLink{}, fmt.Errorf("deeplink scheme is %q, want %q", short(u.Scheme), deeplinkScheme)
+		return DeviceLink{}, nil, fmt.Errorf("deeplink scheme is %q, want %q", short(u.Scheme), deeplinkScheme)
 	}
 	if u.Host != deeplinkHost {
-		return DeviceLink{}, fmt.Errorf("deeplink command is %q, want %q", short(u.Host), deeplinkHost)
+		return DeviceLink{}, nil, fmt.Errorf("deeplink command is %q, want %q", short(u.Host), deeplinkHost)
 	}
 	parts := strings.Split(u.EscapedPath(), "/")
 	if len(parts) != 3 {
-		return DeviceLink{}, errors.New("deeplink path must be /v1/")
+		return DeviceLink{}, nil, errors.New("deeplink path must be /v1/")
 	}
 	if parts[1] != "v1" {
-		return DeviceLink{}, fmt.Errorf("deeplink version is %q; only v1 is known, update signet for newer links", short(parts[1]))
+		return DeviceLink{}, nil, fmt.Errorf("deeplink version is %q; only v1 is known, update signet for newer links", short(parts[1]))
 	}
 	q := u.Query()
 	d := DeviceLink{NodeKey: q.Get("nk"), TLPub: q.Get("tp"), DeviceName: q.Get("dn"), OSName: q.Get("os"), LoginName: q.Get("em")}
@@ -93,15 +107,12 @@ func (a *Authority) ValidateDeeplink(link string) (DeviceLink, error) {
 		{d.LoginName, "em (login name)"}, {q.Get("hm"), "hm (HMAC)"},
 	} {
 		if f.v == "" {
-			return DeviceLink{}, fmt.Errorf("deeplink lacks the %s parameter", f.name)
+			return DeviceLink{}, nil, fmt.Errorf("deeplink lacks the %s parameter", f.name)
 		}
 	}
 	mac, err := hex.DecodeString(q.Get("hm"))
 	if err != nil {
-		return DeviceLink{}, errors.New("deeplink hm (HMAC) is not hex")
+		return DeviceLink{}, nil, errors.New("deeplink hm (HMAC) is not hex")
 	}
-	if !hmac.Equal(mac, deeplinkMAC(a.state.StateID1, d)) {
-		return DeviceLink{}, errors.New("deeplink HMAC does not match this authority: it was made for another tailnet or was altered")
-	}
-	return d, nil
+	return d, mac, nil
 }

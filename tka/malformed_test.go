@@ -596,6 +596,10 @@ func testMalformedDeeplinks(t *testing.T, th theirTKA) int {
 			if r := both.theirs.validateDeeplink(c.link); r.IsValid {
 				t.Fatalf("tailscale.com accepts %s, we refuse it: %v", c.link, err)
 			}
+			// Without an authority, only the HMAC goes unchecked.
+			if _, _, perr := ParseDeeplink(c.link); (perr == nil) != strings.Contains(c.want, "HMAC does not match") {
+				t.Fatalf("ParseDeeplink: %v, for a link ValidateDeeplink refuses with %v", perr, err)
+			}
 			if c.want == "" {
 				if !strings.HasPrefix(err.Error(), "deeplink is not a URL: ") {
 					t.Fatalf("error %v, want a URL parse error", err)
