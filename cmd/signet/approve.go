@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -19,6 +20,7 @@ type approveArgs struct {
 	tags       []string
 	devices    string
 	limit      int
+	all        bool
 	dryRun     bool
 }
 
@@ -26,23 +28,30 @@ type approveArgs struct {
 func newApproveCmd() *cobra.Command {
 	a := &approveArgs{}
 	cmd := &cobra.Command{
-		Use:   "approve --status-json FILE|- [--name GLOB] [--tag TAG --devices-json FILE] [--limit N]",
+		Use:   "approve --status-json FILE|- (--name GLOB | --tag TAG --devices-json FILE | --all) [--limit N]",
 		Short: "Ask the daemon to sign many locked-out nodes after one review",
 		Long: `Read 'tailscale lock status --json' from a node of the tailnet, select the
 locked-out nodes it lists (FilteredPeers) that match the filters, and send
 them as ONE batch request: the console lists every node of the batch and
 signs them all after one approval.
 
---name matches the node's DNS name (a shell pattern such as 'exit-*').
-The lock status carries no tags, OS or user; --tag selects by tag and
-needs --devices-json, the device list of the admin API
-(GET /api/v2/tailnet/-/devices), which also adds each node's OS, user,
-tags and tailnet-lock key to the review as unverified claims.
+A selector is required: --name matches the node's DNS name (a shell
+pattern such as 'exit-*'); --tag selects by tag and needs --devices-json,
+the device list of the admin API (GET /api/v2/tailnet/-/devices), since
+the lock status carries no tags, OS or user (the list also adds each
+node's OS, user, tags and tailnet-lock key to the review as unverified
+claims); --all selects every locked-out node.
+
+Nodes that this box signed before are skipped by the daemon and answered
+with their signatures. --limit N signs at most N of the others, in the
+order of the status: the count on the console, the count printed here
+and the count signed are the same.
 
 The status must come from this tailnet: its state ID is checked against
 the daemon's authority. --dry-run prints the selection and sends nothing.`,
 		Example: `  $ tailscale lock status --json > status.json
-  $ signet approve --status-json status.json --name 'exit-*' --limit 500`,
+  $ signet approve --status-json status.json --name 'exit-*' --limit 500
+  $ signet approve --status-json status.json --all --dry-run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runApprove(cmd, a) },
 	}
@@ -52,7 +61,8 @@ the daemon's authority. --dry-run prints the selection and sends nothing.`,
 	f.StringVar(&a.name, "name", "", "select nodes whose DNS name matches `GLOB`")
 	f.StringArrayVar(&a.tags, "tag", nil, "select nodes carrying `TAG` (tag:…); needs --devices-json")
 	f.StringVar(&a.devices, "devices-json", "", "`FILE`: the admin API device list, for tags, OS, user and tailnet-lock keys")
-	f.IntVar(&a.limit, "limit", 0, "send at most `N` nodes (0: all selected)")
+	f.BoolVar(&a.all, "all", false, "select every locked-out node the status lists")
+	f.IntVar(&a.limit, "limit", 0, "sign at most `N` nodes not signed before (0: all selected)")
 	f.BoolVar(&a.dryRun, "dry-run", false, "print the selection, send nothing")
 	return cmd
 }
@@ -60,6 +70,9 @@ the daemon's authority. --dry-run prints the selection and sends nothing.`,
 func runApprove(cmd *cobra.Command, a *approveArgs) error {
 	if a.statusJSON == "" {
 		return usageErrorf("--status-json FILE is required")
+	}
+	if err := a.checkSelector(); err != nil {
+		return err
 	}
 	if len(a.tags) > 0 && a.devices == "" {
 		return usageErr(withHint(fmt.Errorf("--tag needs --devices-json: 'tailscale lock status --json' carries no tags"),
@@ -89,14 +102,36 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 		for _, n := range nodes {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", n.NodeKey, n.Claims["device"])
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected; nothing sent (--dry-run)\n", len(nodes))
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s; nothing sent (--dry-run)\n", len(nodes), limitNote(a.limit))
 		return nil
 	}
 	if _, err := daemonStatus(cmd, a.socket, st); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "signet: sending %d node(s) as one batch\n", len(nodes))
-	return send(cmd, &a.clientArgs, &signer.Request{Kind: signer.KindBatch, Nodes: nodes})
+	fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s\n", len(nodes), limitNote(a.limit))
+	return send(cmd, &a.clientArgs, &signer.Request{Kind: signer.KindBatch, Nodes: nodes, Limit: a.limit})
+}
+
+// checkSelector requires a selector: a bare approve must not sign every
+// locked-out node without being asked to.
+func (a *approveArgs) checkSelector() error {
+	has := a.name != "" || len(a.tags) > 0
+	switch {
+	case a.all && has:
+		return usageErrorf("give either --all or --name/--tag, not both")
+	case !a.all && !has:
+		return usageErr(withHint(errors.New("no selector: give --name GLOB or --tag TAG to pick nodes, or --all for every locked-out node"),
+			"'signet approve --status-json FILE --all --dry-run' lists them"))
+	}
+	return nil
+}
+
+// limitNote says what --limit does with the selection.
+func limitNote(limit int) string {
+	if limit == 0 {
+		return "; the daemon skips those it signed before"
+	}
+	return fmt.Sprintf("; the daemon skips those it signed before and signs at most %d of the others", limit)
 }
 
 // selectLockedOut picks the filtered peers matching a's filters.
@@ -126,9 +161,6 @@ func selectLockedOut(st *lockstatus.Status, devs map[string]device, a *approveAr
 			}
 		}
 		out = append(out, n)
-		if a.limit > 0 && len(out) == a.limit {
-			break
-		}
 	}
 	if len(out) == 0 {
 		return nil, withHint(fmt.Errorf("no locked-out node matches (the status lists %d locked-out node(s))", len(peers)),

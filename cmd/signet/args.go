@@ -23,3 +23,14 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 		return usageErrorf("%s wants %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
 	}
 }
+
+// minArgs returns a cobra.PositionalArgs that wants at least n arguments,
+// named in what.
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= n {
+			return nil
+		}
+		return usageErrorf("%s wants at least %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
+	}
+}

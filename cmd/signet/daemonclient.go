@@ -43,19 +43,41 @@ func newRequestID() string {
 
 // send fills in the request ID, sends req and prints the answer. It waits
 // until the operator decided on the box's console; Ctrl-C withdraws the
-// request (the daemon then records a denial).
+// request (the daemon then records a denial). It says "waiting for
+// confirmation" only once the daemon has queued the request: a request
+// answered at once (already signed, refused) never reaches the console.
 func send(cmd *cobra.Command, a *clientArgs, req *signer.Request) error {
 	if req.ID = a.id; req.ID == "" {
 		req.ID = newRequestID()
 	}
+	if !signer.ValidID(req.ID) {
+		return usageErrorf("--id must be 1 to 64 letters, digits or . _ : -")
+	}
+	if req.CarriesSecret() {
+		return usageErr(withHint(errSecretInput, secretHints...))
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(cmd.ErrOrStderr(), "signet: request %s sent; confirm it on the signet console\n", req.ID)
+	ctx = signer.WithQueued(ctx, func(q signer.Queued) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: request %s queued%s; waiting for confirmation on the signet console (Ctrl-C withdraws it)\n", req.ID, queuedWhat(req.Kind, q))
+	})
 	resp, err := signer.NewClient(a.socket).SendWatching(ctx, req, progressPrinter(cmd.ErrOrStderr()))
 	if err != nil {
 		return withHint(err, "start the daemon with 'signet serve', or pass --socket")
 	}
 	return printResponse(cmd.OutOrStdout(), resp, a.json)
+}
+
+// queuedWhat says what the queued review asks for, in the console's
+// numbers.
+func queuedWhat(kind signer.Kind, q signer.Queued) string {
+	switch kind {
+	case signer.KindBatch:
+		return fmt.Sprintf(": %d node signature(s) to approve, %d node(s) already signed and skipped", q.Signatures, q.AlreadySigned)
+	case signer.KindAddKey, signer.KindRemoveKey, signer.KindUpdateKey, signer.KindCheckpoint:
+		return fmt.Sprintf(": %d AUM(s) to approve", q.Signatures)
+	}
+	return ""
 }
 
 // printResponse prints an answer; a refusal becomes the verb's error.

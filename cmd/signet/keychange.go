@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,45 +18,78 @@ type keyChangeArgs struct {
 
 // newAddCmd builds "signet add".
 func newAddCmd() *cobra.Command {
-	return newKeyChangeCmd(signer.KindAddKey, "add tlpub:HEX[?VOTES]", "Ask the daemon to add a trusted tailnet-lock key",
-		`Build an AUM that adds a tailnet-lock key (another signing box, a
-person's YubiKey) on the current head, show exactly what it does on the
-console, and sign it once the operator confirms. The signed AUM is added
-to the box's chain and printed with the command that submits it from an
-online node; a signet-relay connected to the box submits it by itself
+	return newKeyChangeCmd(signer.KindAddKey, "add tlpub:HEX[?VOTES]...", "Ask the daemon to add trusted tailnet-lock keys",
+		`Build the AUMs that add one or more tailnet-lock keys (other signing
+boxes, people's YubiKeys) on the current head, one AUM per key, chained in
+the order given. The console shows exactly what each AUM does, and all of
+them are signed after one approval. The signed AUMs are added to the
+box's chain and printed with the command that submits them from an online
+node; a signet-relay connected to the box submits them by itself
 (docs/relay.md).`,
-		`  $ signet add tlpub:5c1e...?2`)
+		`  $ signet add tlpub:5c1e...?2
+  $ signet add tlpub:5c1e... tlpub:9a07... tlpub:e4d2...`)
 }
 
 // newRemoveCmd builds "signet remove".
 func newRemoveCmd() *cobra.Command {
-	return newKeyChangeCmd(signer.KindRemoveKey, "remove tlpub:HEX", "Ask the daemon to remove a trusted tailnet-lock key",
-		`Build an AUM that removes a tailnet-lock key, show its effect on the
-console (and how many node signatures this box issued with that key stop
-being valid), and sign it once the operator confirms. Removals that leave
-fewer than two trusted keys, or no key this box holds, are refused unless
---override is given and the operator confirms the override on the console.`,
-		`  $ signet remove tlpub:5c1e...`)
+	return newKeyChangeCmd(signer.KindRemoveKey, "remove tlpub:HEX...", "Ask the daemon to remove trusted tailnet-lock keys",
+		`Build the AUMs that remove one or more tailnet-lock keys, one AUM per
+key, show their effect on the console (and how many node signatures this
+box issued with those keys stop being valid), and sign them all once the
+operator confirms. Removals that leave fewer than two trusted keys, or no
+key this box holds, are refused unless --override is given and the
+operator confirms the override on the console.`,
+		`  $ signet remove tlpub:5c1e...
+  $ signet remove tlpub:5c1e... tlpub:9a07...`)
 }
 
 func newKeyChangeCmd(kind signer.Kind, use, short, long, example string) *cobra.Command {
 	a := &keyChangeArgs{}
 	cmd := &cobra.Command{
 		Use: use, Short: short, Long: long, Example: example,
-		Args: exactArgs(1, "tlpub:HEX"),
+		Args: minArgs(1, "tlpub:HEX"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := tka.ParseKeyArg(args[0])
+			req, err := keyChangeRequest(kind, args)
 			if err != nil {
-				return usageErr(err)
+				return err
 			}
-			req := &signer.Request{Kind: kind, Key: strings.SplitN(args[0], "?", 2)[0], Override: a.override}
-			if kind == signer.KindAddKey {
-				req.Votes = k.Votes
-			}
+			req.Override = a.override
 			return send(cmd, &a.clientArgs, req)
 		},
 	}
 	addClientFlags(cmd, &a.clientArgs)
 	cmd.Flags().BoolVar(&a.override, "override", false, "ask to override a safety rail (the console asks the operator to confirm it)")
 	return cmd
+}
+
+// keyChangeRequest parses the keys of add or remove: one key goes in
+// Key (and Votes), several in Keys.
+func keyChangeRequest(kind signer.Kind, args []string) (*signer.Request, error) {
+	var changes []signer.KeyChange
+	seen := map[string]bool{}
+	for _, arg := range args {
+		k, err := tka.ParseKeyArg(arg)
+		if err != nil {
+			return nil, usageErr(err)
+		}
+		if kind == signer.KindRemoveKey && strings.Contains(arg, "?") {
+			return nil, usageErrorf("%s: a key to remove takes no ?VOTES", tka.FormatTLPub(k.Public))
+		}
+		if seen[string(k.Public)] {
+			return nil, usageErrorf("%s is given twice", tka.FormatTLPub(k.Public))
+		}
+		seen[string(k.Public)] = true
+		c := signer.KeyChange{Key: tka.FormatTLPub(k.Public)}
+		if kind == signer.KindAddKey {
+			c.Votes = k.Votes
+		}
+		changes = append(changes, c)
+	}
+	if len(changes) == 1 {
+		return &signer.Request{Kind: kind, Key: changes[0].Key, Votes: changes[0].Votes}, nil
+	}
+	if len(changes) > signer.MaxKeyChanges {
+		return nil, usageErr(fmt.Errorf("%d keys in one request; at most %d: split them", len(changes), signer.MaxKeyChanges))
+	}
+	return &signer.Request{Kind: kind, Keys: changes}, nil
 }

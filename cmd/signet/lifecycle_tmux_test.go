@@ -267,7 +267,7 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 	// A status from another tailnet is refused before anything is sent.
 	spec.StateID++
 	other, _ := statusgen.JSON(spec)
-	if out, err := s.start("approve", "--socket", s.sock, "--status-json", writeFile(t, work, "other.json", other))(); err == nil || !strings.Contains(out, "another authority") {
+	if out, err := s.start("approve", "--socket", s.sock, "--status-json", writeFile(t, work, "other.json", other), "--all")(); err == nil || !strings.Contains(out, "another authority") {
 		t.Fatalf("a status of another tailnet must be refused: %v\n%s", err, out)
 	}
 

@@ -48,6 +48,9 @@ before it is sent. The co-signed blob is printed with the
 			case a.cosign == "":
 				return usageErrorf("--plan tlpub:HEX or --cosign HEX is required")
 			}
+			if err := checkCosignBlob(a.cosign); err != nil {
+				return err
+			}
 			if len(a.removes) > 0 {
 				if err := checkRemoves(cmd, a); err != nil {
 					return err
@@ -65,15 +68,25 @@ before it is sent. The co-signed blob is printed with the
 	return cmd
 }
 
+// checkCosignBlob refuses a --cosign blob that is no recovery AUM before
+// anything is sent.
+func checkCosignBlob(blob string) error {
+	u, err := tka.ParseHexAUM(blob)
+	if err != nil {
+		return usageErr(fmt.Errorf("--cosign: %w", err))
+	}
+	if u.MessageKind != tka.AUMCheckpoint || u.State == nil {
+		return usageErr(fmt.Errorf("--cosign: a recovery AUM is a checkpoint, not a %v", u.MessageKind))
+	}
+	return nil
+}
+
 // checkRemoves compares the keys a recovery blob removes from the daemon's
 // authority with the keys the operator expects.
 func checkRemoves(cmd *cobra.Command, a *revokeKeysArgs) error {
 	u, err := tka.ParseHexAUM(a.cosign)
 	if err != nil {
 		return usageErr(fmt.Errorf("--cosign: %w", err))
-	}
-	if u.MessageKind != tka.AUMCheckpoint || u.State == nil {
-		return fmt.Errorf("--cosign: a recovery AUM is a checkpoint, not a %v", u.MessageKind)
 	}
 	want := map[string]bool{}
 	for _, s := range a.removes {

@@ -96,6 +96,10 @@ func flagError(cmd *cobra.Command, err error) error {
 // run executes one command line and returns the process exit code. Errors
 // are printed to stderr; data goes to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if err := refuseSecretArgs(args); err != nil {
+		printError(stderr, err)
+		return exitUsage
+	}
 	root := newRootCmd()
 	ran := markRun(root)
 	root.SetArgs(append([]string{}, args...))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/tka"
 )
 
 // signArgs holds the flags of "signet sign".
@@ -40,7 +41,14 @@ With --from-status, the output of 'tailscale lock status' on the
 locked-out node (a file, or - for standard input) is read and its
 'tailscale lock sign nodekey:… tlpub:…' line is sent. The output of
 'tailscale lock status --json' on that node works too, and carries the
-tailnet's state ID: the daemon refuses it if it is another tailnet's.`,
+tailnet's state ID: the daemon refuses it if it is another tailnet's.
+
+The keys and the link are checked before anything is sent (a mistake is
+a usage error, exit status 2). signet says "waiting for confirmation on
+the signet console" only once the daemon has queued the request; a node
+this box signed before is answered at once. A pre-auth key (tskey-…) is
+not a node key: it is refused without being sent or shown; pre-sign one
+with 'signet wrap-authkey' instead.`,
 		Example: `  $ signet sign nodekey:9f3b... tlpub:5c1e...
   $ signet sign --deeplink 'tailscale://sign-device/v1/?nk=...'
   $ signet sign --deeplink -        # scan the QR code now
@@ -87,12 +95,20 @@ func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, 
 		if req.Deeplink = strings.TrimSpace(line); req.Deeplink == "" {
 			return nil, usageErr(fmt.Errorf("no deeplink on standard input: %w", err))
 		}
+		if signer.LooksLikeSecret(req.Deeplink) {
+			return nil, usageErr(withHint(errSecretInput, secretHints...))
+		}
+		return req, checkDeeplink(req.Deeplink)
 	case a.deeplink != "":
 		req.Deeplink = strings.TrimSpace(a.deeplink)
+		return req, checkDeeplink(req.Deeplink)
 	case a.fromStatus != "":
 		b, err := readInput(cmd, a.fromStatus, "--from-status")
 		if err != nil {
 			return nil, err
+		}
+		if signer.LooksLikeSecret(string(b)) {
+			return nil, usageErr(withHint(errSecretInput, secretHints...))
 		}
 		l, err := lockstatus.ParseSignInput(b)
 		if err != nil {
@@ -105,5 +121,30 @@ func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, 
 			req.TLPub = args[1]
 		}
 	}
-	return req, nil
+	return req, checkNode(req.NodeKey, req.TLPub)
+}
+
+// checkNode refuses a malformed node key or tailnet-lock key before
+// anything is sent.
+func checkNode(nodeKey, tlpub string) error {
+	if _, err := tka.ParseNodeKey(nodeKey); err != nil {
+		return usageErr(withHint(err, "copy the node key from 'tailscale lock status' on the node: nodekey: and 64 hex digits"))
+	}
+	if tlpub == "" {
+		return nil
+	}
+	if _, err := tka.ParseTLPub(tlpub); err != nil {
+		return usageErr(withHint(fmt.Errorf("the node's tailnet-lock key: %w", err), "it is the tlpub: that 'tailscale lock status' on the node prints after its node key"))
+	}
+	return nil
+}
+
+// checkDeeplink refuses a link that is no sign-device link before it is
+// sent; the daemon checks its HMAC against the authority.
+func checkDeeplink(link string) error {
+	d, _, err := tka.ParseDeeplink(link)
+	if err != nil {
+		return usageErr(withHint(err, "copy the whole tailscale://sign-device/v1/ link from the admin console"))
+	}
+	return checkNode(d.NodeKey, d.TLPub)
 }

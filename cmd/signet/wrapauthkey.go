@@ -25,10 +25,13 @@ key's non-secret prefix. The wrapped key is printed once: it is a secret.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 			key := strings.TrimSpace(line)
-			if key == "" {
-				if err != nil {
-					return usageErr(errors.New("no pre-auth key on standard input; pipe it in, e.g. signet wrap-authkey < authkey.txt"))
-				}
+			switch {
+			case key == "" && err != nil:
+				return usageErr(errors.New("no pre-auth key on standard input; pipe it in, e.g. signet wrap-authkey < authkey.txt"))
+			case !strings.HasPrefix(key, "tskey-"):
+				return usageErr(errors.New("standard input holds no pre-auth key: it must start with tskey- (the input is not shown)"))
+			case strings.Contains(key, "--TL"):
+				return usageErr(errors.New("that pre-auth key is wrapped already: wrap the plain tskey-auth- key (the input is not shown)"))
 			}
 			return send(cmd, a, &signer.Request{Kind: signer.KindWrapAuthKey, AuthKey: key})
 		},
