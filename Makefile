@@ -99,10 +99,13 @@ release: deb ## bin/release: the packages, the binaries and SHA256SUMS
 repro: ## build this commit twice in two fresh clones and compare the hashes
 	bash scripts/repro.sh
 
-run: build ## start signet serve on a swtpm (or soft) key in ./.state, console here
-	bash scripts/deps.sh
-	./$(BIN) version
-	bash scripts/run.sh
+run: ## start signet serve on a swtpm (or soft) key in ./.state, console here
+	@echo "make run: [1/4] checking the Debian packages it needs (scripts/deps.sh)"
+	@bash scripts/deps.sh
+	@echo "make run: [2/4] building $(BIN); a first build downloads modules and compiles about 300 packages (minutes on a small machine)"
+	@bash scripts/build-progress.sh $(MAKE) --no-print-directory build
+	@./$(BIN) version
+	@bash scripts/run.sh
 
 test: deps lint ## deps, lint, all tests with -race, the tamper matrix, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...

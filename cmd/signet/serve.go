@@ -152,6 +152,10 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	if err != nil {
 		return err
 	}
+	if a.demo && st.store.Len() == 0 && !isSoft(key) {
+		// A soft key was unlocked at start and asks nothing now.
+		console.Notify("making a DEMO authority: the PIN asked now signs its first AUM (genesis) with this box's key")
+	}
 	if err := ensureAuthority(ctx, log, st.store, st.journal, key, a.demo); err != nil {
 		return err
 	}
