@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
@@ -159,4 +160,30 @@ func TestQueuedOnTheWire(t *testing.T) {
 func dialForTest(sock string) (io.ReadWriteCloser, error) {
 	c := NewClient(sock)
 	return c.http.Transport.(*http.Transport).DialContext(context.Background(), "unix", sock)
+}
+
+// The 102 is not the answer: a review that outlasts the answer's write
+// deadline (which starts at the answer's first byte) still gets its
+// answer.
+func TestQueuedDoesNotStartTheWriteDeadline(t *testing.T) {
+	f := newFixture(t)
+	lim := testLimits
+	lim.WriteTimeout = 200 * time.Millisecond
+	sock := serveLimited(t, f, lim)
+	f.prompt.block = make(chan struct{})
+	var log queuedLog
+	done := make(chan error, 1)
+	go func() {
+		r, err := NewClient(sock).Send(WithQueued(context.Background(), log.add), &Request{ID: "late", Kind: KindSignNode, NodeKey: nodeKey(5).String()})
+		if err == nil && r.Status != StatusSigned {
+			err = fmt.Errorf("answer %s %q", r.Status, r.Error)
+		}
+		done <- err
+	}()
+	waitFor(t, "the 102", func() bool { return len(log.list()) == 1 })
+	time.Sleep(4 * lim.WriteTimeout)
+	close(f.prompt.block)
+	if err := <-done; err != nil {
+		t.Fatalf("the answer after a review longer than the write deadline: %v", err)
+	}
 }
