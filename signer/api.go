@@ -92,7 +92,7 @@ func (s *Service) serveRequest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, &Response{Status: StatusError, Error: err.Error()})
 		return
 	}
-	resp := s.Handle(withAck(r.Context(), w), req, peer.String())
+	resp := s.Handle(withAck(r.Context(), w, r), req, peer.String())
 	code := http.StatusOK
 	switch resp.Status {
 	case StatusError:

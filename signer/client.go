@@ -63,6 +63,9 @@ func (c *Client) Send(ctx context.Context, req *Request) (*Response, error) {
 	// A request id gets its first answer, so sending it again is safe:
 	// the transport may retry on a kept-alive connection the daemon closed.
 	hreq.Header.Set("Idempotency-Key", req.ID)
+	// Go's transport reads 1xx responses: ask for the 102 that says the
+	// request is queued (WithQueued hears it).
+	hreq.Header.Set(HeaderWantQueued, "1")
 	var resp Response
 	if _, err := c.do(hreq, &resp); err != nil {
 		return nil, err

@@ -6,8 +6,9 @@ package signer
 // sends one informational "102 Processing" response before the final
 // answer. A request answered at once (already signed, refused, busy, a
 // replay) gets none, so a client says "waiting for confirmation on the
-// console" only when that is true. HTTP/1.1 clients that ignore 1xx
-// responses see no change.
+// console" only when that is true. Only a client that asks for it
+// (HeaderWantQueued) gets the 102: some HTTP clients take any status line
+// for the answer.
 
 import (
 	"context"
@@ -16,8 +17,10 @@ import (
 	"sync"
 )
 
-// Headers of the 102 response.
+// Headers of the 102 response, and the request header that asks for it.
 const (
+	// HeaderWantQueued, set to 1 on a POST /v1/requests, asks for the 102.
+	HeaderWantQueued = "Signet-Want-Queued"
 	// HeaderSignatures is how many signatures the review asks the
 	// operator to approve: the number the console shows.
 	HeaderSignatures = "Signet-Signatures"
@@ -36,8 +39,11 @@ type ack struct {
 }
 
 // withAck lets the workflow under ctx tell the client behind w that its
-// request is queued.
-func withAck(ctx context.Context, w http.ResponseWriter) context.Context {
+// request is queued, if the client asked for it (r).
+func withAck(ctx context.Context, w http.ResponseWriter, r *http.Request) context.Context {
+	if r.Header.Get(HeaderWantQueued) != "1" {
+		return ctx
+	}
 	return context.WithValue(ctx, ackKey{}, &ack{w: w})
 }
 

@@ -144,7 +144,7 @@ func TestQueuedOnTheWire(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"id":"w1","kind":"sign-node","node_key":"` + nodeKey(4).String() + `"}`
-	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\n%s: 1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", HeaderWantQueued, len(body), body)
 	raw, err := io.ReadAll(conn)
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +153,19 @@ func TestQueuedOnTheWire(t *testing.T) {
 	i102, i200 := strings.Index(text, "HTTP/1.1 102 Processing\r\n"), strings.Index(text, "HTTP/1.1 200 OK\r\n")
 	if i102 < 0 || i200 < i102 || !strings.Contains(text[:i200], HeaderSignatures+": 1\r\n") || strings.Contains(text[i200:], HeaderSignatures) {
 		t.Fatalf("want a 102 with %s: 1 before the 200 (and not on it):\n%s", HeaderSignatures, text)
+	}
+
+	// A client that does not ask gets the answer alone: some clients
+	// take any status line for it.
+	conn, err = dialForTest(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body = `{"id":"w2","kind":"sign-node","node_key":"` + nodeKey(6).String() + `"}`
+	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	if raw, err = io.ReadAll(conn); err != nil || !strings.HasPrefix(string(raw), "HTTP/1.1 200 OK\r\n") || strings.Contains(string(raw), " 102 ") {
+		t.Fatalf("without %s: %v\n%s", HeaderWantQueued, err, raw)
 	}
 }
 
