@@ -118,9 +118,9 @@ func (r *runScript) checkPurpose() {
 	}
 	switch {
 	case strings.Contains(scr, "PIN to sign with the TPM key"):
-		// The console's status line says what it signs: the demo
-		// authority, or a request ("signing ID with tlpub:…").
-		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "the PIN asked now signs its first AUM") && !strings.Contains(scr, "CONSOLE signing "); scr = r.screen() {
+		// The prompt says what it signs: the demo authority, or a
+		// request ("request ID, 1 signature").
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "PIN to sign with the TPM key ("+demoWhy+")") && !strings.Contains(scr, "PIN to sign with the TPM key (request "); scr = r.screen() {
 			if time.Now().After(deadline) {
 				r.t.Fatalf("the PIN prompt does not say what it signs:\n%s", scr)
 			}
@@ -214,7 +214,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 	if !strings.Contains(string(uri), "device=unix://"+filepath.Join(state, "tpm", "tpm.sock")) {
 		t.Fatalf("key.uri %q: the key must use the swtpm socket in the state dir", uri)
 	}
-	if !strings.Contains(r.output(), "making a DEMO authority: the PIN asked now signs its first AUM") {
+	if !strings.Contains(r.output(), "PIN to sign with the TPM key ("+demoWhy+")") {
 		t.Fatal("the demo authority's PIN prompt came without its reason")
 	}
 	c := exec.Command(bin, "sign", "--socket", r.sock, "nodekey:"+strings.Repeat("5a", 32))

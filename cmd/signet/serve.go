@@ -152,10 +152,6 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	if err != nil {
 		return err
 	}
-	if a.demo && st.store.Len() == 0 && !isSoft(key) {
-		// A soft key was unlocked at start and asks nothing now.
-		console.Notify("making a DEMO authority: the PIN asked now signs its first AUM (genesis) with this box's key")
-	}
 	if err := ensureAuthority(ctx, log, st.store, st.journal, key, a.demo); err != nil {
 		return err
 	}
@@ -225,6 +221,10 @@ func socketGroup(name string, given bool) (int, error) {
 	return id, nil
 }
 
+// demoWhy is what the PIN prompt says the PIN signs when serve makes a
+// demo authority.
+const demoWhy = "the DEMO authority's first AUM"
+
 // ensureAuthority checks the chain store holds an authority; with demo,
 // an empty store gets one trusting the box's key and a throw-away second
 // key.
@@ -256,8 +256,14 @@ func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStor
 	}
 	clear(secret)
 	// Sign the genesis in memory, journal it, then store it: every AUM in
-	// the chain is journaled before it is stored.
-	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, key)
+	// the chain is journaled before it is stored. The PIN prompt, if the
+	// key asks, says what it signs.
+	sess, err := key.Unlock(ctx, demoWhy)
+	if err != nil {
+		return fmt.Errorf("creating the demo authority: %w", err)
+	}
+	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, sess)
+	sess.Close()
 	if err != nil {
 		return fmt.Errorf("creating the demo authority: %w", err)
 	}
