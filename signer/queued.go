@@ -93,16 +93,8 @@ func (s *Service) tellQueued(ctx context.Context, id string, pl *plan) {
 }
 
 // counts is how many signatures pl asks for and, for a batch, how many
-// nodes it skips as already signed: the numbers its review shows and the
-// journal's "received" record keeps.
+// nodes it skips as already signed: the numbers its review shows.
 func (pl *plan) counts() (sign, already int) {
-	sign, already = 1, 0
-	if n, err := strconv.Atoi(pl.detail["nodes"]); err == nil {
-		sign = n
-		already, _ = strconv.Atoi(pl.detail["already_signed"])
-	}
-	if n, err := strconv.Atoi(pl.detail["aums"]); err == nil {
-		sign = n
-	}
-	return sign, already
+	already, _ = strconv.Atoi(pl.detail["already_signed"])
+	return pl.signatures, already
 }
