@@ -33,13 +33,24 @@ const (
 // (swtpm --server type=unixio). Every command is retried while the TPM
 // answers TPM_RC_RETRY, TPM_RC_YIELDED or TPM_RC_TESTING.
 func OpenDevice(device string) (transport.TPMCloser, error) {
+	return OpenDeviceDeadline(device, time.Time{})
+}
+
+// OpenDeviceDeadline is OpenDevice for a short read: no exchange with a
+// socket TPM lasts past deadline (zero: none), for the life of the
+// connection. Why: swtpm serves one connection at a time and leaves others
+// waiting unanswered, so a short read (`signet key show`) next to a daemon
+// holding the TPM would otherwise wait ioTimeout. A character device needs
+// no deadline: /dev/tpmrm0 serves every opener, /dev/tpm0 refuses a second
+// one at once.
+func OpenDeviceDeadline(device string, deadline time.Time) (transport.TPMCloser, error) {
 	var t transport.TPMCloser
 	var err error
 	switch {
 	case strings.HasPrefix(device, "tcp://"):
-		t, err = dialSocket("tcp", strings.TrimPrefix(device, "tcp://"))
+		t, err = dialSocket("tcp", strings.TrimPrefix(device, "tcp://"), deadline)
 	case strings.HasPrefix(device, "unix://"):
-		t, err = dialSocket("unix", strings.TrimPrefix(device, "unix://"))
+		t, err = dialSocket("unix", strings.TrimPrefix(device, "unix://"), deadline)
 	default:
 		t, err = linuxtpm.Open(device)
 	}
@@ -94,11 +105,12 @@ func (r *retryTPM) Close() error { return r.t.Close() }
 // swtpm's --server channel does.
 type socketTPM struct {
 	network, addr string
+	deadline      time.Time // no exchange lasts past it (zero: none)
 	mu            sync.Mutex
 	conn          net.Conn
 }
 
-func dialSocket(network, addr string) (*socketTPM, error) {
+func dialSocket(network, addr string, deadline time.Time) (*socketTPM, error) {
 	if network == "unix" {
 		fi, err := os.Stat(addr)
 		if err != nil {
@@ -108,20 +120,25 @@ func dialSocket(network, addr string) (*socketTPM, error) {
 			return nil, fmt.Errorf("%s is not a socket", addr)
 		}
 	}
-	s := &socketTPM{network: network, addr: addr}
+	s := &socketTPM{network: network, addr: addr, deadline: deadline}
 	var err error
-	s.conn, err = net.DialTimeout(network, addr, 5*time.Second)
+	s.conn, err = s.dial()
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
+func (s *socketTPM) dial() (net.Conn, error) {
+	d := net.Dialer{Timeout: 5 * time.Second, Deadline: s.deadline}
+	return d.Dial(s.network, s.addr)
+}
+
 func (s *socketTPM) Send(cmd []byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conn == nil {
-		c, err := net.DialTimeout(s.network, s.addr, 5*time.Second)
+		c, err := s.dial()
 		if err != nil {
 			return nil, fmt.Errorf("%w: reconnecting to the TPM at %s: %v", hsm.ErrNoDevice, s.addr, err)
 		}
@@ -131,13 +148,20 @@ func (s *socketTPM) Send(cmd []byte) ([]byte, error) {
 	if err != nil {
 		s.conn.Close()
 		s.conn = nil
+		if errors.Is(err, os.ErrDeadlineExceeded) && !s.deadline.IsZero() && !time.Now().Before(s.deadline) {
+			return nil, fmt.Errorf("%w: the TPM at %s did not answer in time; another process (such as signet serve) may be using it", hsm.ErrNoDevice, s.addr)
+		}
 		return nil, fmt.Errorf("talking to the TPM at %s: %w", s.addr, err)
 	}
 	return rsp, nil
 }
 
 func (s *socketTPM) roundTrip(cmd []byte) ([]byte, error) {
-	s.conn.SetDeadline(time.Now().Add(ioTimeout))
+	d := time.Now().Add(ioTimeout)
+	if !s.deadline.IsZero() && s.deadline.Before(d) {
+		d = s.deadline
+	}
+	s.conn.SetDeadline(d)
 	if _, err := s.conn.Write(cmd); err != nil {
 		return nil, err
 	}
