@@ -2,12 +2,14 @@ package wgintake
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,13 +27,18 @@ type PeerStatus struct {
 }
 
 // Status reads the device's state through its configuration protocol
-// ("get"), with names from the config.
+// ("get"), with names from the config, sorted by name: the device lists
+// its peers in map order, which changes from one call to the next.
 func (t *Tunnel) Status() ([]PeerStatus, error) {
 	text, err := t.dev.IpcGet()
 	if err != nil {
 		return nil, fmt.Errorf("reading the WireGuard device state: %w", err)
 	}
-	return parseIPC(text, t.byKey), nil
+	st := parseIPC(text, t.byKey)
+	slices.SortStableFunc(st, func(a, b PeerStatus) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.PublicKey, b.PublicKey))
+	})
+	return st, nil
 }
 
 // parseIPC reads the peer sections of a "get" answer. Private keys in it
@@ -98,14 +105,26 @@ func (t *Tunnel) ServeStatus(l net.Listener) {
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 			st, err := t.Status()
 			if err != nil {
-				st = nil
+				_ = json.NewEncoder(c).Encode(statusError{Error: err.Error()})
+				return
+			}
+			if st == nil {
+				st = []PeerStatus{} // no peers: [], never null
 			}
 			_ = json.NewEncoder(c).Encode(st)
 		}()
 	}
 }
 
-// ReadStatus asks a running daemon's status socket at path.
+// statusError is the status socket's answer when the device's state
+// could not be read.
+type statusError struct {
+	Error string `json:"error"`
+}
+
+// ReadStatus asks a running daemon's status socket at path. An answer
+// that is not the peers' status (the daemon could not read its device)
+// is an error, never an empty list.
 func ReadStatus(path string) ([]PeerStatus, error) {
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
 	if err != nil {
@@ -113,9 +132,17 @@ func ReadStatus(path string) ([]PeerStatus, error) {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	var st []PeerStatus
-	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&st); err != nil {
+	var raw json.RawMessage
+	if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&raw); err != nil {
 		return nil, fmt.Errorf("reading the WireGuard status: %w", err)
+	}
+	var se statusError
+	if json.Unmarshal(raw, &se) == nil && se.Error != "" {
+		return nil, fmt.Errorf("the daemon could not read its WireGuard device: %s", se.Error)
+	}
+	var st []PeerStatus
+	if err := json.Unmarshal(raw, &st); err != nil || st == nil {
+		return nil, fmt.Errorf("reading the WireGuard status: the answer is not a list of peers (%.40q)", raw)
 	}
 	return st, nil
 }
