@@ -123,14 +123,24 @@ type StatusInfo struct {
 	HSM *HSMStatus `json:"hsm,omitempty"`
 }
 
-// HSMStatus is the key device's state as `signet status` shows it.
+// HSMStatus is the key device's state as `signet status` and `signet key
+// show` show it.
 type HSMStatus struct {
 	Backend    string `json:"backend"`
 	Present    bool   `json:"present"`
 	PINRetries int    `json:"pin_retries"` // -1 when unknown
-	Lockout    bool   `json:"lockout"`
-	Policy     string `json:"policy,omitempty"`
-	Error      string `json:"error,omitempty"` // when the device could not be read
+	// MaxTries is the number of wrong PINs that lock the device; -1 (or
+	// 0, from a daemon before it was added) when unknown.
+	MaxTries int  `json:"max_tries"`
+	Lockout  bool `json:"lockout"`
+	// RecoverySeconds is how long until the device forgives one more
+	// wrong PIN (TPM).
+	RecoverySeconds int64 `json:"recovery_seconds,omitempty"`
+	// LockoutAuthSet says whether the TPM's lockout hierarchy has a
+	// secret; left out for other devices.
+	LockoutAuthSet *bool  `json:"lockout_auth_set,omitempty"`
+	Policy         string `json:"policy,omitempty"`
+	Error          string `json:"error,omitempty"` // when the device could not be read
 }
 
 // hsmStatus reads the key's status and attestation summary; it needs no
@@ -138,7 +148,7 @@ type HSMStatus struct {
 func (s *Service) hsmStatus(ctx context.Context) HSMStatus {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out := HSMStatus{PINRetries: -1}
+	out := HSMStatus{PINRetries: -1, MaxTries: -1}
 	if att, err := s.key.Attest(ctx); err == nil {
 		out.Backend = att.Backend
 	}
@@ -147,7 +157,11 @@ func (s *Service) hsmStatus(ctx context.Context) HSMStatus {
 		out.Error = err.Error()
 		return out
 	}
-	out.Present, out.PINRetries, out.Lockout, out.Policy = st.Present, st.PINRetries, st.Lockout, st.Policy
+	out.Present, out.PINRetries, out.MaxTries, out.Lockout, out.Policy = st.Present, st.PINRetries, st.MaxTries, st.Lockout, st.Policy
+	out.RecoverySeconds = int64(st.Recovery / time.Second)
+	if out.Backend == "tpm" && st.Present {
+		out.LockoutAuthSet = &st.LockoutAuthSet
+	}
 	return out
 }
 

@@ -1,6 +1,9 @@
 package signer
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // afterWrite, when set, is called with a file's path after each durable
 // write to the state dir: a journal append, an index add, a chain commit.
@@ -20,4 +23,14 @@ func wrote(path string) {
 	if fn := afterWrite.Load(); fn != nil {
 		(*fn)(path)
 	}
+}
+
+// SetClockForTests makes j stamp the records it appends with now()
+// instead of the time of day, so that fixtures (and the hashes that
+// cover their times) come out the same on every run. The daemon never
+// calls it.
+func (j *Journal) SetClockForTests(now func() time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.now = now
 }
