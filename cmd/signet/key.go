@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 )
@@ -36,18 +35,3 @@ are never stored there, nor taken from flags or the environment.`,
 
 // errNoKeyVerb is a bare "signet key".
 var errNoKeyVerb = errors.New("signet key needs a verb: init, show, attest, change-pin or reset-lockout")
-
-// addJSONFlag adds --json[=VERSION]: plain --json means the current schema,
-// so scripts can pin a version and keep working when the output changes.
-func addJSONFlag(cmd *cobra.Command, v *int) {
-	cmd.Flags().IntVar(v, "json", 0, fmt.Sprintf("print JSON in schema `VERSION` (--json alone: %d)", attestationSchema))
-	cmd.Flags().Lookup("json").NoOptDefVal = fmt.Sprint(attestationSchema)
-}
-
-// checkJSONVersion refuses a schema version this signet does not print.
-func checkJSONVersion(v int) error {
-	if v != 0 && v != attestationSchema {
-		return usageErrorf("--json=%d is not a schema this signet prints; use --json=%d", v, attestationSchema)
-	}
-	return nil
-}

@@ -43,28 +43,31 @@ needed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			args.state = stateDirOf(cmd)
-			if err := checkJSONVersion(args.json); err != nil {
+			if err := checkJSONVersion(args.json, keyAttestSchema); err != nil {
 				return err
 			}
 			return runKeyAttest(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
-	addJSONFlag(cmd, &args.json)
+	addJSONFlag(cmd, &args.json, keyAttestSchema)
 	cmd.Flags().StringVar(&args.roots, "roots", "", "piv: PEM `file` of attestation roots (default: Yubico's)")
 	return cmd
 }
 
+// keyAttestSchema is the schema version of "signet key attest --json".
+const keyAttestSchema = 1
+
 // attestReport is the output of "signet key attest".
 type attestReport struct {
-	Schema    int               `json:"schema"`
-	PublicKey string            `json:"publicKey"`
-	Backend   string            `json:"backend"`
-	URI       string            `json:"uri"`
-	Verified  bool              `json:"verified"`
-	Hardware  bool              `json:"hardware"`
-	Summary   string            `json:"summary"`
-	Facts     map[string]string `json:"facts,omitempty"`
-	Evidence  [][]byte          `json:"evidence,omitempty"`
+	SchemaVersion int               `json:"schema_version"`
+	PublicKey     string            `json:"public_key"`
+	Backend       string            `json:"backend"`
+	URI           string            `json:"uri"`
+	Verified      bool              `json:"verified"`
+	Hardware      bool              `json:"hardware"`
+	Summary       string            `json:"summary"`
+	Facts         map[string]string `json:"facts"`    // {} when none
+	Evidence      []string          `json:"evidence"` // hex, as the device gave it
 }
 
 func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
@@ -76,8 +79,14 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 	if err != nil {
 		return err
 	}
-	r := &attestReport{Schema: attestationSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: a.Backend, URI: st.uri.String(),
-		Verified: a.Hardware, Hardware: a.Hardware, Summary: a.Summary, Facts: a.Facts, Evidence: a.Evidence}
+	r := &attestReport{SchemaVersion: keyAttestSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: a.Backend, URI: st.uri.String(),
+		Verified: a.Hardware, Hardware: a.Hardware, Summary: a.Summary, Facts: a.Facts, Evidence: []string{}}
+	if r.Facts == nil {
+		r.Facts = map[string]string{}
+	}
+	for _, e := range a.Evidence {
+		r.Evidence = append(r.Evidence, hex.EncodeToString(e))
+	}
 	if args.json != 0 {
 		return writeJSON(w, r)
 	}
@@ -110,6 +119,8 @@ func attestKey(ctx context.Context, st *keyState, rootsFile string) (hsm.Attesta
 	if err != nil {
 		return hsm.Attestation{}, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, deviceReadTimeout)
+	defer cancel()
 	k, err := openNoPIN(ctx, st, roots)
 	if err != nil {
 		return hsm.Attestation{}, err

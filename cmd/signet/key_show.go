@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/signetbox/signet/hsm"
@@ -15,6 +13,9 @@ import (
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
+
+// keyShowSchema is the schema version of "signet key show --json".
+const keyShowSchema = 1
 
 // keyShowArgs holds the flags of "signet key show".
 type keyShowArgs struct {
@@ -34,61 +35,68 @@ device's state: present, PIN tries left, lockout and, for a TPM, whether
 its lockout authorization is set. It needs no PIN and never counts as a
 PIN attempt.
 
---json prints one JSON object; --json=1 pins schema 1 for scripts.`,
+While signet serve runs on the state directory it holds the device, so
+key show asks the daemon for the device's state; otherwise it reads the
+device itself, for at most 10 seconds. Exit status 1 if the device's
+state could not be read or the device is not present.
+
+--json prints one JSON object (docs/json.md); --json=1 pins schema 1.`,
 		Example: `  $ signet key show
   tlpub:6c8d…
   backend:      tpm
+  read-from:    signet serve (pid 812)
   present:      yes
   pin-tries:    10 of 10 left`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			args.state = stateDirOf(cmd)
-			if err := checkJSONVersion(args.json); err != nil {
+			if err := checkJSONVersion(args.json, keyShowSchema); err != nil {
 				return err
 			}
-			return runKeyShow(cmd.Context(), cmd.OutOrStdout(), args)
+			return runKeyShow(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
-	addJSONFlag(cmd, &args.json)
+	addJSONFlag(cmd, &args.json, keyShowSchema)
 	return cmd
 }
 
 // keyReport is the output of "signet key show".
 type keyReport struct {
-	Schema      int        `json:"schema"`
-	PublicKey   string     `json:"publicKey"`
-	Backend     string     `json:"backend"`
-	URI         string     `json:"uri"`
-	Attestation string     `json:"attestation"`
-	Hardware    bool       `json:"hardware"`
-	Status      statusJSON `json:"status"`
+	SchemaVersion int              `json:"schema_version"`
+	PublicKey     string           `json:"public_key"`
+	Backend       string           `json:"backend"`
+	URI           string           `json:"uri"`
+	Attestation   *attestationJSON `json:"attestation,omitempty"` // left out without attestation.json
+	ReadFrom      string           `json:"read_from"`             // "daemon" or "device"
+	DaemonPID     int              `json:"daemon_pid,omitempty"`
+	Device        deviceJSON       `json:"device"`
 }
 
-// statusJSON is hsm.Status in the --json output.
-type statusJSON struct {
-	Present         bool   `json:"present"`
-	PINTriesLeft    int    `json:"pinTriesLeft"` // -1: unknown or unlimited
-	MaxTries        int    `json:"maxTries"`     // -1: unknown
-	Lockout         bool   `json:"lockout"`
-	RecoverySeconds int64  `json:"recoverySeconds,omitempty"`
-	LockoutAuthSet  *bool  `json:"lockoutAuthSet,omitempty"` // TPM only
-	Policy          string `json:"policy,omitempty"`
-	Error           string `json:"error,omitempty"` // why the device did not answer
+// attestationJSON is what attestation.json says, in key show's output.
+type attestationJSON struct {
+	Summary  string `json:"summary"`
+	Hardware bool   `json:"hardware"`
 }
 
-func runKeyShow(ctx context.Context, w io.Writer, args *keyShowArgs) error {
+func runKeyShow(ctx context.Context, w, log io.Writer, args *keyShowArgs) error {
 	st, err := loadKeyState(args.state)
 	if err != nil {
 		return err
 	}
-	r := &keyReport{Schema: attestationSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: st.uri.Scheme, URI: st.uri.String()}
+	r := &keyReport{SchemaVersion: keyShowSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: st.uri.Scheme, URI: st.uri.String()}
 	if st.att != nil {
-		r.Attestation, r.Hardware = st.att.Summary, st.att.Hardware
+		r.Attestation = &attestationJSON{Summary: st.att.Summary, Hardware: st.att.Hardware}
 	}
-	status, err := keyStatus(ctx, st)
-	r.Status = toStatusJSON(st.uri.Scheme, status)
+	dev, err := readKeyDevice(ctx, log, st)
 	if err != nil {
-		r.Status.Present, r.Status.Error = false, foldSpace(err.Error()) // escaped when printed
+		if args.json == 0 {
+			printKeyLines(w, r)
+		}
+		return err
+	}
+	r.Device, r.ReadFrom, r.DaemonPID = dev.device, "device", dev.daemonPID
+	if dev.daemonPID != 0 {
+		r.ReadFrom = "daemon"
 	}
 	if args.json != 0 {
 		return writeJSON(w, r)
@@ -96,36 +104,25 @@ func runKeyShow(ctx context.Context, w io.Writer, args *keyShowArgs) error {
 	return printKeyReport(w, r)
 }
 
-// keyStatus reads the device state without a PIN. A key that does not
-// match key.pub is an error.
-func keyStatus(ctx context.Context, st *keyState) (hsm.Status, error) {
-	unknown := hsm.Status{PINRetries: -1, MaxTries: -1}
-	if st.uri.Scheme == "soft" {
-		if _, err := os.Stat(st.uri.Path); err != nil {
-			return unknown, fmt.Errorf("soft key file: %w", err)
-		}
-		return hsm.Status{Present: true, PINRetries: -1, MaxTries: -1, Policy: "passphrase (software key, insecure)"}, nil
-	}
-	k, err := openNoPIN(ctx, st, nil)
-	if err != nil {
-		return unknown, err
-	}
-	defer k.Close()
-	return k.Status(ctx)
-}
-
 // openNoPIN opens a tpm or piv key without asking for a PIN (status and
 // attestation need none) and checks it against key.pub. roots verify PIV
-// attestations (nil: Yubico's).
+// attestations (nil: Yubico's). A socket TPM's exchanges end at ctx's
+// deadline.
 func openNoPIN(ctx context.Context, st *keyState, roots *x509.CertPool) (hsm.Key, error) {
 	var k hsm.Key
 	switch st.uri.Scheme {
 	case "tpm":
-		tk, err := tpm.Open(ctx, st.uri.Path, st.uri.Device, nil)
+		deadline, _ := ctx.Deadline()
+		t, err := tpm.OpenDeviceDeadline(st.uri.Device, deadline)
 		if err != nil {
 			return nil, err
 		}
-		k = tk
+		tk, err := tpm.NewKey(ctx, t, st.uri.Path, nil)
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		k = ownedTPMKey{tk, t}
 	case "piv":
 		pk, err := piv.Open(ctx, piv.Options{Serial: st.uri.Serial, Slot: st.uri.Slot, PublicKey: st.pub, Roots: roots})
 		if err != nil {
@@ -143,27 +140,42 @@ func openNoPIN(ctx context.Context, st *keyState, roots *x509.CertPool) (hsm.Key
 	return k, nil
 }
 
-func toStatusJSON(scheme string, s hsm.Status) statusJSON {
-	j := statusJSON{Present: s.Present, PINTriesLeft: s.PINRetries, MaxTries: s.MaxTries,
-		Lockout: s.Lockout, RecoverySeconds: int64(s.Recovery / time.Second), Policy: s.Policy}
-	if scheme == "tpm" && s.Present {
-		j.LockoutAuthSet = &s.LockoutAuthSet
+// ownedTPMKey is a TPM key that closes its connection on Close.
+type ownedTPMKey struct {
+	*tpm.Key
+	t io.Closer
+}
+
+func (k ownedTPMKey) Close() error {
+	k.Key.Close()
+	return k.t.Close()
+}
+
+// keyLine prints one "name: value" line of key show. Values come from
+// files and devices: printed escaped, no escape sequence reaches the
+// terminal.
+func keyLine(w io.Writer, k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", plain(v)) }
+
+// printKeyLines prints what key show knows without the device.
+func printKeyLines(w io.Writer, r *keyReport) {
+	fmt.Fprintf(w, "%s\n", r.PublicKey)
+	keyLine(w, "backend", r.Backend)
+	keyLine(w, "uri", r.URI)
+	summary := ""
+	if r.Attestation != nil {
+		summary = r.Attestation.Summary
 	}
-	return j
+	keyLine(w, "attestation", orDash(summary))
 }
 
 func printKeyReport(w io.Writer, r *keyReport) error {
-	s := r.Status
-	fmt.Fprintf(w, "%s\n", r.PublicKey)
-	// The URI, the attestation summary and device errors come from files
-	// and devices: printed escaped, no escape sequence reaches the terminal.
-	line := func(k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", plain(v)) }
-	line("backend", r.Backend)
-	line("uri", r.URI)
-	line("attestation", orDash(r.Attestation))
-	if !s.Present {
-		line("present", "no ("+orDash(s.Error)+")")
-		return nil
+	printKeyLines(w, r)
+	s := r.Device
+	line := func(k, v string) { keyLine(w, k, v) }
+	if r.DaemonPID != 0 {
+		line("read-from", fmt.Sprintf("signet serve (pid %d)", r.DaemonPID))
+	} else {
+		line("read-from", "the key device")
 	}
 	line("present", "yes")
 	line("pin-tries", triesText(r.Backend, s))
@@ -178,16 +190,16 @@ func printKeyReport(w io.Writer, r *keyReport) error {
 	return nil
 }
 
-func triesText(backend string, s statusJSON) string {
+func triesText(backend string, s deviceJSON) string {
 	switch {
 	case backend == "soft":
 		return "unlimited (software key)"
-	case s.PINTriesLeft < 0:
+	case s.PINTriesLeft == nil:
 		return "unknown"
-	case s.MaxTries > 0:
-		return fmt.Sprintf("%d of %d left", s.PINTriesLeft, s.MaxTries)
+	case s.MaxTries != nil:
+		return fmt.Sprintf("%d of %d left", *s.PINTriesLeft, *s.MaxTries)
 	}
-	return fmt.Sprintf("%d left", s.PINTriesLeft)
+	return fmt.Sprintf("%d left", *s.PINTriesLeft)
 }
 
 func yesNo(b bool) string {
@@ -202,14 +214,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// writeJSON writes v as indented JSON and a newline.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
 }

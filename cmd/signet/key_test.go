@@ -81,6 +81,7 @@ func TestKeyScripts(t *testing.T) {
 			"keep":       cmdKeep,
 			"nosecret":   cmdNoSecret,
 			"holdlock":   cmdHoldLock,
+			"jsonnorm":   cmdJSONNorm,
 		},
 	})
 }

@@ -27,7 +27,10 @@ func newLogCmd() *cobra.Command {
 and who signed it.
 
 With --json, print the same JSON (schema version 1) as
-'tailscale lock log --json', which 'signet chain import' reads back.`,
+'tailscale lock log --json', which 'signet chain import' reads back
+(docs/json.md: the one output that keeps tailscale's own format).
+
+log only reads, and may run while signet serve does.`,
 		Example: `  $ signet log --limit 2
   update 5D1C… (no-op)
   Signed-by: tlpub:6f2c…
@@ -35,7 +38,7 @@ With --json, print the same JSON (schema version 1) as
   $ signet log --json > log.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLog(cmd.OutOrStdout(), stateDirOf(cmd), args)
+			return runLog(cmd.OutOrStdout(), cmd.ErrOrStderr(), stateDirOf(cmd), args)
 		},
 	}
 	cmd.Flags().IntVar(&args.limit, "limit", 50, "list at most `N` AUMs")
@@ -44,15 +47,17 @@ With --json, print the same JSON (schema version 1) as
 }
 
 // runLog reads up to limit AUMs back from the head and prints them.
-func runLog(w io.Writer, dir string, args *logArgs) error {
+func runLog(w, log io.Writer, dir string, args *logArgs) error {
 	if args.limit < 1 {
 		return usageErrorf("--limit is %d; it must be 1 or more", args.limit)
 	}
-	st, closeChain, err := openChain(dir, false)
+	// Read-only and without the state dir lock: log may run while
+	// signet serve does.
+	st, err := openChainReadOnly(dir)
 	if err != nil {
 		return err
 	}
-	defer closeChain()
+	defer st.Close()
 	a, err := openAuthority(st, dir)
 	if err != nil {
 		return err
@@ -69,6 +74,9 @@ func runLog(w io.Writer, dir string, args *logArgs) error {
 			break
 		}
 		h = p
+	}
+	if torn := st.Torn(); torn != nil {
+		fmt.Fprintf(log, "signet: note: %v\n", torn)
 	}
 	if args.json {
 		return printLogJSON(w, aums)

@@ -169,6 +169,13 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 		return err
 	}
 	defer svc.Close()
+	// serve.json tells the read verbs (status --state, key show) where
+	// this daemon listens; the socket may be anywhere (--socket).
+	removeRecord, err := signer.WriteServeRecord(dir, signer.ServeRecord{Socket: a.socket, PID: os.Getpid(), Boot: svc.Status().Boot})
+	if err != nil {
+		return err
+	}
+	defer removeRecord()
 	l, err := signer.ListenUnix(a.socket, a.gid)
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 
@@ -10,39 +10,118 @@ import (
 	"github.com/signetbox/signet/signer"
 )
 
+// statusSchema is the schema version of "signet status --json".
+const statusSchema = 1
+
 // statusArgs holds the flags of "signet status".
 type statusArgs struct {
 	socket string
-	json   bool
+	json   int
 }
 
 // newStatusCmd builds "signet status".
 func newStatusCmd() *cobra.Command {
 	a := &statusArgs{}
 	cmd := &cobra.Command{
-		Use:   "status [--json]",
+		Use:   "status [--state DIR | --socket SOCKET] [--json]",
 		Short: "Show the authority, the box's key and the queue of the running daemon",
 		Long: `Show what the running daemon holds, like 'tailscale lock status': the head
 of the authority chain, the trusted keys and their votes, the number of
-disablement values, the box's own key and whether it is trusted, and how
-many requests wait for the console.`,
-		Example: `  $ signet status`,
-		Args:    noArgs,
+disablement values, the box's own key and whether it is trusted, the key
+device's state, and how many requests wait for the console.
+
+signet serve records where its socket is in the state directory
+(serve.json), so --state DIR finds the daemon of DIR wherever its socket
+is. A record that no daemon answers to, or that another daemon answers
+to, is stale and is an error. --socket asks that socket instead; without
+either, the record in the default state directory is used if it can be
+read, else the default socket.
+
+--json prints one JSON object (docs/json.md); --json=1 pins schema 1.`,
+		Example: `  $ signet status --state /var/lib/signet
+  $ signet status --socket /run/signet/signet.sock --json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := signer.NewClient(a.socket).Status(cmd.Context())
-			if err != nil {
-				return withHint(err, "start the daemon with 'signet serve', or pass --socket")
+			if err := checkJSONVersion(a.json, statusSchema); err != nil {
+				return err
 			}
-			return printStatus(cmd.OutOrStdout(), st, a.json)
+			if cmd.Flags().Changed("socket") && cmd.Flags().Changed(stateFlag) {
+				return usageErrorf("give either --state or --socket, not both")
+			}
+			st, err := askDaemonStatus(cmd.Context(), cmd, a)
+			if err != nil {
+				return err
+			}
+			return printStatus(cmd.OutOrStdout(), st, a.json != 0)
 		},
 	}
-	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET`")
-	cmd.Flags().BoolVar(&a.json, "json", false, "print JSON")
+	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET` (default: the one serve.json in the state directory names)")
+	addJSONFlag(cmd, &a.json, statusSchema)
 	return cmd
 }
 
+// askDaemonStatus asks the daemon that --socket names, else the one the
+// state directory's serve.json names. Only when --state was not given and
+// the default state directory has no readable record is the default
+// socket asked.
+func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*signer.StatusInfo, error) {
+	if !cmd.Flags().Changed("socket") {
+		dir := stateDirOf(cmd)
+		st, rec, err := signer.StateDirStatus(ctx, dir)
+		if err == nil {
+			return st, nil
+		}
+		if cmd.Flags().Changed(stateFlag) || rec.Socket != "" {
+			return nil, withHint(err, "start the daemon with 'signet serve --state "+dir+"', or pass --socket")
+		}
+	}
+	st, err := signer.NewClient(a.socket).Status(ctx)
+	if err != nil && cmd.Flags().Changed("socket") {
+		return nil, withHint(err, "is signet serve running on "+a.socket+"? --state DIR finds the daemon of DIR wherever its socket is")
+	}
+	if err != nil {
+		return nil, withHint(err, "start the daemon with 'signet serve', or pass --state DIR or --socket")
+	}
+	return st, nil
+}
+
+// statusReport is the output of "signet status --json".
+type statusReport struct {
+	SchemaVersion     int              `json:"schema_version"`
+	Head              string           `json:"head"`
+	BoxKey            string           `json:"box_key"`
+	BoxKeyTrusted     bool             `json:"box_key_trusted"`
+	TrustedKeys       []trustedKeyJSON `json:"trusted_keys"`
+	DisablementValues int              `json:"disablement_values"`
+	KeyDevice         *deviceJSON      `json:"key_device,omitempty"` // left out when the daemon did not read it
+	Queue             int              `json:"queue"`
+}
+
+// trustedKeyJSON is one trusted key of an authority.
+type trustedKeyJSON struct {
+	PublicKey string `json:"public_key"`
+	Votes     uint   `json:"votes"`
+}
+
+func newStatusReport(st *signer.StatusInfo) *statusReport {
+	r := &statusReport{SchemaVersion: statusSchema, Head: st.Head, BoxKey: st.BoxKey, BoxKeyTrusted: st.BoxKeyTrusted,
+		TrustedKeys: []trustedKeyJSON{}, DisablementValues: st.DisablementValues, Queue: st.Queue}
+	for i, k := range st.Keys {
+		var votes uint
+		if i < len(st.Votes) {
+			votes = st.Votes[i]
+		}
+		r.TrustedKeys = append(r.TrustedKeys, trustedKeyJSON{PublicKey: k, Votes: votes})
+	}
+	if st.HSM != nil {
+		d := deviceFromDaemon(*st.HSM)
+		r.KeyDevice = &d
+	}
+	return r
+}
+
 // hsmLine describes the key device in one line.
-func hsmLine(h signer.HSMStatus) string {
+func hsmLine(h deviceJSON) string {
 	if h.Error != "" {
 		return h.Backend + ", could not be read: " + h.Error
 	}
@@ -53,8 +132,8 @@ func hsmLine(h signer.HSMStatus) string {
 	if h.Lockout {
 		line += ", LOCKED OUT"
 	}
-	if h.PINRetries >= 0 {
-		line += fmt.Sprintf(", %d PIN tries left", h.PINRetries)
+	if h.PINTriesLeft != nil {
+		line += fmt.Sprintf(", %d PIN tries left", *h.PINTriesLeft)
 	}
 	if h.Policy != "" {
 		line += ", " + h.Policy
@@ -63,25 +142,24 @@ func hsmLine(h signer.HSMStatus) string {
 }
 
 func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
+	r := newStatusReport(st)
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeJSON(w, r)
 	}
 	trusted := "NOT trusted by the authority"
-	if st.BoxKeyTrusted {
+	if r.BoxKeyTrusted {
 		trusted = "trusted"
 	}
-	fmt.Fprintf(w, "head: %s\n", st.Head)
-	fmt.Fprintf(w, "box key: %s (%s)\n", st.BoxKey, trusted)
-	fmt.Fprintf(w, "trusted keys: %d\n", len(st.Keys))
-	for i, k := range st.Keys {
-		fmt.Fprintf(w, "  %s votes %d\n", k, st.Votes[i])
+	fmt.Fprintf(w, "head: %s\n", r.Head)
+	fmt.Fprintf(w, "box key: %s (%s)\n", r.BoxKey, trusted)
+	fmt.Fprintf(w, "trusted keys: %d\n", len(r.TrustedKeys))
+	for _, k := range r.TrustedKeys {
+		fmt.Fprintf(w, "  %s votes %d\n", k.PublicKey, k.Votes)
 	}
-	fmt.Fprintf(w, "disablement values: %d\n", st.DisablementValues)
-	if st.HSM != nil {
-		fmt.Fprintf(w, "key device: %s\n", hsmLine(*st.HSM))
+	fmt.Fprintf(w, "disablement values: %d\n", r.DisablementValues)
+	if r.KeyDevice != nil {
+		fmt.Fprintf(w, "key device: %s\n", plain(hsmLine(*r.KeyDevice)))
 	}
-	fmt.Fprintf(w, "queue: %d\n", st.Queue)
-	return nil
+	_, err := fmt.Fprintf(w, "queue: %d\n", r.Queue)
+	return err
 }
