@@ -162,9 +162,25 @@ func runDisablementKDF(ctx context.Context, w io.Writer, stdin io.Reader) error 
 	return err
 }
 
+// disablementCheckSchema is the schema version of "signet disablement
+// check --json".
+const disablementCheckSchema = 1
+
+// disablementCheckReport is the output of "signet disablement check
+// --json": which of the authority's disablement values the secret
+// matches. A secret that matches none is an error and prints no JSON.
+type disablementCheckReport struct {
+	SchemaVersion     int    `json:"schema_version"`
+	Head              string `json:"head"`
+	Matches           int    `json:"matches"`            // 1-based position in the authority's list
+	DisablementValue  string `json:"disablement_value"`  // disablement:HEX, public
+	DisablementValues int    `json:"disablement_values"` // how many the authority has
+}
+
 // newDisablementCheckCmd builds "signet disablement check".
 func newDisablementCheckCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON int
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Say whether a disablement secret matches the authority in the chain store",
 		Long: `Read a disablement secret (typed on the terminal with echo off, or one
@@ -172,23 +188,32 @@ line disablement-secret:HEX on stdin) and say whether its disablement
 value is one of those of the authority in the chain store. The secret is
 never taken from the command line and never printed.
 
-Exit status 0 if it matches, 1 if it does not (or nothing could be read).`,
+Exit status 0 if it matches, 1 if it does not (or nothing could be read).
+It only reads the chain store, and may run while signet serve does.
+--json prints one JSON object (docs/json.md) when the secret matches.`,
 		Example: `  $ signet disablement check
   Disablement secret (disablement-secret:HEX, echo off):
   the secret matches disablement value 2 of 3 of the authority (head 5D1C…)`,
 		Args: noSecretArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDisablementCheck(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), stateDirOf(cmd))
+			if err := checkJSONVersion(asJSON, disablementCheckSchema); err != nil {
+				return err
+			}
+			return runDisablementCheck(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), stateDirOf(cmd), asJSON != 0)
 		},
 	}
+	addJSONFlag(cmd, &asJSON, disablementCheckSchema)
+	return cmd
 }
 
-func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir string) error {
-	st, closeChain, err := openChain(dir, false)
+func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir string, asJSON bool) error {
+	// Read-only and without the state dir lock: check may run while
+	// signet serve does.
+	st, err := openChainReadOnly(dir)
 	if err != nil {
 		return err
 	}
-	defer closeChain()
+	defer st.Close()
 	a, err := openAuthority(st, dir)
 	if err != nil {
 		return err
@@ -201,6 +226,10 @@ func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir 
 	hsm.Wipe(secret)
 	values := a.State().DisablementValues
 	if i := matchDisablement(values, value); i > 0 {
+		if asJSON {
+			return writeJSON(w, &disablementCheckReport{SchemaVersion: disablementCheckSchema, Head: a.Head().String(),
+				Matches: i, DisablementValue: tka.FormatDisablement(values[i-1]), DisablementValues: len(values)})
+		}
 		_, err = fmt.Fprintf(w, "the secret matches disablement value %d of %d of the authority (head %v)\n", i, len(values), a.Head())
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -15,11 +14,45 @@ import (
 	"github.com/signetbox/signet/signer"
 )
 
+// journalShowSchema is the schema version of "signet journal show
+// --json".
+const journalShowSchema = 1
+
 // journalShowArgs holds the flags of "signet journal show".
 type journalShowArgs struct {
-	json bool   // print the records as JSON lines
+	json int    // --json schema version; 0 prints text
 	id   string // only the records of this request
 	tail int    // only the last N records (0: all)
+}
+
+// journalShowReport is the output of "signet journal show --json".
+type journalShowReport struct {
+	SchemaVersion int          `json:"schema_version"`
+	Journal       string       `json:"journal"`
+	Records       []recordJSON `json:"records"` // oldest first
+}
+
+// recordJSON is one journal record in the --json output. The journal's
+// own lines (journal.log) keep their format; this is the documented view.
+type recordJSON struct {
+	Seq       uint64            `json:"seq"`
+	Time      string            `json:"time"`
+	Type      string            `json:"type"`
+	RequestID string            `json:"request_id,omitempty"`
+	Kind      string            `json:"kind,omitempty"`
+	Requester string            `json:"requester,omitempty"`
+	Digest    string            `json:"digest,omitempty"`
+	Outcome   string            `json:"outcome,omitempty"`
+	SigHash   string            `json:"sig_hash,omitempty"`
+	Detail    map[string]string `json:"detail,omitempty"`
+	Prev      string            `json:"prev"` // the previous record's hash
+	Hash      string            `json:"hash"`
+}
+
+func newRecordJSON(r signer.Record) recordJSON {
+	return recordJSON{Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Type: string(r.Type), RequestID: r.RequestID,
+		Kind: string(r.Kind), Requester: r.Requester, Digest: r.Digest, Outcome: string(r.Outcome), SigHash: r.SigHash,
+		Detail: r.Detail, Prev: r.Prev, Hash: r.Hash}
 }
 
 // newJournalShowCmd builds "signet journal show".
@@ -31,20 +64,26 @@ func newJournalShowCmd() *cobra.Command {
 		Long: `Print the records of the journal, oldest first, one per line: sequence
 number, time, type, request ID, then the other fields as key=value. Text
 that came with a request is quoted, so it cannot pass for signet's own
-output. With --json, print each record as the JSON line the journal
-holds.
+output.
 
 Records are verified as they are read. If the journal is damaged, the
-records before the damage are printed and the exit status is 1.`,
+records before the damage are printed and the exit status is 1.
+
+--json prints one JSON object (docs/json.md) holding the selected records;
+a damaged journal prints no JSON. It only reads, and may run while signet
+serve does.`,
 		Example: `  $ signet journal show --id 7f3a --state /var/lib/signet
   #1 2026-01-02T10:00:00Z received 7f3a kind=sign-node requester="uid 0 (signet)" digest=9c1e…
   $ signet journal show --tail 20 --json /media/usb/journal.log`,
 		Args: maxArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, pos []string) error {
+			if err := checkJSONVersion(args.json, journalShowSchema); err != nil {
+				return err
+			}
 			return runJournalShow(cmd.OutOrStdout(), journalPath(cmd, pos), args)
 		},
 	}
-	cmd.Flags().BoolVar(&args.json, "json", false, "print each record as a JSON line")
+	addJSONFlag(cmd, &args.json, journalShowSchema)
 	cmd.Flags().StringVar(&args.id, "id", "", "only the records of request `ID`")
 	cmd.Flags().IntVar(&args.tail, "tail", 0, "only the last `N` records (after --id)")
 	return cmd
@@ -65,8 +104,18 @@ func runJournalShow(w io.Writer, path string, args *journalShowArgs) error {
 		}
 		return nil
 	})
+	if args.json != 0 {
+		if verr != nil {
+			return journalErr(sum, verr)
+		}
+		rep := &journalShowReport{SchemaVersion: journalShowSchema, Journal: path, Records: []recordJSON{}}
+		for _, r := range recs {
+			rep.Records = append(rep.Records, newRecordJSON(r))
+		}
+		return writeJSON(w, rep)
+	}
 	for _, r := range recs {
-		if err := printRecord(w, r, args.json); err != nil {
+		if _, err := fmt.Fprintln(w, recordLine(r)); err != nil {
 			return err
 		}
 	}
@@ -74,19 +123,6 @@ func runJournalShow(w io.Writer, path string, args *journalShowArgs) error {
 		return journalErr(sum, verr)
 	}
 	return nil
-}
-
-func printRecord(w io.Writer, r signer.Record, asJSON bool) error {
-	if asJSON {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	}
-	_, err := fmt.Fprintln(w, recordLine(r))
-	return err
 }
 
 // recordLine is the text form of one record.

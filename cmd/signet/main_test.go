@@ -24,5 +24,9 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"jsonnorm": cmdJSONNorm,
+			"wgup":     cmdWGUp,
+		},
 	})
 }

@@ -324,13 +324,13 @@ func startChecks(dir string) (*serveState, error) {
 
 // verifyVerbs runs signet journal verify --state and signet chain verify.
 func verifyVerbs(dir string) error {
-	if err := runJournalVerify(io.Discard, journalPathIn(dir)); err != nil {
+	if _, err := verifyJournal(journalPathIn(dir)); err != nil {
 		return err
 	}
-	if err := runStateVerify(io.Discard, dir); err != nil {
+	if _, err := checkState(dir); err != nil {
 		return err
 	}
-	return runChainVerify(io.Discard, io.Discard, dir)
+	return runChainVerify(io.Discard, io.Discard, dir, false)
 }
 
 // judge runs the checks on dir, a copy of the state dir whose file

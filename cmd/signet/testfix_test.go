@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/signer"
@@ -23,6 +24,7 @@ import (
 // test binary.
 //
 //	testfix chain N OUT json|hex|badsig|nogenesis
+//	testfix genesis OUT SECRET...   (hex disablement secrets)
 //	testfix journal DIR REQUESTS
 //	testfix replace FILE OLD NEW
 //	testfix appendraw FILE TEXT
@@ -45,6 +47,8 @@ func testfix(args []string) error {
 	case "chain":
 		n, _ := strconv.Atoi(args[1])
 		return fixChain(n, args[2], args[3])
+	case "genesis":
+		return fixGenesis(args[1], args[2:])
 	case "journal":
 		n, _ := strconv.Atoi(args[2])
 		return fixJournal(args[1], n)
@@ -127,6 +131,10 @@ func fixJournal(dir string, n int) error {
 		return err
 	}
 	defer j.Close()
+	// A fixed clock, a second per record: the records, their hashes and
+	// the verbs' output are the same on every run (golden files).
+	at := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	j.SetClockForTests(func() time.Time { at = at.Add(time.Second); return at })
 	index, err := os.OpenFile(filepath.Join(dir, "signatures.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ var Commit, CommitTime, TreeClean string
 // versionArgs holds the flags of "signet version".
 type versionArgs struct {
 	long bool // also print the Go version, platform and VCS state
-	json bool // print versionJSON instead
+	json int  // --json schema version; 0 prints text
 }
 
 // versionSchema is the schema version of "signet version --json".
@@ -65,16 +65,19 @@ tree_clean are left out when the build recorded no commit.`,
 		},
 	}
 	cmd.Flags().BoolVar(&args.long, "long", false, "also print the Go version, platform and VCS revision")
-	cmd.Flags().BoolVar(&args.json, "json", false, "print JSON (schema version 1): version, commit, tree_clean, go, platform")
+	addJSONFlag(cmd, &args.json, versionSchema)
 	return cmd
 }
 
 // runVersion prints the version, and the build details when asked.
 func runVersion(w io.Writer, args *versionArgs) error {
-	if args.json && args.long {
+	if err := checkJSONVersion(args.json, versionSchema); err != nil {
+		return err
+	}
+	if args.json != 0 && args.long {
 		return usageErrorf("--long and --json cannot be used together; pick one")
 	}
-	if args.json {
+	if args.json != 0 {
 		b, err := json.Marshal(versionInfo())
 		if err != nil {
 			return fmt.Errorf("encoding the version: %w", err)
