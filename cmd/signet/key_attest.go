@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -37,7 +38,12 @@ sealed under this TPM's storage root key (SRK name), its sealed object
 must be fixedTPM and fixedParent and released only by its policy (PCRs
 and PIN); the TPM's vendor strings are shown. soft: there is nothing to
 attest. A key that does not verify is an error (exit status 1). No PIN is
-needed.`,
+needed.
+
+attest opens the device itself and gives up after 10 seconds: a device
+that serves one process at a time (swtpm, a YubiKey) cannot be attested
+while signet serve holds it, and the error then names the daemon.
+--json prints one JSON object (docs/json.md); --json=1 pins schema 1.`,
 		Example: `  $ signet key attest
   $ signet key attest --json`,
 		Args: noArgs,
@@ -76,6 +82,12 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 		return err
 	}
 	a, err := attestKey(ctx, st, args.roots)
+	if err != nil && errors.Is(err, hsm.ErrNoDevice) {
+		// A TPM behind swtpm or a card serves one process at a time.
+		if _, rec, derr := signer.StateDirStatus(ctx, st.dir); derr == nil {
+			return withHint(err, fmt.Sprintf("signet serve (pid %d) holds the key device; stop it to attest the key ('signet key show' asks the daemon for the device's state)", rec.PID))
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,17 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 			t.Errorf("key show --json: %+v", r)
 		}
 	})
+	t.Run("key attest", func(t *testing.T) {
+		// attest needs the device itself, which swtpm serves to the
+		// daemon alone: it gives up after its bound and names the daemon.
+		r := s.runVerb(append(st, "key", "attest", "--json")...)
+		if r.code != 1 || r.stdout != "" {
+			t.Errorf("key attest next to the daemon: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		mustMatch(t, "key attest", r.stderr,
+			`did not answer in time; another process \(such as signet serve\) may be using it$`,
+			fmt.Sprintf(`^signet: hint: signet serve \(pid %d\) holds the key device; stop it to attest the key`, pid))
+	})
 	t.Run("log and chain verify", func(t *testing.T) {
 		out := s.mustVerb(append(st, "log")...)
 		mustMatch(t, "log", out, `^update [A-Z2-7]{52} \(checkpoint\)$`, `^Signed-by: `+regexp.QuoteMeta(boxKey)+`$`)
@@ -240,5 +251,10 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 		}
 		mustMatch(t, "key show", r.stdout, `^read-from:    the key device$`, `^present:      yes$`, `^lockout-auth: set$`)
 		mustMatch(t, "key show", r.stderr, `^signet: note: no signet serve runs on this state dir: the daemon recorded in .* does not answer`)
+		var a attestReport
+		decodeJSON(t, "key attest --json", s.mustVerb(append(st, "key", "attest", "--json")...), &a)
+		if !a.Verified || a.Backend != "tpm" || a.PublicKey != boxKey || len(a.Evidence) == 0 || a.Facts["srk-name"] == "" {
+			t.Errorf("key attest --json with the device free: %+v", a)
+		}
 	})
 }
