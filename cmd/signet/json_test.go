@@ -4,15 +4,18 @@ package main
 // (testdata/json.txtar, docs/json.md).
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/signetbox/signet/ceremony"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/tka"
@@ -83,4 +86,44 @@ func fixGenesis(out string, secrets []string) error {
 		return err
 	}
 	return os.WriteFile(out, []byte(hex.EncodeToString(genesis.Serialize())+"\n"), 0o600)
+}
+
+// fixTranscript writes OUT.json and OUT.md: a ceremony transcript of the
+// given schema (1, or ceremony.Schema) with fixed names and times, made
+// from fixed disablement secrets and signed by chaingen's key 1, so its
+// bytes (and ceremony verify's output) are the same on every run.
+func fixTranscript(out string, schema int) error {
+	box, other := chaingen.NewKey(1), chaingen.NewKey(2)
+	at := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	keys := []string{tka.FormatTLPub(box.PublicKey()), tka.FormatTLPub(other.PublicKey()) + "?2"}
+	var values []string
+	for _, b := range []byte{0x11, 0x22} {
+		values = append(values, tka.FormatDisablement(tka.DisablementKDF(bytes.Repeat([]byte{b}, 32))))
+	}
+	t := &ceremony.Transcript{Schema: schema, ID: "ceremony-20260102T100000Z", Signet: "devel", Started: at, Finished: at.Add(9 * time.Minute),
+		People: []string{"Alice Martin", "Bob Okafor"},
+		Key: ceremony.Key{PublicKey: keys[0], Backend: "soft", URI: "soft:/var/lib/signet/key.soft", Made: "existing",
+			Attestation: "software key, no attestation"},
+		Keys:  keys,
+		Steps: []ceremony.Step{{N: 1, Name: "people", Time: at, Result: "2 present: Alice Martin, Bob Okafor"}},
+	}
+	if schema != 1 {
+		t.RunbookPeople = 2
+	}
+	for i, v := range values {
+		t.Outputs = append(t.Outputs, ceremony.NewOutput(fmt.Sprintf("disablement-%d", i+1), v))
+	}
+	t.Outputs = append(t.Outputs, ceremony.NewOutput("init-line", ceremony.InitLine(keys, values)))
+	f, err := ceremony.Sign(context.Background(), t, box)
+	if err != nil {
+		return err
+	}
+	b, err := f.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out+".json", b, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(out+".md", f.Markdown(), 0o600)
 }

@@ -25,6 +25,7 @@ import (
 //
 //	testfix chain N OUT json|hex|badsig|nogenesis
 //	testfix genesis OUT SECRET...   (hex disablement secrets)
+//	testfix transcript OUT SCHEMA   (OUT.json and OUT.md, signed)
 //	testfix journal DIR REQUESTS
 //	testfix replace FILE OLD NEW
 //	testfix appendraw FILE TEXT
@@ -49,6 +50,9 @@ func testfix(args []string) error {
 		return fixChain(n, args[2], args[3])
 	case "genesis":
 		return fixGenesis(args[1], args[2:])
+	case "transcript":
+		schema, _ := strconv.Atoi(args[2])
+		return fixTranscript(args[1], schema)
 	case "journal":
 		n, _ := strconv.Atoi(args[2])
 		return fixJournal(args[1], n)
