@@ -53,7 +53,9 @@ the request API on a unix socket (mode 0660, group --group). Each request
 is validated against the authority, journaled, shown on the console, and
 signed only when the operator types the approval code shown there.
 
-Only one daemon may use a state directory. A software key (soft:) is
+Only one daemon may use a state directory; it records where its socket
+is in serve.json there, so 'signet status --state DIR' and 'signet key
+show' find it (the file goes when it stops). A software key (soft:) is
 refused unless --insecure-soft-key is given; the console then warns on
 every request. With --demo-authority, an empty chain store gets a new
 demo authority trusting the box's key, for trying signet out.
