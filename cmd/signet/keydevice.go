@@ -82,10 +82,10 @@ func readKeyDevice(ctx context.Context, log io.Writer, st *keyState) (deviceRead
 	switch {
 	case err == nil:
 		return daemonReading(info, rec, st)
-	case !errors.Is(err, signer.ErrNoDaemon):
-		return deviceReading{}, err
-	case rec.Socket != "":
-		// A stale record: say so, then read the device.
+	case errors.Is(err, signer.ErrNoDaemon) && rec.Socket == "":
+		// No record: no daemon has served this state dir.
+	default:
+		// A stale or unreadable record: say so, then read the device.
 		fmt.Fprintf(log, "signet: note: %s\n", oneLine(err.Error()))
 	}
 	ctx, cancel := context.WithTimeout(ctx, deviceReadTimeout)
