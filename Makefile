@@ -6,6 +6,8 @@ RELAY_BIN  := bin/signet-relay
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 MANDIR     := docs/man
+# signet's pages; signet-relay's (signet-relay*.1) go with its package.
+SIGNET_MAN  = $(filter-out $(MANDIR)/signet-relay.1 $(MANDIR)/signet-relay-%,$(wildcard $(MANDIR)/*.1))
 
 # Version stamped into the binaries (main.Version) and the packages: see
 # scripts/version.sh ("devel" outside a git checkout).
@@ -158,13 +160,13 @@ lint: purity ## gofmt, go vet and the tka purity check
 purity: ## check that tka imports no I/O, network or hardware package
 	bash scripts/check-purity.sh
 
-man: ## regenerate docs/man from the command tree
-	$(GO) test ./cmd/signet -run '^TestManPages$$' -update-man
+man: ## regenerate docs/man from the command trees of signet and signet-relay
+	$(GO) test ./cmd/signet ./cmd/signet-relay -run '^TestManPages$$' -update-man
 
 install: build ## install signet and its man pages under DESTDIR/PREFIX
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/signet
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0644 $(MANDIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(SIGNET_MAN) $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # The appliance image (issue 7): not part of "make test"; CI (.ci/run) runs
 # "make image-test" after it. Both need root and a Debian mirror and install

@@ -36,12 +36,20 @@ mkdir -p "$stage/man/signet" "$stage/man/signet-relay" "$stage/completion"
 for b in signet signet-relay; do
 	strip --strip-unneeded --remove-section=.comment -o "$stage/$b" "bin/$b"
 done
+# docs/man holds the pages of both binaries (make man); signet-relay's
+# are signet-relay.1 and signet-relay-*.1.
 for page in docs/man/*.1; do
-	gzip -9n <"$page" >"$stage/man/signet/$(basename "$page").gz"
+	name=$(basename "$page")
+	case $name in
+	signet-relay.1 | signet-relay-*.1) pkg=signet-relay ;;
+	*) pkg=signet ;;
+	esac
+	gzip -9n <"$page" >"$stage/man/$pkg/$name.gz"
 done
-gzip -9n <cmd/signet-relay/signet-relay.1 >"$stage/man/signet-relay/signet-relay.1.gz"
-for sh in bash zsh fish; do
-	bin/signet completion "$sh" >"$stage/completion/signet.$sh"
+for b in signet signet-relay; do
+	for sh in bash zsh fish; do
+		"bin/$b" completion "$sh" >"$stage/completion/$b.$sh"
+	done
 done
 
 # A native package's changelog: one entry for the commit built.

@@ -2,30 +2,30 @@ package main
 
 import (
 	"flag"
-	"os"
-	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/internal/manpage"
 )
 
-// TestManPageFlags checks that signet-relay.1 describes every flag and no
-// flag that is gone.
-func TestManPageFlags(t *testing.T) {
-	b, err := os.ReadFile("signet-relay.1")
+// manDir holds the committed man pages, relative to this package.
+const manDir = "../../docs/man"
+
+var updateMan = flag.Bool("update-man", false, "regenerate the man pages in docs/man (make man)")
+
+// TestManPages checks that signet-relay's pages in docs/man match the pages
+// generated from the command tree, so --help and the man pages never
+// disagree. With -update-man it rewrites them first.
+func TestManPages(t *testing.T) {
+	if *updateMan {
+		if err := manpage.Update(newRootCmd(), manDir); err != nil {
+			t.Fatalf("updating docs/man: %v", err)
+		}
+	}
+	problems, err := manpage.Check(newRootCmd(), manDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := string(b)
-	fs := flag.NewFlagSet("signet-relay", flag.ContinueOnError)
-	flags(fs)
-	documented := 0
-	fs.VisitAll(func(f *flag.Flag) {
-		roff := `\fB\-\-` + strings.ReplaceAll(f.Name, "-", `\-`) + `\fR`
-		if !strings.Contains(page, roff) {
-			t.Errorf("signet-relay.1 does not describe --%s", f.Name)
-		}
-		documented++
-	})
-	if n := strings.Count(page, ".TP\n\\fB\\-\\-"); n != documented {
-		t.Errorf("signet-relay.1 describes %d options, the command has %d flags", n, documented)
+	for _, p := range problems {
+		t.Error(p)
 	}
 }
