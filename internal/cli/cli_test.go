@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,5 +115,31 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(w.String(), `{"schema_version":1,"version":"9","go":"go`) || !strings.HasSuffix(w.String(), "}\n") {
 		t.Errorf("version --json printed %q", w.String())
+	}
+}
+
+func TestVersionCmd(t *testing.T) {
+	b := Build{Version: "1.2.3", Commit: "abc", TreeClean: "true"}
+	tests := []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{[]string{"version"}, ExitOK, "^prog 1.2.3\n$", ""},
+		{[]string{"version", "--long"}, ExitOK, "^prog 1.2.3\ngo go1[^\n]*\nplatform [a-z0-9]+/[a-z0-9]+\n", ""},
+		{[]string{"version", "--json"}, ExitOK, `^\{"schema_version":1,"version":"1.2.3","commit":"abc","tree_clean":true,"go":"go1[^"]*","platform":"[^"]+"\}` + "\n$", ""},
+		{[]string{"version", "--json", "--long"}, ExitUsage, "^$", "prog: error: --long and --json cannot be used together; pick one\n"},
+		{[]string{"version", "x"}, ExitUsage, "^$", "prog: error: prog version takes no arguments, got \"x\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			root := &cobra.Command{Use: "prog"}
+			root.AddCommand(NewVersionCmd("prog", b))
+			var out, errb bytes.Buffer
+			code := Execute(context.Background(), root, tt.args, &out, &errb)
+			if code != tt.code || errb.String() != tt.errs || !regexp.MustCompile(tt.stdout).MatchString(out.String()) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %s, %q", code, out.String(), errb.String(), tt.code, tt.stdout, tt.errs)
+			}
+		})
 	}
 }
