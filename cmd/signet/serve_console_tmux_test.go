@@ -321,7 +321,7 @@ func TestServeClaimsConsole(t *testing.T) {
 	defer p.slave.Close()
 	cmd := exec.Command(s.bin, "serve", "--state", s.dir, "--socket", s.sock, "--console", p.slavePath,
 		"--insecure-soft-key", "--insecure-console", "--demo-authority", "--no-color")
-	var stderr strings.Builder
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

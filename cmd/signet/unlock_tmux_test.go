@@ -157,16 +157,19 @@ func TestUnlockSWTPMWrongPIN(t *testing.T) {
 // checkFailedRecord checks the journal closed id with a "failed" record.
 func checkFailedRecord(t *testing.T, s *tmuxServe, id string) {
 	t.Helper()
-	out, err := exec.Command(s.bin, "journal", "show", "--state", s.dir, "--id", id, "--json").CombinedOutput()
+	out, err := exec.Command(s.bin, "journal", "show", "--state", s.dir, "--id", id, "--json").Output()
 	if err != nil {
 		t.Fatalf("journal show: %v\n%s", err, out)
 	}
+	var shown struct {
+		Records []struct{ Type string }
+	}
+	if err := json.Unmarshal(out, &shown); err != nil {
+		t.Fatalf("journal show --json: %v\n%s", err, out)
+	}
 	var types []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var r struct{ Type string }
-		if json.Unmarshal([]byte(line), &r) == nil {
-			types = append(types, r.Type)
-		}
+	for _, r := range shown.Records {
+		types = append(types, r.Type)
 	}
 	if strings.Join(types, " ") != "received decision failed" {
 		t.Fatalf("journal of %s: %q, want received decision failed\n%s", id, types, out)
