@@ -42,7 +42,7 @@ type relayWatch struct {
 // notifications at a local webhook, and samples the metrics in the
 // background so that short-lived values (a node waiting) are seen.
 func (w *world) watchRelay(t *testing.T, ctx context.Context, r *relay.Relay) *relayWatch {
-	rw := &relayWatch{base: fmt.Sprintf("http://%s:%d", w.rn.ip, metricsPort), hc: w.n1.ts.HTTPClient(), maxSeen: map[string]float64{}}
+	rw := &relayWatch{base: fmt.Sprintf("http://%s:%d", w.rn.ip, metricsPort), maxSeen: map[string]float64{}}
 	hook := httptest.NewServer(http.HandlerFunc(func(wr http.ResponseWriter, req *http.Request) {
 		var nt relay.Notice
 		if err := json.NewDecoder(req.Body).Decode(&nt); err != nil {
@@ -65,6 +65,12 @@ func (w *world) watchRelay(t *testing.T, ctx context.Context, r *relay.Relay) *r
 	srv := &http.Server{Handler: r.Handler()}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
+	if w.n1 == nil {
+		// A world of real tailscaled nodes has no tsnet node to scrape
+		// from; it takes the notices only.
+		return rw
+	}
+	rw.hc = w.n1.ts.HTTPClient()
 	sctx, stop := context.WithCancel(ctx)
 	t.Cleanup(stop)
 	go rw.sample(sctx)
