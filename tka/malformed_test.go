@@ -347,6 +347,22 @@ func tsAUMVerdict(th theirTKA, b []byte) (theirAUM, error) {
 	return u, u.invalid
 }
 
+// checkReencoding checks that both decoders re-encode an accepted input
+// to the same canonical bytes: the input itself, or c.canon when given.
+func (c mfCBOR) checkReencoding(t *testing.T, ours, theirs []byte) {
+	t.Helper()
+	want := c.in
+	if c.canon != nil {
+		want = c.canon
+	}
+	if !bytes.Equal(ours, want) {
+		t.Fatalf("re-encoding:\n got %x\nwant %x", ours, want)
+	}
+	if !bytes.Equal(theirs, want) {
+		t.Fatalf("tailscale.com re-encodes to %x, want %x", theirs, want)
+	}
+}
+
 // check compares the verdicts and our error with the case's. It reports
 // false when th accepts what we refuse by a known difference of older
 // releases (releasediff_test.go): nothing more to compare.
@@ -384,16 +400,7 @@ func testMalformedAUMs(t *testing.T, th theirTKA) int {
 			if !c.check(t, th, ourErr, theirErr) || ourErr != nil {
 				return
 			}
-			want := c.in
-			if c.canon != nil {
-				want = c.canon
-			}
-			if got := ours.Serialize(); !bytes.Equal(got, want) {
-				t.Fatalf("re-encoding:\n got %x\nwant %x", got, want)
-			}
-			if tb := theirs.enc; !bytes.Equal(tb, want) {
-				t.Fatalf("tailscale.com re-encodes to %x, want %x", tb, want)
-			}
+			c.checkReencoding(t, ours.Serialize(), theirs.enc)
 		})
 	}
 	if len(cases) < 60 {
@@ -410,20 +417,10 @@ func testMalformedNKS(t *testing.T, th theirTKA) int {
 		t.Run(c.name, func(t *testing.T) {
 			ours, ourErr := DecodeNodeKeySignature(c.in)
 			theirs := th.decodeNKS(c.in)
-			theirErr := theirs.err
-			if !c.check(t, th, ourErr, theirErr) || ourErr != nil {
+			if !c.check(t, th, ourErr, theirs.err) || ourErr != nil {
 				return
 			}
-			want := c.in
-			if c.canon != nil {
-				want = c.canon
-			}
-			if got := ours.Serialize(); !bytes.Equal(got, want) {
-				t.Fatalf("re-encoding:\n got %x\nwant %x", got, want)
-			}
-			if tb := theirs.enc; !bytes.Equal(tb, want) {
-				t.Fatalf("tailscale.com re-encodes to %x, want %x", tb, want)
-			}
+			c.checkReencoding(t, ours.Serialize(), theirs.enc)
 		})
 	}
 	return len(cases)
