@@ -37,7 +37,9 @@ signature in the status is verified against the daemon's authority
 first: entries that do not verify are listed as refused and never
 re-signed, and the device's own entry must verify. If the device
 was signed by this box's own key, this box only adds the new key: finish
-with the same command on the box that holds it.`,
+with the same command and --confirm on the box that holds it, --new-key
+naming that box's own key. Once the steps are signed it prints the steps
+that finish the revocation, the same as docs/revocation.md gives.`,
 		Example: `  $ tailscale lock status --json > status.json
   $ signet revoke-device nodekey:9f3b... --status-json status.json --new-key tlpub:5c1e...
   $ signet revoke-device nodekey:9f3b... --status-json status.json --new-key tlpub:5c1e... --confirm`,
