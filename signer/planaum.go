@@ -278,9 +278,9 @@ func (p *planner) effect(aums []*tka.AUM) (lines []string, rail string) {
 	}
 	lines = append(lines, fmt.Sprintf("trusted keys: %d before, %d after", len(before.Keys), len(after.Keys)))
 	switch {
-	case len(after.Keys) < 2:
-		rail = "this change leaves the authority with fewer than two trusted keys"
-	case !hasKey(after.Keys, p.boxPub):
+	case KeyCountRail(len(after.Keys)) != "":
+		rail = KeyCountRail(len(after.Keys))
+	case !after.Trusts(p.boxPub):
 		rail = "this change removes the last key this box holds"
 	}
 	return lines, rail
@@ -305,15 +305,6 @@ func removeKey(keys []tka.Key, id tka.KeyID) []tka.Key {
 		}
 	}
 	return out
-}
-
-func hasKey(keys []tka.Key, pub []byte) bool {
-	for _, k := range keys {
-		if bytes.Equal(k.Public, pub) {
-			return true
-		}
-	}
-	return false
 }
 
 // signedBy counts the node signatures this box issued that chain to id.
@@ -342,7 +333,7 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 	if err := p.auth.CoSign(context.Background(), p.store, &probe, noSign{p.boxPub}); err != nil && !errors.Is(err, errNoSign) {
 		return nil, err
 	}
-	removed := keyDiff(p.auth.State().Keys, u.State.Keys)
+	removed := keyDiff(p.auth.State().Keys, u.State)
 	h := u.SigHash()
 	var effect []string
 	for _, id := range removed {
@@ -377,10 +368,10 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 }
 
 // keyDiff lists the IDs in before that are not in after.
-func keyDiff(before, after []tka.Key) []tka.KeyID {
+func keyDiff(before []tka.Key, after *tka.State) []tka.KeyID {
 	var out []tka.KeyID
 	for _, k := range before {
-		if !hasKey(after, k.Public) {
+		if !after.Trusts(k.Public) {
 			out = append(out, tka.KeyID(k.Public))
 		}
 	}

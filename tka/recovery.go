@@ -1,6 +1,7 @@
 package tka
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -126,4 +127,50 @@ func ParseHexAUM(s string) (*AUM, error) {
 		return nil, fmt.Errorf("invalid AUM: %w", err)
 	}
 	return u, nil
+}
+
+// Addition is a key added to the authority by an add-key AUM.
+type Addition struct {
+	Key Key     // the key added
+	AUM AUMHash // the add-key AUM
+}
+
+// AddedSince lists the keys added by add-key AUMs of the active chain
+// after fork (exclusive) up to the head, newest first, that carry a
+// signature by any of signers. A recovery AUM copies the current keys, so
+// a key added by a compromised key after the fork stays trusted unless it
+// is named too. fork must be an ancestor of the head (the parent of a
+// recovery AUM is).
+func (a *Authority) AddedSince(st Store, fork AUMHash, signers []KeyID) ([]Addition, error) {
+	var out []Addition
+	for cursor := a.head.Hash; cursor != fork; {
+		u, err := st.AUM(cursor)
+		if err != nil {
+			return nil, fmt.Errorf("reading AUM %v: %w", cursor, err)
+		}
+		if u.MessageKind == AUMAddKey && u.Key != nil && signedByAny(u, signers) {
+			out = append(out, Addition{Key: *u.Key, AUM: cursor})
+		}
+		parent, ok, err := st.Parent(cursor)
+		if err != nil {
+			return nil, fmt.Errorf("reading the parent of %v: %w", cursor, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("AUM %v is not an ancestor of the head", fork)
+		}
+		cursor = parent
+	}
+	return out, nil
+}
+
+// signedByAny reports whether u carries a signature by any of ids.
+func signedByAny(u *AUM, ids []KeyID) bool {
+	for _, s := range u.Signatures {
+		for _, id := range ids {
+			if bytes.Equal(s.KeyID, id) {
+				return true
+			}
+		}
+	}
+	return false
 }

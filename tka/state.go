@@ -33,6 +33,11 @@ func (s *State) GetKey(id KeyID) (Key, error) {
 	return Key{}, ErrNoSuchKey
 }
 
+// Trusts reports whether pub is one of the trusted keys. It is the one
+// test of key membership: callers holding keys in another form (tlpub:
+// strings, key lists) build a State and ask it.
+func (s *State) Trusts(pub []byte) bool { return s.key(KeyID(pub)) != nil }
+
 // key returns a pointer into s.Keys, or nil.
 func (s *State) key(id KeyID) *Key {
 	for i := range s.Keys {

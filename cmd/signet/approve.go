@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/internal/lockstatus"
+	"github.com/signetbox/signet/internal/devices"
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 )
 
@@ -88,13 +88,13 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 	if err != nil {
 		return err
 	}
-	var devs map[string]device
+	var devs map[string]devices.Device
 	if a.devices != "" {
 		if devs, err = readDevices(cmd, a.devices); err != nil {
 			return err
 		}
 	}
-	nodes, err := selectLockedOut(st, devs, a)
+	nodes, err := keyplan.SelectLockedOut(st, devs, keyplan.Selector{Name: a.name, Tags: a.tags})
 	if err != nil {
 		return err
 	}
@@ -132,52 +132,4 @@ func limitNote(limit int) string {
 		return "; the daemon skips those it signed before"
 	}
 	return fmt.Sprintf("; the daemon skips those it signed before and signs at most %d of the others", limit)
-}
-
-// selectLockedOut picks the filtered peers matching a's filters.
-func selectLockedOut(st *lockstatus.Status, devs map[string]device, a *approveArgs) ([]signer.BatchNode, error) {
-	peers, err := st.LockedOut()
-	if err != nil {
-		return nil, fmt.Errorf("--status-json: %w", err)
-	}
-	var out []signer.BatchNode
-	for _, p := range peers {
-		name := strings.TrimSuffix(p.DNSName, ".")
-		if a.name != "" {
-			if ok, _ := path.Match(a.name, name); !ok {
-				continue
-			}
-		}
-		d, known := devs[p.NodeKey]
-		if len(a.tags) > 0 && (!known || !hasAllTags(d.Tags, a.tags)) {
-			continue
-		}
-		n := signer.BatchNode{NodeKey: p.NodeKey, Claims: map[string]string{"device": name, "id": p.ID}}
-		if known {
-			n.TLPub = d.TailnetLockKey
-			n.Claims["os"], n.Claims["login"] = d.OS, d.User
-			if len(d.Tags) > 0 {
-				n.Claims["tags"] = strings.Join(d.Tags, ",")
-			}
-		}
-		out = append(out, n)
-	}
-	if len(out) == 0 {
-		return nil, withHint(fmt.Errorf("no locked-out node matches (the status lists %d locked-out node(s))", len(peers)),
-			"check --name and --tag; 'signet approve --dry-run' lists the selection")
-	}
-	return out, nil
-}
-
-func hasAllTags(have, want []string) bool {
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			found = found || h == w
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }

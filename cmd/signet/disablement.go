@@ -9,8 +9,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +20,6 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
-
-// errSecretForm is the error for input that is not a disablement secret.
-var errSecretForm = errors.New("the input is not a disablement secret; type it as disablement-secret: and 64 hex digits")
 
 // newDisablementCmd builds "signet disablement" and its verbs.
 func newDisablementCmd() *cobra.Command {
@@ -59,14 +54,14 @@ func readDisablementSecret(ctx context.Context, stdin io.Reader) ([]byte, error)
 			return nil, err
 		}
 		defer hsm.Wipe(line)
-		return parseDisablementSecret(line, false)
+		return ceremony.ParseSecret(line, false)
 	}
 	line, err := readStdinLine(stdin)
 	if err != nil {
 		return nil, err
 	}
 	defer hsm.Wipe(line)
-	return parseDisablementSecret(line, true)
+	return ceremony.ParseSecret(line, true)
 }
 
 // readStdinLine reads the first line of stdin (the newline is optional).
@@ -86,37 +81,6 @@ func readStdinLine(stdin io.Reader) ([]byte, error) {
 	}
 	out := bytes.Clone(line)
 	hsm.Wipe(buf)
-	return out, nil
-}
-
-// parseDisablementSecret decodes "disablement-secret:HEX" (the prefix is
-// optional unless needPrefix) into a 32-byte secret. Spaces around and
-// between groups of digits are skipped. It never copies the input into a
-// string, and its errors never contain it.
-func parseDisablementSecret(line []byte, needPrefix bool) ([]byte, error) {
-	line = bytes.TrimSpace(line)
-	rest, ok := bytes.CutPrefix(line, []byte(tka.PrefixDisablementSecret))
-	if !ok && needPrefix {
-		return nil, errSecretForm
-	}
-	digits := make([]byte, 0, len(rest))
-	defer func() { hsm.Wipe(digits) }()
-	for _, c := range rest {
-		if c != ' ' && c != '\t' {
-			digits = append(digits, c)
-		}
-	}
-	out := make([]byte, len(digits)/2)
-	if _, err := hex.Decode(out, digits); err != nil || len(digits)%2 != 0 || len(out) == 0 {
-		hsm.Wipe(out)
-		return nil, errSecretForm
-	}
-	if len(out) != ceremony.SecretLen {
-		n := len(digits)
-		hsm.Wipe(out)
-		return nil, withHint(fmt.Errorf("the disablement secret has %d hex digits, want %d", n, 2*ceremony.SecretLen),
-			"check the copy for a missing or extra digit")
-	}
 	return out, nil
 }
 
@@ -225,7 +189,7 @@ func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir 
 	value := tka.DisablementKDF(secret)
 	hsm.Wipe(secret)
 	values := a.State().DisablementValues
-	if i := matchDisablement(values, value); i > 0 {
+	if i := ceremony.MatchDisablement(values, value); i > 0 {
 		if asJSON {
 			return writeJSON(w, &disablementCheckReport{SchemaVersion: disablementCheckSchema, Head: a.Head().String(),
 				Matches: i, DisablementValue: tka.FormatDisablement(values[i-1]), DisablementValues: len(values)})
@@ -235,14 +199,4 @@ func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir 
 	}
 	return withHint(fmt.Errorf("the secret matches none of the authority's %d disablement values (head %v)", len(values), a.Head()),
 		"check the copy, or import the current chain with 'signet chain import'")
-}
-
-// matchDisablement returns the 1-based index of value in values, or 0. It
-// compares every value in constant time, whichever one matches.
-func matchDisablement(values [][]byte, value []byte) int {
-	found := 0
-	for i, v := range values {
-		found = subtle.ConstantTimeSelect(subtle.ConstantTimeCompare(v, value), i+1, found)
-	}
-	return found
 }

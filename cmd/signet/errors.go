@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/signetbox/signet/internal/cli"
 )
 
 // hintError is an error that carries next steps for the user. The hints are
@@ -56,10 +58,11 @@ func usageErrorf(format string, args ...any) error {
 	return usageErr(fmt.Errorf(format, args...))
 }
 
-// isUsage reports whether err is, or wraps, a usage error.
+// isUsage reports whether err is, or wraps, a usage error: ours, or one
+// a library package marked with cli.Usage.
 func isUsage(err error) bool {
 	var u *usageError
-	return errors.As(err, &u)
+	return errors.As(err, &u) || cli.IsUsage(err)
 }
 
 // printError writes err as one error line plus the hint lines it carries.

@@ -10,6 +10,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -154,7 +155,7 @@ func (k ownedTPMKey) Close() error {
 // keyLine prints one "name: value" line of key show. Values come from
 // files and devices: printed escaped, no escape sequence reaches the
 // terminal.
-func keyLine(w io.Writer, k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", plain(v)) }
+func keyLine(w io.Writer, k, v string) { fmt.Fprintf(w, "%-13s %s\n", k+":", cli.Plain(v)) }
 
 // printKeyLines prints what key show knows without the device.
 func printKeyLines(w io.Writer, r *keyReport) {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
-	"github.com/signetbox/signet/tka"
 )
 
 // keyChangeArgs holds the flags of "signet add" and "signet remove".
@@ -49,7 +46,7 @@ func newKeyChangeCmd(kind signer.Kind, use, short, long, example string) *cobra.
 		Use: use, Short: short, Long: long, Example: example,
 		Args: minArgs(1, "tlpub:HEX"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := keyChangeRequest(kind, args)
+			req, err := keyplan.KeyChangeRequest(kind, args)
 			if err != nil {
 				return err
 			}
@@ -60,36 +57,4 @@ func newKeyChangeCmd(kind signer.Kind, use, short, long, example string) *cobra.
 	addClientFlags(cmd, &a.clientArgs)
 	cmd.Flags().BoolVar(&a.override, "override", false, "ask to override a safety rail (the console asks the operator to confirm it)")
 	return cmd
-}
-
-// keyChangeRequest parses the keys of add or remove: one key goes in
-// Key (and Votes), several in Keys.
-func keyChangeRequest(kind signer.Kind, args []string) (*signer.Request, error) {
-	var changes []signer.KeyChange
-	seen := map[string]bool{}
-	for _, arg := range args {
-		k, err := tka.ParseKeyArg(arg)
-		if err != nil {
-			return nil, usageErr(err)
-		}
-		if kind == signer.KindRemoveKey && strings.Contains(arg, "?") {
-			return nil, usageErrorf("%s: a key to remove takes no ?VOTES", tka.FormatTLPub(k.Public))
-		}
-		if seen[string(k.Public)] {
-			return nil, usageErrorf("%s is given twice", tka.FormatTLPub(k.Public))
-		}
-		seen[string(k.Public)] = true
-		c := signer.KeyChange{Key: tka.FormatTLPub(k.Public)}
-		if kind == signer.KindAddKey {
-			c.Votes = k.Votes
-		}
-		changes = append(changes, c)
-	}
-	if len(changes) == 1 {
-		return &signer.Request{Kind: kind, Key: changes[0].Key, Votes: changes[0].Votes}, nil
-	}
-	if len(changes) > signer.MaxKeyChanges {
-		return nil, usageErr(fmt.Errorf("%d keys in one request; at most %d: split them", len(changes), signer.MaxKeyChanges))
-	}
-	return &signer.Request{Kind: kind, Keys: changes}, nil
 }

@@ -23,8 +23,10 @@ import (
 	ts "tailscale.com/tka"
 	"tailscale.com/types/key"
 
+	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -360,6 +362,13 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 		t.Fatalf("revoke-device --confirm: %v\n%s", err, out)
 	}
 	keepNew := signedNodes(t, out)[keepNK]
+	// The finishing steps printed are those of docs/revocation.md.
+	for _, l := range []string{"submit the add-key AUM on an online node: tailscale lock revoke-keys --finish HEX",
+		"deliver the re-signed signatures (docs/delivery.md) before the removal", "submit the remove-key AUM last: tailscale lock revoke-keys --finish HEX"} {
+		if !strings.Contains(out, l) {
+			t.Errorf("revoke-device --confirm does not print the finishing step %q:\n%s", l, out)
+		}
+	}
 
 	// Everything emitted, checked with tailscale.com/tka.
 	ta := tsAuthority(t, s.dir)
@@ -405,7 +414,7 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 	if err != nil {
 		t.Fatalf("review: %v\n%s", err, out)
 	}
-	var rep report
+	var rep audit.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("review JSON: %v\n%s", err, out)
 	}
@@ -414,8 +423,13 @@ func runLifecycle(t *testing.T, s *tmuxServe, figure string) {
 		count[f.Section]++
 	}
 	// 1 device + 1 wrap + 500 + 20 + 1 re-signed, AUM requests: 2 adds, 2 removes.
-	if count["issued"] != 1+1+500+20+1+4 || count["outstanding"] != 1 || count["untrusted"] != 21 {
-		t.Errorf("review findings %v", count)
+	if count["issued"] != 1+1+500+20+1+4 || count["outstanding"] != 1 || count["untrusted"] != 21 || count["not-issued"] != 0 || rep.StaleChecked {
+		t.Errorf("review findings %v, stale checked %v", count, rep.StaleChecked)
+	}
+	for _, f := range rep.Findings {
+		if f.NodeKey == devNK.String() && f.Signature != hex.EncodeToString(devSig) {
+			t.Errorf("review gives the device's signature as %q, want the one signed", f.Signature)
+		}
 	}
 }
 
@@ -443,7 +457,7 @@ func checkPlanJSON(t *testing.T, s *tmuxServe, file, add, remove string, forged 
 	if err != nil {
 		t.Fatalf("rotate plan --json: %v\n%s", err, out)
 	}
-	var p planJSON
+	var p keyplan.JSONPlan
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("rotate plan --json: %v\n%s", err, out)
 	}

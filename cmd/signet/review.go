@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/audit"
+	"github.com/signetbox/signet/internal/devices"
 )
 
 // reviewArgs holds the flags of "signet review".
@@ -28,12 +30,15 @@ func newReviewCmd() *cobra.Command {
 journal and signature index, and an imported 'tailscale lock status
 --json'. It lists:
 
-  issued       every request this box reviewed: node, time, who asked and
-               the console's outcome (approved, denied, wrong-code, …)
+  issued       every request this box signed: node, time, who asked, the
+               console's outcome and each node signature in full
+  not-issued   every reviewed request that signed nothing: denied,
+               wrong-code, timeout, failed after approval, …
   untrusted    nodes of the status signed by a key no longer trusted
   outstanding  pre-signed auth keys (wrap-authkey) no node has used yet
   stale        nodes not seen for --stale-days days (needs --devices-json,
-               the admin API device list: the lock status has no last-seen)
+               the admin API device list: the lock status has no last-seen);
+               without them it says "not checked"
 
 It runs offline and reads the state directory without changing it, so it
 works while 'signet serve' runs. --json prints schema version 1; --csv one
@@ -53,24 +58,6 @@ row per finding.`,
 	return cmd
 }
 
-// parseSince reads --since: a date or a number of days back from now.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(d, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == d {
-			return now.AddDate(0, 0, -n), nil
-		}
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, usageErrorf("--since %q must be a date (YYYY-MM-DD) or a number of days (30d)", s)
-	}
-	return t, nil
-}
-
 func runReview(cmd *cobra.Command, a *reviewArgs) error {
 	if a.statusJSON == "" {
 		return usageErrorf("--status-json FILE is required")
@@ -83,7 +70,7 @@ func runReview(cmd *cobra.Command, a *reviewArgs) error {
 			"'tailscale lock status --json' has no last-seen time; save the admin API device list"))
 	}
 	now := time.Now().UTC()
-	since, err := parseSince(a.since, now)
+	since, err := audit.ParseSince(a.since, now)
 	if err != nil {
 		return err
 	}
@@ -91,22 +78,26 @@ func runReview(cmd *cobra.Command, a *reviewArgs) error {
 	if err != nil {
 		return err
 	}
-	var devs map[string]device
+	var devs map[string]devices.Device
 	if a.devices != "" {
 		if devs, err = readDevices(cmd, a.devices); err != nil {
 			return err
 		}
 	}
-	rep, err := buildReport(stateDirOf(cmd), st, devs, since, now, a.staleDays)
+	dir := stateDirOf(cmd)
+	ks, err := loadKeyState(dir)
+	if err != nil {
+		return err
+	}
+	rep, err := audit.Build(audit.Input{Dir: dir, BoxKey: ks.pub, Status: st, Devices: devs, Since: since, Now: now, StaleDays: a.staleDays})
 	if err != nil {
 		return err
 	}
 	switch {
 	case a.json:
-		return rep.writeJSON(cmd.OutOrStdout())
+		return rep.WriteJSON(cmd.OutOrStdout())
 	case a.csv:
-		return rep.writeCSV(cmd.OutOrStdout())
+		return rep.WriteCSV(cmd.OutOrStdout())
 	}
-	rep.writeTable(cmd.OutOrStdout())
-	return nil
+	return rep.WriteTable(cmd.OutOrStdout())
 }

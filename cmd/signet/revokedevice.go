@@ -5,8 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -38,7 +37,9 @@ signature in the status is verified against the daemon's authority
 first: entries that do not verify are listed as refused and never
 re-signed, and the device's own entry must verify. If the device
 was signed by this box's own key, this box only adds the new key: finish
-with the same command on the box that holds it.`,
+with the same command and --confirm on the box that holds it, --new-key
+naming that box's own key. Once the steps are signed it prints the steps
+that finish the revocation, the same as docs/revocation.md gives.`,
 		Example: `  $ tailscale lock status --json > status.json
   $ signet revoke-device nodekey:9f3b... --status-json status.json --new-key tlpub:5c1e...
   $ signet revoke-device nodekey:9f3b... --status-json status.json --new-key tlpub:5c1e... --confirm`,
@@ -72,59 +73,32 @@ func runRevokeDevice(cmd *cobra.Command, a *revokeDeviceArgs, arg string) error 
 	if err != nil {
 		return err
 	}
-	signedBy, err := revokedSigner(st, info, nk)
+	signedBy, err := keyplan.RevokedSigner(st, info, nk)
 	if err != nil {
 		return err
 	}
-	p, err := buildKeyPlan(planInput{info: info, status: st, add: a.newKey, remove: tka.FormatTLPub(signedBy), exclude: map[tka.NodeKey]bool{nk: true}})
+	p, err := keyplan.Build(keyplan.RevokeInput(info, st, nk, signedBy, a.newKey))
 	if err != nil {
 		return err
-	}
-	if r := p.unsignedRail(map[tka.NodeKey]bool{nk: true}); r != "" {
-		p.rails = append(p.rails, r)
 	}
 	w := cmd.OutOrStdout()
 	if a.confirm {
 		w = cmd.ErrOrStderr()
 	}
 	if a.json && !a.confirm {
-		if err := p.printJSON(w, nk.String()); err != nil {
+		if err := printPlanJSON(w, p, nk.String()); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(w, "revoke %s: signed by %s\n", nk, tka.FormatTLPub(signedBy))
-		p.print(w)
+		printPlan(w, p, true)
 	}
-	if err := railError(p, a.override); err != nil {
+	if err := p.RailError(a.override); err != nil {
 		return err
 	}
 	if !a.confirm {
 		fmt.Fprintln(cmd.ErrOrStderr(), "signet: nothing sent; run again with --confirm to carry out the plan")
 		return nil
 	}
-	return executePlan(cmd, &a.clientArgs, p, a.override)
-}
-
-// revokedSigner is the trusted key that signed nk, from the status's
-// entries whose signatures verify under the daemon's authority. An entry
-// for nk that does not verify names no key to remove.
-func revokedSigner(st *lockstatus.Status, info *signer.StatusInfo, nk tka.NodeKey) (tka.KeyID, error) {
-	trusted, err := trustedState(info)
-	if err != nil {
-		return nil, err
-	}
-	nodes, refused := st.VerifiedNodes(trusted)
-	for _, n := range nodes {
-		if n.NodeKey == nk {
-			return n.Authorizing, nil
-		}
-	}
-	for _, r := range refused {
-		if rk, err := tka.ParseNodeKey(r.NodeKey); err == nil && rk == nk {
-			return nil, withHint(fmt.Errorf("the status's signature for %s does not verify under the authority (%s), so it names no key to remove", nk, plain(r.Reason)),
-				"take the status again on an online node of this tailnet; a device signed by a key no longer trusted is already locked out")
-		}
-	}
-	return nil, withHint(fmt.Errorf("%s is not a signed node of the status", nk),
-		"take the status on a node that sees the device (it is listed under VisiblePeers)")
+	return executePlan(cmd, &a.clientArgs, p, a.override, true)
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -48,11 +50,12 @@ before it is sent. The co-signed blob is printed with the
 			case a.cosign == "":
 				return usageErrorf("--plan tlpub:HEX or --cosign HEX is required")
 			}
-			if err := checkCosignBlob(a.cosign); err != nil {
+			u, err := keyplan.CosignBlob(a.cosign)
+			if err != nil {
 				return err
 			}
 			if len(a.removes) > 0 {
-				if err := checkRemoves(cmd, a); err != nil {
+				if err := checkRemoves(cmd, a, u); err != nil {
 					return err
 				}
 			}
@@ -68,66 +71,26 @@ before it is sent. The co-signed blob is printed with the
 	return cmd
 }
 
-// checkCosignBlob refuses a --cosign blob that is no recovery AUM before
-// anything is sent.
-func checkCosignBlob(blob string) error {
-	u, err := tka.ParseHexAUM(blob)
-	if err != nil {
-		return usageErr(fmt.Errorf("--cosign: %w", err))
-	}
-	if u.MessageKind != tka.AUMCheckpoint || u.State == nil {
-		return usageErr(fmt.Errorf("--cosign: a recovery AUM is a checkpoint, not a %v", u.MessageKind))
-	}
-	return nil
-}
-
 // checkRemoves compares the keys a recovery blob removes from the daemon's
 // authority with the keys the operator expects.
-func checkRemoves(cmd *cobra.Command, a *revokeKeysArgs) error {
-	u, err := tka.ParseHexAUM(a.cosign)
+func checkRemoves(cmd *cobra.Command, a *revokeKeysArgs, u *tka.AUM) error {
+	want, err := keyplan.ParseKeys("--removes", a.removes)
 	if err != nil {
-		return usageErr(fmt.Errorf("--cosign: %w", err))
-	}
-	want := map[string]bool{}
-	for _, s := range a.removes {
-		pub, err := tka.ParseTLPub(s)
-		if err != nil {
-			return usageErr(fmt.Errorf("--removes: %w", err))
-		}
-		want[tka.FormatTLPub(pub)] = true
+		return err
 	}
 	info, err := daemonStatus(cmd, a.socket, nil)
 	if err != nil {
 		return err
 	}
-	if u.State.StateID1 != info.StateID {
-		return fmt.Errorf("--cosign: the recovery AUM is for another authority (state ID %d, this box's is %d)", u.State.StateID1, info.StateID)
-	}
-	after := map[string]bool{}
-	for _, k := range u.State.Keys {
-		after[tka.FormatTLPub(k.Public)] = true
-	}
-	removed := map[string]bool{}
-	for _, k := range info.Keys {
-		if after[k] {
-			continue
-		}
-		removed[k] = true
-		if !want[k] {
-			return withHint(fmt.Errorf("the recovery AUM also removes %s, which --removes does not name; nothing was sent", k),
-				"do not co-sign a blob that does more than its sender said")
-		}
-	}
-	for k := range want {
-		if !removed[k] {
-			return fmt.Errorf("the recovery AUM does not remove %s, which --removes names; nothing was sent", k)
-		}
-	}
-	return nil
+	return keyplan.CheckRemoves(u, want, info)
 }
 
 // runRecoveryPlan builds the unsigned recovery AUM from the local chain.
 func runRecoveryPlan(cmd *cobra.Command, a *revokeKeysArgs) error {
+	req, err := keyplan.ParseRecovery(a.plan, a.fork)
+	if err != nil {
+		return err
+	}
 	dir := stateDirOf(cmd)
 	ks, err := loadKeyState(dir)
 	if err != nil {
@@ -142,71 +105,25 @@ func runRecoveryPlan(cmd *cobra.Command, a *revokeKeysArgs) error {
 	if err != nil {
 		return err
 	}
-	var remove []tka.KeyID
-	for _, s := range a.plan {
-		pub, err := tka.ParseTLPub(s)
-		if err != nil {
-			return usageErr(fmt.Errorf("--plan: %w", err))
-		}
-		remove = append(remove, tka.KeyID(pub))
-	}
-	var fork tka.AUMHash
-	if a.fork != "" {
-		if fork, err = tka.ParseAUMHash(a.fork); err != nil {
-			return usageErr(fmt.Errorf("--fork-from: %w", err))
-		}
-	}
-	u, err := auth.RecoveryAUM(st, remove, tka.KeyID(ks.pub), fork)
+	rec, err := keyplan.BuildRecovery(auth, st, req, tka.KeyID(ks.pub))
 	if err != nil {
 		return err
 	}
-	printRecovery(cmd, auth, u)
-	warnKeptAdditions(cmd, st, auth, u, remove)
+	printRecovery(cmd.OutOrStdout(), auth, rec.AUM)
+	for _, k := range rec.Kept {
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: warning: %s was added by AUM %v, signed by a key being revoked, and the recovery keeps it; add --plan %s to remove it too\n",
+			tka.FormatTLPub(k.Key.Public), k.AUM, tka.FormatTLPub(k.Key.Public))
+	}
 	return nil
 }
 
-// warnKeptAdditions names keys that a revoked key added after the fork
-// point and that the recovery keeps: a recovery copies the current key set
-// minus the keys named, so whatever a compromised key added stays trusted
-// unless it is named too.
-func warnKeptAdditions(cmd *cobra.Command, st tka.Store, auth *tka.Authority, u *tka.AUM, remove []tka.KeyID) {
-	fork, _ := u.Parent()
-	for cursor := auth.Head(); cursor != fork; {
-		a, err := st.AUM(cursor)
-		if err != nil {
-			return
-		}
-		if a.MessageKind == tka.AUMAddKey && hasPub(u.State.Keys, a.Key.Public) && signedByAny(a, remove) {
-			fmt.Fprintf(cmd.ErrOrStderr(), "signet: warning: %s was added by AUM %v, signed by a key being revoked, and the recovery keeps it; add --plan %s to remove it too\n",
-				tka.FormatTLPub(a.Key.Public), cursor, tka.FormatTLPub(a.Key.Public))
-		}
-		parent, ok, err := st.Parent(cursor)
-		if err != nil || !ok {
-			return
-		}
-		cursor = parent
-	}
-}
-
-func signedByAny(a *tka.AUM, ids []tka.KeyID) bool {
-	for _, s := range a.Signatures {
-		for _, id := range ids {
-			if string(s.KeyID) == string(id) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func printRecovery(cmd *cobra.Command, auth *tka.Authority, u *tka.AUM) {
-	w := cmd.OutOrStdout()
+func printRecovery(w io.Writer, auth *tka.Authority, u *tka.AUM) {
 	parent, _ := u.Parent()
 	fmt.Fprintf(w, "head now:   %v\n", auth.Head())
 	fmt.Fprintf(w, "forks from: %v\n", parent)
 	for _, k := range auth.Keys() {
 		verb := "keeps  "
-		if !hasPub(u.State.Keys, k.Public) {
+		if !u.State.Trusts(k.Public) {
 			verb = "REMOVES"
 		}
 		fmt.Fprintf(w, "%s %s (%d vote(s))\n", verb, tka.FormatTLPub(k.Public), k.Votes)
@@ -214,13 +131,4 @@ func printRecovery(cmd *cobra.Command, auth *tka.Authority, u *tka.AUM) {
 	fmt.Fprintf(w, "recovery AUM (unsigned): %s\n", tka.FormatHexAUM(u))
 	fmt.Fprintln(w, "next: co-sign it on each box holding a kept key: signet revoke-keys --cosign HEX --removes tlpub:…")
 	fmt.Fprintln(w, "      (or on a node with a kept key: tailscale lock revoke-keys --cosign HEX), then tailscale lock revoke-keys --finish HEX")
-}
-
-func hasPub(keys []tka.Key, pub []byte) bool {
-	for _, k := range keys {
-		if string(k.Public) == string(pub) {
-			return true
-		}
-	}
-	return false
 }

@@ -3,11 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -72,19 +71,19 @@ operator to confirm the override on the console.`,
 			}
 			if !execute {
 				if a.json {
-					if err := p.printJSON(cmd.OutOrStdout(), ""); err != nil {
+					if err := printPlanJSON(cmd.OutOrStdout(), p, ""); err != nil {
 						return err
 					}
 				} else {
-					p.print(cmd.OutOrStdout())
+					printPlan(cmd.OutOrStdout(), p, false)
 				}
-				return a.railError(p)
+				return p.RailError(a.override)
 			}
-			p.print(cmd.ErrOrStderr())
-			if err := a.railError(p); err != nil {
+			printPlan(cmd.ErrOrStderr(), p, false)
+			if err := p.RailError(a.override); err != nil {
 				return err
 			}
-			return executePlan(cmd, &a.clientArgs, p, a.override)
+			return executePlan(cmd, &a.clientArgs, p, a.override, false)
 		},
 	}
 	addClientFlags(cmd, &a.clientArgs)
@@ -100,7 +99,7 @@ operator to confirm the override on the console.`,
 	return cmd
 }
 
-func (a *rotateArgs) plan(cmd *cobra.Command) (*keyPlan, error) {
+func (a *rotateArgs) plan(cmd *cobra.Command) (*keyplan.Plan, error) {
 	if a.statusJSON == "" || a.remove == "" {
 		return nil, usageErrorf("--status-json FILE and --remove tlpub:HEX are required")
 	}
@@ -120,58 +119,27 @@ func (a *rotateArgs) plan(cmd *cobra.Command) (*keyPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := buildKeyPlan(planInput{info: info, status: st, add: a.add, remove: a.remove, exclude: exclude})
-	if err != nil {
-		return nil, err
-	}
-	if r := p.unsignedRail(nil); r != "" {
-		p.rails = append(p.rails, r)
-	}
-	return p, nil
+	return keyplan.Build(keyplan.Input{Info: info, Status: st, Add: a.add, Remove: a.remove, Exclude: exclude})
 }
 
-// railError refuses a plan that breaks a rail, unless overridden.
-func (a *rotateArgs) railError(p *keyPlan) error {
-	return railError(p, a.override)
-}
-
-func railError(p *keyPlan, override bool) error {
-	if len(p.rails) == 0 || override {
-		return nil
-	}
-	return withHint(fmt.Errorf("the plan breaks a safety rail: %s", strings.Join(p.rails, "; ")),
-		"if this is deliberate, run it again with --override and confirm the override on the console")
-}
-
-// executePlan sends the plan's steps in order: add-key, the re-sign batch,
-// remove-key. Each is reviewed on the console; the first refusal stops it.
-func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyPlan, override bool) error {
+// executePlan sends the plan's steps in order, each reviewed on the
+// console; the first refusal stops it. Then it prints how to finish.
+func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyplan.Plan, override, revoke bool) error {
 	base := ca.id
 	if base == "" {
 		base = newRequestID()
 	}
-	step := func(suffix string, req *signer.Request) error {
+	for _, s := range p.Steps(override) {
 		c := *ca
-		c.id = base + "-" + suffix
-		fmt.Fprintf(cmd.ErrOrStderr(), "signet: step %s\n", suffix)
-		if err := send(cmd, &c, req); err != nil {
-			return fmt.Errorf("step %s stopped the plan (later steps were not sent): %w", suffix, err)
-		}
-		return nil
-	}
-	if p.add != nil {
-		if err := step("add", &signer.Request{Kind: signer.KindAddKey, Key: tka.FormatTLPub(p.add), Votes: p.votes}); err != nil {
-			return err
+		c.id = base + "-" + s.Suffix
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: step %s\n", s.Suffix)
+		if err := send(cmd, &c, s.Request); err != nil {
+			return fmt.Errorf("step %s stopped the plan (later steps were not sent): %w", s.Suffix, err)
 		}
 	}
-	if p.handoff {
-		fmt.Fprintf(cmd.ErrOrStderr(), "signet: this box's key is the one removed; finish on the box holding the new key:\n  signet rotate execute --status-json FILE --remove %s\n", tka.FormatTLPub(p.remove))
-		return nil
+	if p.Handoff {
+		fmt.Fprintln(cmd.ErrOrStderr(), "signet: this box's key is the one removed; the box holding the added key re-signs and removes it")
 	}
-	if len(p.resign) > 0 {
-		if err := step("resign", p.batch()); err != nil {
-			return err
-		}
-	}
-	return step("remove", &signer.Request{Kind: signer.KindRemoveKey, Key: tka.FormatTLPub(p.remove), Override: override})
+	printFinish(cmd.ErrOrStderr(), p, revoke)
+	return nil
 }

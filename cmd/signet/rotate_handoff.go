@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/keyplan"
 )
 
 // handoffArgs holds the flags of "signet rotate handoff".
@@ -36,21 +38,7 @@ is the same runbook with the reasons.`,
 }
 
 func printHandoff(w io.Writer, a *handoffArgs) {
-	steps := []struct{ where, what, cmd string }{
-		{"new box", "make the key in hardware and note its tlpub", "signet key init --hsm tpm && signet key show"},
-		{"online node", "export the chain", "tailscale lock log --json --limit 100000 > log.json"},
-		{"new box", "import the chain", "signet chain import log.json"},
-		{"old box", "add the new key (review on the old box's console)", "signet add " + a.new},
-		{"online node", "submit the add-key AUM printed by the old box", "tailscale lock revoke-keys --finish HEX"},
-		{"online node", "export the chain again, and the status", "tailscale lock log --json --limit 100000 > log.json && tailscale lock status --json > status.json"},
-		{"new box", "import the chain and start the daemon", "signet chain import log.json && signet serve"},
-		{"new box", "check the plan: every node the old key signed is re-signed", "signet rotate plan --status-json status.json --remove " + a.old},
-		{"new box", "re-sign and remove the old key (two reviews on the new box's console)", "signet rotate execute --status-json status.json --remove " + a.old},
-		{"online node", "submit the remove-key AUM; deliver the re-signed signatures (docs/delivery.md)", "tailscale lock revoke-keys --finish HEX"},
-		{"online node", "check: the old key is gone, no node is locked out", "tailscale lock status"},
-		{"old box", "retire the key (wipe the TPM key or PIV slot) and keep its journal", "signet journal verify && cp -a /var/lib/signet/journal.log ARCHIVE/"},
-	}
-	for i, s := range steps {
-		fmt.Fprintf(w, "%2d. [%s] %s\n      $ %s\n", i+1, s.where, s.what, s.cmd)
+	for i, s := range keyplan.Handoff(a.old, a.new) {
+		fmt.Fprintf(w, "%2d. [%s] %s\n      $ %s\n", i+1, s.Where, s.What, s.Command)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/signer"
 )
 
@@ -158,7 +159,7 @@ func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "disablement values: %d\n", r.DisablementValues)
 	if r.KeyDevice != nil {
-		fmt.Fprintf(w, "key device: %s\n", plain(hsmLine(*r.KeyDevice)))
+		fmt.Fprintf(w, "key device: %s\n", cli.Plain(hsmLine(*r.KeyDevice)))
 	}
 	_, err := fmt.Fprintf(w, "queue: %d\n", r.Queue)
 	return err

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
@@ -183,14 +184,14 @@ func checkReviewFailed(t *testing.T, s *tmuxServe, id string) {
 	if err != nil {
 		t.Fatalf("review: %v\n%s", err, out)
 	}
-	var rep report
+	var rep audit.Report
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatalf("review --json: %v\n%s", err, out)
 	}
 	for _, f := range rep.Findings {
 		if f.Request == id {
-			if f.Outcome != "failed" || !strings.Contains(f.Note, "nothing signed: gave up after") {
-				t.Fatalf("review lists %s as %q (%q), want failed", id, f.Outcome, f.Note)
+			if f.Section != audit.SectionNotIssued || f.Outcome != "failed" || !strings.Contains(f.Note, "nothing signed: gave up after") {
+				t.Fatalf("review lists %s under %s as %q (%q), want failed under not-issued", id, f.Section, f.Outcome, f.Note)
 			}
 			return
 		}

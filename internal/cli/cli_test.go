@@ -143,3 +143,16 @@ func TestVersionCmd(t *testing.T) {
 		})
 	}
 }
+
+func TestPlain(t *testing.T) {
+	for in, want := range map[string]string{
+		"laptop.":          "laptop.",
+		"a\x1b[2Jb":        `a\x1b[2Jb`,
+		" spaced \n":       `spaced \n`,
+		`say "hi" \ there`: `say \"hi\" \\ there`,
+	} {
+		if got := Plain(in); got != want {
+			t.Errorf("Plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -109,3 +109,11 @@ func escapeControls(s string) string {
 	}
 	return b.String()
 }
+
+// Plain escapes control characters, quotes and backslashes in untrusted
+// text (a name or reason a status file or a peer gave) for a terminal, and
+// trims the spaces around it.
+func Plain(s string) string {
+	q := strconv.Quote(s)
+	return strings.TrimSpace(q[1 : len(q)-1])
+}
