@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
@@ -117,7 +116,9 @@ func (s *Service) Delivered(d api.DeliveredRequest, requester string) (already b
 // mayReport says whether principal who may report a delivery of a
 // result requested by owner (both rateKey principals).
 func mayReport(who, owner string) bool {
-	return who == owner || strings.HasPrefix(who, "wireguard:") && !strings.HasPrefix(owner, "wireguard:")
+	_, relay := api.WireGuardPeer(who)
+	_, relayed := api.WireGuardPeer(owner)
+	return who == owner || relay && !relayed
 }
 
 // deliveryKeyOf names the result a report is about, with the node key

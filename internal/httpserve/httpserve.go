@@ -16,7 +16,7 @@ import (
 // Config is what differs between the servers.
 type Config struct {
 	// HeaderTimeout bounds the request line and headers; IdleTimeout a
-	// kept-alive connection between requests (0: HeaderTimeout).
+	// kept-alive connection between requests (0: no limit).
 	HeaderTimeout, IdleTimeout time.Duration
 	// MaxHeaderBytes caps the request line and headers (0: net/http's
 	// default, 1 MiB).
