@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,6 +153,32 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 // ValidID reports whether id is a request ID the API takes.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
 
+// ErrInvalidID refuses a request ID that ValidID does not take.
+var ErrInvalidID = errors.New("the request id must be 1 to 64 letters, digits or . _ : -")
+
+// NewRequestID returns a random request ID.
+func NewRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Prepare gives r a random ID if it has none and checks what a client
+// can check before sending it: the ID's form (ErrInvalidID) and that no
+// Tailscale secret sits outside auth_key (ErrSecretOutsideAuthKey).
+func (r *Request) Prepare() error {
+	if r.ID == "" {
+		r.ID = NewRequestID()
+	}
+	if !ValidID(r.ID) {
+		return ErrInvalidID
+	}
+	if r.CarriesSecret() {
+		return ErrSecretOutsideAuthKey
+	}
+	return nil
+}
+
 // DecodeRequest reads one JSON request of at most limit bytes, refusing
 // unknown fields and trailing data.
 func DecodeRequest(r io.Reader, limit int64) (*Request, error) {
@@ -165,7 +193,7 @@ func DecodeRequest(r io.Reader, limit int64) (*Request, error) {
 		return nil, ErrSecretOutsideAuthKey
 	}
 	if !ValidID(req.ID) {
-		return nil, errors.New("the request id must be 1 to 64 letters, digits or . _ : -")
+		return nil, ErrInvalidID
 	}
 	if !slices.Contains(kinds, req.Kind) {
 		return nil, fmt.Errorf("unknown request kind %q (known: %v)", Short(string(req.Kind)), kinds)

@@ -4,9 +4,8 @@ package main
 // signature: the socket flag, request IDs and how answers are printed.
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,11 +34,7 @@ func addClientFlags(cmd *cobra.Command, a *clientArgs) {
 }
 
 // newRequestID returns a random request ID.
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+var newRequestID = api.NewRequestID
 
 // send fills in the request ID, sends req and prints the answer. It waits
 // until the operator decided on the box's console; Ctrl-C withdraws the
@@ -47,14 +42,14 @@ func newRequestID() string {
 // confirmation" only once the daemon has queued the request: a request
 // answered at once (already signed, refused) never reaches the console.
 func send(cmd *cobra.Command, a *clientArgs, req *api.Request) error {
-	if req.ID = a.id; req.ID == "" {
-		req.ID = newRequestID()
-	}
-	if !api.ValidID(req.ID) {
+	req.ID = a.id
+	switch err := req.Prepare(); {
+	case errors.Is(err, api.ErrInvalidID):
 		return usageErrorf("--id must be 1 to 64 letters, digits or . _ : -")
-	}
-	if req.CarriesSecret() {
+	case errors.Is(err, api.ErrSecretOutsideAuthKey):
 		return usageErr(withHint(errSecretInput, secretHints...))
+	case err != nil:
+		return err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
