@@ -102,7 +102,7 @@ func (s *Service) Delivered(d api.DeliveredRequest, requester string) (already b
 		}
 		return false, fmt.Errorf("request %s released no AUMs for a relay to deliver; report a node-key signature with its node_key", d.ID)
 	}
-	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": short(d.Via)}}
+	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": api.Short(d.Via)}}
 	if k.node != "" {
 		rec.Detail["node_key"] = k.node
 	}
@@ -131,7 +131,7 @@ func deliveryKeyOf(d api.DeliveredRequest) (deliveryKey, error) {
 	if err != nil {
 		return deliveryKey{}, fmt.Errorf("node_key: %w", err)
 	}
-	return deliveryKey{d.ID, short(nk.String())}, nil
+	return deliveryKey{d.ID, api.Short(nk.String())}, nil
 }
 
 func (s *Service) serveAUMs(w http.ResponseWriter, r *http.Request) {

@@ -15,7 +15,7 @@ import (
 const maxOutboxItems = 200
 
 // deliveryKey names one deliverable result: a request and, for a
-// node-key signature, the node (as the journal keeps it: short()).
+// node-key signature, the node (as the journal keeps it: api.Short()).
 type deliveryKey struct{ id, node string }
 
 // outbox holds released results in release order until a relay reports
@@ -37,7 +37,7 @@ func newOutbox() *outbox {
 func (o *outbox) released(id string, nodes []api.NodeResult, chainAUMs []string) {
 	for _, n := range nodes {
 		if n.Signature != "" {
-			o.add(deliveryKey{id, short(n.NodeKey)}, api.OutboxItem{ID: id, NodeKey: n.NodeKey, Signature: n.Signature})
+			o.add(deliveryKey{id, api.Short(n.NodeKey)}, api.OutboxItem{ID: id, NodeKey: n.NodeKey, Signature: n.Signature})
 		}
 	}
 	if len(chainAUMs) > 0 {

@@ -26,6 +26,3 @@ func secretHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
-
-// short trims untrusted text for an error message (api.Short).
-func short(s string) string { return api.Short(s) }
