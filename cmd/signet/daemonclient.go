@@ -33,9 +33,6 @@ func addClientFlags(cmd *cobra.Command, a *clientArgs) {
 	cmd.Flags().BoolVar(&a.json, "json", false, "print the daemon's answer as JSON")
 }
 
-// newRequestID returns a random request ID.
-var newRequestID = api.NewRequestID
-
 // send fills in the request ID, sends req and prints the answer. It waits
 // until the operator decided on the box's console; Ctrl-C withdraws the
 // request (the daemon then records a denial). It says "waiting for
