@@ -199,11 +199,6 @@ func TestSendWatching(t *testing.T) {
 				writeJSON(w, http.StatusOK, &Progress{ID: "w 1", State: ProgressUnlocking})
 			default:
 				writeJSON(w, http.StatusOK, &Progress{ID: "w 1", State: ProgressSigning, Done: 1, Total: 2})
-				select {
-				case <-release:
-				default:
-					close(release)
-				}
 			}
 		case PathRequests:
 			<-release
@@ -211,7 +206,13 @@ func TestSendWatching(t *testing.T) {
 		}
 	})
 	var seen []Progress
-	resp, err := c.SendWatching(context.Background(), &Request{ID: "w 1"}, func(p Progress) { seen = append(seen, p) })
+	// The answer comes once the watcher saw the signing state.
+	resp, err := c.SendWatching(context.Background(), &Request{ID: "w 1"}, func(p Progress) {
+		seen = append(seen, p)
+		if p.State == ProgressSigning {
+			close(release)
+		}
+	})
 	if err != nil || resp.Status != StatusSigned {
 		t.Fatal(resp, err)
 	}
