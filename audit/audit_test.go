@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/internal/devices"
@@ -60,26 +61,26 @@ func stateDir(t *testing.T) (dir string, sig []byte) {
 	h := strings.Repeat("ab", 32)
 	recs := []signer.Record{
 		{Type: signer.RecNote, Detail: map[string]string{"event": "start"}},
-		{Type: signer.RecReceived, RequestID: "sign1", Kind: signer.KindSignNode, Requester: "uid 0 (signet)", Digest: h, Detail: map[string]string{"node_key": signedNK.String()}},
+		{Type: signer.RecReceived, RequestID: "sign1", Kind: api.KindSignNode, Requester: "uid 0 (signet)", Digest: h, Detail: map[string]string{"node_key": signedNK.String()}},
 		{Type: signer.RecDecision, RequestID: "sign1", Outcome: signer.OutcomeApproved},
 		{Type: signer.RecIssued, RequestID: "sign1", SigHash: h},
 		{Type: signer.RecReleased, RequestID: "sign1"},
-		{Type: signer.RecReceived, RequestID: "deny1", Kind: signer.KindSignNode, Requester: "relay", Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
+		{Type: signer.RecReceived, RequestID: "deny1", Kind: api.KindSignNode, Requester: "relay", Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
 		{Type: signer.RecDecision, RequestID: "deny1", Outcome: signer.OutcomeDenied},
-		{Type: signer.RecReceived, RequestID: "wrong1", Kind: signer.KindSignNode, Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
+		{Type: signer.RecReceived, RequestID: "wrong1", Kind: api.KindSignNode, Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
 		{Type: signer.RecDecision, RequestID: "wrong1", Outcome: signer.OutcomeWrongCode},
-		{Type: signer.RecReceived, RequestID: "fail1", Kind: signer.KindSignNode, Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
+		{Type: signer.RecReceived, RequestID: "fail1", Kind: api.KindSignNode, Digest: h, Detail: map[string]string{"node_key": otherNK.String()}},
 		{Type: signer.RecDecision, RequestID: "fail1", Outcome: signer.OutcomeApproved},
 		{Type: signer.RecFailed, RequestID: "fail1", Detail: map[string]string{"reason": "the PIN was refused"}},
-		{Type: signer.RecReceived, RequestID: "wrap1", Kind: signer.KindWrapAuthKey, Digest: h},
+		{Type: signer.RecReceived, RequestID: "wrap1", Kind: api.KindWrapAuthKey, Digest: h},
 		{Type: signer.RecDecision, RequestID: "wrap1", Outcome: signer.OutcomeApproved},
 		{Type: signer.RecIssued, RequestID: "wrap1", SigHash: h, Detail: map[string]string{"credential": tka.FormatTLPub(credKey.PublicKey())}},
 		{Type: signer.RecReleased, RequestID: "wrap1"},
-		{Type: signer.RecReceived, RequestID: "wrap0", Kind: signer.KindWrapAuthKey, Digest: h},
+		{Type: signer.RecReceived, RequestID: "wrap0", Kind: api.KindWrapAuthKey, Digest: h},
 		{Type: signer.RecDecision, RequestID: "wrap0", Outcome: signer.OutcomeApproved},
 		{Type: signer.RecIssued, RequestID: "wrap0", SigHash: h},
 		{Type: signer.RecReleased, RequestID: "wrap0"},
-		{Type: signer.RecReceived, RequestID: "waiting", Kind: signer.KindSignNode, Digest: h},
+		{Type: signer.RecReceived, RequestID: "waiting", Kind: api.KindSignNode, Digest: h},
 	}
 	for _, r := range recs {
 		if _, err := j.Append(r); err != nil {
@@ -330,7 +331,7 @@ func TestParseSince(t *testing.T) {
 func TestJournalViewPendingIssued(t *testing.T) {
 	// An issued request with no decision record shows as pending.
 	j := &journalView{reqs: map[string]*request{}}
-	j.add(signer.Record{Type: signer.RecReceived, RequestID: "x", Kind: signer.KindSignNode, Time: now})
+	j.add(signer.Record{Type: signer.RecReceived, RequestID: "x", Kind: api.KindSignNode, Time: now})
 	j.add(signer.Record{Type: signer.RecIssued, RequestID: "x"})
 	rep := &Report{}
 	rep.requests(j, nil, nil, time.Time{})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/devices"
 	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/signer"
@@ -70,7 +71,7 @@ func (rep *Report) outstanding(j *journalView, nodes []lockstatus.Node) {
 	}
 	for _, id := range j.order {
 		q := j.reqs[id]
-		if q.kind != string(signer.KindWrapAuthKey) || !q.released {
+		if q.kind != string(api.KindWrapAuthKey) || !q.released {
 			continue
 		}
 		if q.credential != "" && used[q.credential] {

@@ -11,6 +11,7 @@ import (
 	"tailscale.com/client/local"
 	tstka "tailscale.com/tka"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -30,8 +31,8 @@ func TestRelayDeliversBoxAUM(t *testing.T) {
 
 	newPub, _, _ := ed25519.GenerateKey(nil)
 	const id = "add-1"
-	resp := w.box.svc.Handle(ctx, &signer.Request{ID: id, Kind: signer.KindAddKey, Key: tka.FormatTLPub(newPub), Votes: 1}, "uid:0")
-	if resp.Status != signer.StatusSigned || len(resp.AUMs) != 1 {
+	resp := w.box.svc.Handle(ctx, &api.Request{ID: id, Kind: api.KindAddKey, Key: tka.FormatTLPub(newPub), Votes: 1}, "uid:0")
+	if resp.Status != api.StatusSigned || len(resp.AUMs) != 1 {
 		t.Fatalf("asking the box to add a key: %+v", resp)
 	}
 	lc2, _ := w.rn.ts.LocalClient()

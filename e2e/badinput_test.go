@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
@@ -48,15 +49,15 @@ func TestBadInputOverTunnel(t *testing.T) {
 	// One good request, whose result must survive everything below.
 	var nk tka.NodeKey
 	rand.Read(nk[:])
-	good := &signer.Request{ID: "good-1", Kind: signer.KindSignNode, NodeKey: nk.String()}
+	good := &api.Request{ID: "good-1", Kind: api.KindSignNode, NodeKey: nk.String()}
 	first, err := rb.Ask(ctx, good)
-	if err != nil || first.Status != signer.StatusSigned {
+	if err != nil || first.Status != api.StatusSigned {
 		t.Fatalf("the good request: %v %+v", err, first)
 	}
 
 	var other tka.NodeKey
 	rand.Read(other[:])
-	replay, _ := json.Marshal(&signer.Request{ID: "good-1", Kind: signer.KindSignNode, NodeKey: other.String()})
+	replay, _ := json.Marshal(&api.Request{ID: "good-1", Kind: api.KindSignNode, NodeKey: other.String()})
 	for _, c := range []struct {
 		name, path string
 		body       []byte
@@ -105,7 +106,7 @@ func TestBadInputOverTunnel(t *testing.T) {
 	qctx, qcancel := context.WithTimeout(ctx, 3*time.Second)
 	var nk2 tka.NodeKey
 	rand.Read(nk2[:])
-	_, err = rb.Ask(qctx, &signer.Request{ID: "removed-1", Kind: signer.KindSignNode, NodeKey: nk2.String()})
+	_, err = rb.Ask(qctx, &api.Request{ID: "removed-1", Kind: api.KindSignNode, NodeKey: nk2.String()})
 	qcancel()
 	if err == nil {
 		t.Fatal("a relay whose key was removed was answered")

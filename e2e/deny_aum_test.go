@@ -11,6 +11,7 @@ import (
 	tstka "tailscale.com/tka"
 	"tailscale.com/types/tkatype"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -75,8 +76,8 @@ func TestBoxAUMAcceptedOverNodesChain(t *testing.T) {
 	w := newWorld(t, ctx)
 
 	newPub, _, _ := ed25519.GenerateKey(nil)
-	resp, err := w.boxWG.Ask(ctx, &signer.Request{ID: "add-1", Kind: signer.KindAddKey, Key: tka.FormatTLPub(newPub), Votes: 1})
-	if err != nil || resp.Status != signer.StatusSigned || len(resp.AUMs) != 1 {
+	resp, err := w.boxWG.Ask(ctx, &api.Request{ID: "add-1", Kind: api.KindAddKey, Key: tka.FormatTLPub(newPub), Votes: 1})
+	if err != nil || resp.Status != api.StatusSigned || len(resp.AUMs) != 1 {
 		t.Fatalf("asking the box to add a key: %v %+v", err, resp)
 	}
 	boxAUM := decodeTSAUM(t, resp.AUMs[0])

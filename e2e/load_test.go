@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/blake2s"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
@@ -72,15 +73,15 @@ func TestLoadThroughTunnel(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				req := &signer.Request{ID: fmt.Sprintf("load-%03d", i), Kind: signer.KindSignNode, NodeKey: keys[i].String()}
+				req := &api.Request{ID: fmt.Sprintf("load-%03d", i), Kind: api.KindSignNode, NodeKey: keys[i].String()}
 				for ctx.Err() == nil {
 					resp, err := rb.Ask(ctx, req)
-					if err == nil && resp.Status == signer.StatusBusy {
+					if err == nil && resp.Status == api.StatusBusy {
 						busy.Add(1)
 						time.Sleep(20 * time.Millisecond)
 						continue
 					}
-					if err != nil || resp.Status != signer.StatusSigned {
+					if err != nil || resp.Status != api.StatusSigned {
 						t.Errorf("request %s: %v %+v", req.ID, err, resp)
 						break
 					}
@@ -126,7 +127,7 @@ func TestLoadThroughTunnel(t *testing.T) {
 	// Everything again: the first answers, no new review.
 	seen := b.console.seen
 	for i := range n {
-		resp, err := rb.Ask(ctx, &signer.Request{ID: fmt.Sprintf("load-%03d", i), Kind: signer.KindSignNode, NodeKey: keys[i].String()})
+		resp, err := rb.Ask(ctx, &api.Request{ID: fmt.Sprintf("load-%03d", i), Kind: api.KindSignNode, NodeKey: keys[i].String()})
 		if err != nil || resp.Signature != sigs[i] {
 			t.Fatalf("replaying load-%03d: %v %+v", i, err, resp)
 		}

@@ -5,10 +5,10 @@ import (
 	"path"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/internal/devices"
 	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
 )
 
 // Selector picks locked-out nodes for a batch approval. An empty field
@@ -22,12 +22,12 @@ type Selector struct {
 // FilteredPeers) that match sel, in the order of the status. devs (may be
 // nil) adds each node's OS, user, tags and tailnet-lock key as claims. An
 // empty selection is an error.
-func SelectLockedOut(st *lockstatus.Status, devs map[string]devices.Device, sel Selector) ([]signer.BatchNode, error) {
+func SelectLockedOut(st *lockstatus.Status, devs map[string]devices.Device, sel Selector) ([]api.BatchNode, error) {
 	peers, err := st.LockedOut()
 	if err != nil {
 		return nil, fmt.Errorf("--status-json: %w", err)
 	}
-	var out []signer.BatchNode
+	var out []api.BatchNode
 	for _, p := range peers {
 		name := strings.TrimSuffix(p.DNSName, ".")
 		if sel.Name != "" {
@@ -50,8 +50,8 @@ func SelectLockedOut(st *lockstatus.Status, devs map[string]devices.Device, sel 
 
 // batchNode is a locked-out peer as a batch entry; what the device list
 // says of it (if known) goes in as claims.
-func batchNode(p lockstatus.Peer, name string, d devices.Device, known bool) signer.BatchNode {
-	n := signer.BatchNode{NodeKey: p.NodeKey, Claims: map[string]string{"device": name, "id": p.ID}}
+func batchNode(p lockstatus.Peer, name string, d devices.Device, known bool) api.BatchNode {
+	n := api.BatchNode{NodeKey: p.NodeKey, Claims: map[string]string{"device": name, "id": p.ID}}
 	if known {
 		n.TLPub = d.TailnetLockKey
 		n.Claims["os"], n.Claims["login"] = d.OS, d.User

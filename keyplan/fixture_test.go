@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -32,8 +32,8 @@ var (
 )
 
 // info is the daemon's status for the fixture authority.
-func info() *signer.StatusInfo {
-	return &signer.StatusInfo{Keys: []string{boxTL, oldTL}, Votes: []uint{2, 1}, BoxKey: boxTL, BoxKeyTrusted: true, StateID: stateID}
+func info() *api.StatusInfo {
+	return &api.StatusInfo{Keys: []string{boxTL, oldTL}, Votes: []uint{2, 1}, BoxKey: boxTL, BoxKeyTrusted: true, StateID: stateID}
 }
 
 // Node keys of the fixture status.

@@ -5,42 +5,42 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/cli"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
 func TestKeyChangeRequest(t *testing.T) {
-	one, err := KeyChangeRequest(signer.KindAddKey, []string{freshTL + "?3"})
+	one, err := KeyChangeRequest(api.KindAddKey, []string{freshTL + "?3"})
 	if err != nil || one.Key != freshTL || one.Votes != 3 || len(one.Keys) != 0 {
 		t.Fatalf("one key: %+v, %v", one, err)
 	}
-	two, err := KeyChangeRequest(signer.KindAddKey, []string{freshTL + "?2", oldTL})
+	two, err := KeyChangeRequest(api.KindAddKey, []string{freshTL + "?2", oldTL})
 	if err != nil || two.Key != "" || len(two.Keys) != 2 || two.Keys[0].Votes != 2 || two.Keys[1].Key != oldTL {
 		t.Fatalf("two keys: %+v, %v", two, err)
 	}
-	rm, err := KeyChangeRequest(signer.KindRemoveKey, []string{oldTL, freshTL})
-	if err != nil || rm.Kind != signer.KindRemoveKey || rm.Keys[0].Votes != 0 {
+	rm, err := KeyChangeRequest(api.KindRemoveKey, []string{oldTL, freshTL})
+	if err != nil || rm.Kind != api.KindRemoveKey || rm.Keys[0].Votes != 0 {
 		t.Fatalf("remove two: %+v, %v", rm, err)
 	}
 }
 
 func TestKeyChangeRequestRefuses(t *testing.T) {
 	var many []string
-	for i := range signer.MaxKeyChanges + 1 {
+	for i := range api.MaxKeyChanges + 1 {
 		many = append(many, tka.FormatTLPub(chaingen.NewKey(uint64(100+i)).PublicKey()))
 	}
 	for _, tc := range []struct {
-		kind signer.Kind
+		kind api.Kind
 		args []string
 		want string
 	}{
-		{signer.KindAddKey, []string{"tlpub:zz"}, "tlpub"},
-		{signer.KindRemoveKey, []string{oldTL + "?2"}, "a key to remove takes no ?VOTES"},
-		{signer.KindAddKey, []string{oldTL, freshTL, oldTL}, "is given twice"},
-		{signer.KindAddKey, nil, "no key given"},
-		{signer.KindAddKey, many, fmt.Sprintf("%d keys in one request; at most %d", len(many), signer.MaxKeyChanges)},
+		{api.KindAddKey, []string{"tlpub:zz"}, "tlpub"},
+		{api.KindRemoveKey, []string{oldTL + "?2"}, "a key to remove takes no ?VOTES"},
+		{api.KindAddKey, []string{oldTL, freshTL, oldTL}, "is given twice"},
+		{api.KindAddKey, nil, "no key given"},
+		{api.KindAddKey, many, fmt.Sprintf("%d keys in one request; at most %d", len(many), api.MaxKeyChanges)},
 	} {
 		_, err := KeyChangeRequest(tc.kind, tc.args)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !cli.IsUsage(err) {

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -38,7 +38,7 @@ type Plan struct {
 
 // Input is what a plan is computed from.
 type Input struct {
-	Info   *signer.StatusInfo // the daemon's status: box key, trusted keys
+	Info   *api.StatusInfo    // the daemon's status: box key, trusted keys
 	Status *lockstatus.Status // 'tailscale lock status --json' of a node
 	Add    string             // tlpub:HEX[?VOTES], optional
 	Remove string             // tlpub:HEX
@@ -108,7 +108,7 @@ func (p *Plan) sortNodes(in Input, trusted *tka.State) {
 
 // TrustedState is the authority's trusted keys as the daemon reports
 // them, for verifying node-key signatures and testing membership.
-func TrustedState(info *signer.StatusInfo) (*tka.State, error) {
+func TrustedState(info *api.StatusInfo) (*tka.State, error) {
 	if len(info.Votes) != len(info.Keys) {
 		return nil, fmt.Errorf("the daemon's status lists %d keys and %d votes", len(info.Keys), len(info.Votes))
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -83,7 +84,7 @@ func TestBuildHandoff(t *testing.T) {
 		t.Fatalf("handoff %v rails %q", p.Handoff, p.Rails)
 	}
 	steps := p.Steps(false)
-	if len(steps) != 1 || steps[0].Suffix != "add" || steps[0].Request.Kind != signer.KindAddKey {
+	if len(steps) != 1 || steps[0].Suffix != "add" || steps[0].Request.Kind != api.KindAddKey {
 		t.Fatalf("a handoff sends only the add-key step, got %+v", steps)
 	}
 	fin := p.Finish(false)
@@ -142,7 +143,7 @@ func TestStepsAndBatch(t *testing.T) {
 		t.Fatalf("add %+v remove %+v", steps[0].Request, steps[2].Request)
 	}
 	b := steps[1].Request
-	if b.Kind != signer.KindBatch || len(b.Nodes) != 2 {
+	if b.Kind != api.KindBatch || len(b.Nodes) != 2 {
 		t.Fatalf("batch %+v", b)
 	}
 	if n := b.Nodes[0]; n.NodeKey != oldNode0.String() || n.TLPub != tka.FormatTLPub(rotKey.PublicKey()) || n.Claims["device"] != "old-0.example.ts.net" {

@@ -4,8 +4,8 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -39,7 +39,7 @@ func ParseKeys(flag string, keys []string) ([]tka.KeyID, error) {
 // CheckRemoves compares the keys the recovery AUM u removes from the
 // daemon's authority with want, the keys the operator expects (--removes):
 // it must remove exactly those. u must be for this authority.
-func CheckRemoves(u *tka.AUM, want []tka.KeyID, info *signer.StatusInfo) error {
+func CheckRemoves(u *tka.AUM, want []tka.KeyID, info *api.StatusInfo) error {
 	if u.State.StateID1 != info.StateID {
 		return fmt.Errorf("--cosign: the recovery AUM is for another authority (state ID %d, this box's is %d)", u.State.StateID1, info.StateID)
 	}

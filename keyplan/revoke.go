@@ -3,16 +3,16 @@ package keyplan
 import (
 	"fmt"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
 // RevokedSigner is the trusted key that signed nk, from the status's
 // entries whose signatures verify under the daemon's authority. An entry
 // for nk that does not verify names no key to remove.
-func RevokedSigner(st *lockstatus.Status, info *signer.StatusInfo, nk tka.NodeKey) (tka.KeyID, error) {
+func RevokedSigner(st *lockstatus.Status, info *api.StatusInfo, nk tka.NodeKey) (tka.KeyID, error) {
 	trusted, err := TrustedState(info)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func RevokedSigner(st *lockstatus.Status, info *signer.StatusInfo, nk tka.NodeKe
 // RevokeInput is the plan input of revoking device nk, signed by
 // signedBy: add newKey, re-sign every other node signedBy signed, remove
 // signedBy, and leave nk (only nk) unsigned.
-func RevokeInput(info *signer.StatusInfo, st *lockstatus.Status, nk tka.NodeKey, signedBy tka.KeyID, newKey string) Input {
+func RevokeInput(info *api.StatusInfo, st *lockstatus.Status, nk tka.NodeKey, signedBy tka.KeyID, newKey string) Input {
 	only := map[tka.NodeKey]bool{nk: true}
 	return Input{Info: info, Status: st, Add: newKey, Remove: tka.FormatTLPub(signedBy), Exclude: only, Intended: only}
 }

@@ -4,7 +4,7 @@ import (
 	"crypto/ed25519"
 	"strings"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -12,7 +12,7 @@ import (
 // request ID is the plan's base ID, a dash and Suffix.
 type Step struct {
 	Suffix  string // add, resign or remove
-	Request *signer.Request
+	Request *api.Request
 }
 
 // Steps are the plan's requests in the order they must be sent: add-key,
@@ -22,7 +22,7 @@ type Step struct {
 func (p *Plan) Steps(override bool) []Step {
 	var out []Step
 	if p.Add != nil {
-		out = append(out, Step{"add", &signer.Request{Kind: signer.KindAddKey, Key: tka.FormatTLPub(p.Add), Votes: p.Votes}})
+		out = append(out, Step{"add", &api.Request{Kind: api.KindAddKey, Key: tka.FormatTLPub(p.Add), Votes: p.Votes}})
 	}
 	if p.Handoff {
 		return out
@@ -30,15 +30,15 @@ func (p *Plan) Steps(override bool) []Step {
 	if len(p.Resign) > 0 {
 		out = append(out, Step{"resign", p.Batch()})
 	}
-	return append(out, Step{"remove", &signer.Request{Kind: signer.KindRemoveKey, Key: tka.FormatTLPub(p.Remove), Override: override}})
+	return append(out, Step{"remove", &api.Request{Kind: api.KindRemoveKey, Key: tka.FormatTLPub(p.Remove), Override: override}})
 }
 
 // Batch is the re-sign request: direct signatures by the box's key,
 // keeping each node's own tailnet-lock key (its rotation key).
-func (p *Plan) Batch() *signer.Request {
-	req := &signer.Request{Kind: signer.KindBatch}
+func (p *Plan) Batch() *api.Request {
+	req := &api.Request{Kind: api.KindBatch}
 	for _, n := range p.Resign {
-		bn := signer.BatchNode{NodeKey: n.NodeKey.String(), Claims: map[string]string{"device": strings.TrimSuffix(n.Name, "."), "re-sign": "was signed by the removed key"}}
+		bn := api.BatchNode{NodeKey: n.NodeKey.String(), Claims: map[string]string{"device": strings.TrimSuffix(n.Name, "."), "re-sign": "was signed by the removed key"}}
 		if rot, ok := n.Sig.WrappingPublic(); ok && len(rot) == ed25519.PublicKeySize {
 			bn.TLPub = tka.FormatTLPub(rot)
 		}

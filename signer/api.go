@@ -14,19 +14,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
-)
-
-// The request API is HTTP/1.1 with JSON bodies. It is served on a unix
-// socket on the box; a second transport (a WireGuard tunnel) serves the
-// same handler and labels requests with its own peer names.
-//
-//	POST /v1/requests   a Request; the answer comes when the console decided
-//	GET  /v1/status     the authority, the box's key and the queue
-//	GET  /v1/progress   how far an approved request of the caller's is signed
-const (
-	pathRequests = "/v1/requests"
-	pathStatus   = "/v1/status"
 )
 
 type peerKey struct{}
@@ -75,80 +64,40 @@ func plainName(s string) string {
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	hc := &hsmCache{}
-	mux.HandleFunc("POST "+pathRequests, s.serveRequest)
-	mux.HandleFunc("GET "+pathStatus, func(w http.ResponseWriter, r *http.Request) { s.serveStatus(w, r, hc) })
-	mux.HandleFunc("GET "+pathProgress, s.serveProgress) // progress.go
+	mux.HandleFunc("POST "+api.PathRequests, s.serveRequest)
+	mux.HandleFunc("GET "+api.PathStatus, func(w http.ResponseWriter, r *http.Request) { s.serveStatus(w, r, hc) })
+	mux.HandleFunc("GET "+api.PathProgress, s.serveProgress) // progress.go
 	// For signet-relay (api_relay.go).
-	mux.HandleFunc("POST "+pathAUMs, s.serveAUMs)
-	mux.HandleFunc("POST "+pathDelivered, s.serveDelivered)
-	mux.HandleFunc("GET "+pathOutbox, s.serveOutbox)
+	mux.HandleFunc("POST "+api.PathAUMs, s.serveAUMs)
+	mux.HandleFunc("POST "+api.PathDelivered, s.serveDelivered)
+	mux.HandleFunc("GET "+api.PathOutbox, s.serveOutbox)
 	return mux
 }
 
 func (s *Service) serveRequest(w http.ResponseWriter, r *http.Request) {
 	peer, _ := r.Context().Value(peerKey{}).(Peer)
-	req, err := DecodeRequest(r.Body, s.policy.MaxBody)
+	req, err := api.DecodeRequest(r.Body, s.policy.MaxBody)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, &Response{Status: StatusError, Error: err.Error()})
+		writeJSON(w, http.StatusBadRequest, &api.Response{Status: api.StatusError, Error: err.Error()})
 		return
 	}
 	resp := s.Handle(withAck(r.Context(), w, r), req, peer.String())
 	code := http.StatusOK
 	switch resp.Status {
-	case StatusError:
+	case api.StatusError:
 		code = http.StatusUnprocessableEntity
-	case StatusBusy:
+	case api.StatusBusy:
 		code = http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, resp)
 }
 
-// StatusInfo is what GET /v1/status returns.
-type StatusInfo struct {
-	Head              string   `json:"head"`
-	Keys              []string `json:"keys"`
-	Votes             []uint   `json:"votes"`
-	DisablementValues int      `json:"disablement_values"`
-	BoxKey            string   `json:"box_key"`
-	BoxKeyTrusted     bool     `json:"box_key_trusted"`
-	// StateID is the authority's StateID1, which `tailscale lock status
-	// --json` prints as "State": clients check status input against it.
-	StateID uint64 `json:"state_id"`
-	Queue   int    `json:"queue"`
-	// Boot is random for each start of the daemon: a relay that sees it
-	// change knows its calls in flight went to a process that is gone.
-	Boot string `json:"boot"`
-	// HSM is the key device's state, read without a PIN; left out when
-	// the caller asks with ?hsm=no.
-	HSM *HSMStatus `json:"hsm,omitempty"`
-}
-
-// HSMStatus is the key device's state as `signet status` and `signet key
-// show` show it.
-type HSMStatus struct {
-	Backend    string `json:"backend"`
-	Present    bool   `json:"present"`
-	PINRetries int    `json:"pin_retries"` // -1 when unknown
-	// MaxTries is the number of wrong PINs that lock the device; -1 (or
-	// 0, from a daemon before it was added) when unknown.
-	MaxTries int  `json:"max_tries"`
-	Lockout  bool `json:"lockout"`
-	// RecoverySeconds is how long until the device forgives one more
-	// wrong PIN (TPM).
-	RecoverySeconds int64 `json:"recovery_seconds,omitempty"`
-	// LockoutAuthSet says whether the TPM's lockout hierarchy has a
-	// secret; left out for other devices.
-	LockoutAuthSet *bool  `json:"lockout_auth_set,omitempty"`
-	Policy         string `json:"policy,omitempty"`
-	Error          string `json:"error,omitempty"` // when the device could not be read
-}
-
 // hsmStatus reads the key's status and attestation summary; it needs no
 // PIN and never counts as a PIN attempt.
-func (s *Service) hsmStatus(ctx context.Context) HSMStatus {
+func (s *Service) hsmStatus(ctx context.Context) api.HSMStatus {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out := HSMStatus{PINRetries: -1, MaxTries: -1}
+	out := api.HSMStatus{PINRetries: -1, MaxTries: -1}
 	if att, err := s.key.Attest(ctx); err == nil {
 		out.Backend = att.Backend
 	}
@@ -166,10 +115,10 @@ func (s *Service) hsmStatus(ctx context.Context) HSMStatus {
 }
 
 // Status describes the authority, the box's key and the queue.
-func (s *Service) Status() StatusInfo {
+func (s *Service) Status() api.StatusInfo {
 	a := s.Authority()
 	st := a.State()
-	info := StatusInfo{
+	info := api.StatusInfo{
 		Head:              a.Head().String(),
 		DisablementValues: len(st.DisablementValues),
 		BoxKey:            tka.FormatTLPub(s.key.PublicKey()),

@@ -1,58 +1,17 @@
 package signer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
-)
-
-// Endpoints a relay uses besides requests (see docs/api.md):
-//
-//	POST /v1/aums       AUMs seen on the tailnet, to keep the chain current
-//	POST /v1/delivered  a result reached the tailnet; journal "delivered"
-//	GET  /v1/outbox     released results not yet reported delivered (outbox.go)
-const (
-	pathAUMs      = "/v1/aums"
-	pathDelivered = "/v1/delivered"
 )
 
 // maxInformAUMs caps one POST /v1/aums: a relay sends what is new since
 // the box's head, in pieces.
 const maxInformAUMs = 1000
-
-// InformRequest is the body of POST /v1/aums.
-type InformRequest struct {
-	// AUMs are hex blobs, oldest first.
-	AUMs []string `json:"aums"`
-}
-
-// InformResponse is its answer.
-type InformResponse struct {
-	Head  string `json:"head"`
-	Error string `json:"error,omitempty"`
-}
-
-// DeliveredRequest is the body of POST /v1/delivered.
-type DeliveredRequest struct {
-	// ID is the request whose result was delivered.
-	ID string `json:"id"`
-	// NodeKey names the node, for a node-key signature.
-	NodeKey string `json:"node_key,omitempty"`
-	// Via says how (e.g. "control /machine/tka/sign").
-	Via string `json:"via,omitempty"`
-}
-
-// DeliveredResponse is its answer. Already is true when the journal had
-// the delivery already (nothing new was journaled).
-type DeliveredResponse struct {
-	Already bool   `json:"already,omitempty"`
-	Error   string `json:"error,omitempty"`
-}
 
 // Inform adds AUMs from the tailnet to the chain store.
 //
@@ -112,8 +71,8 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 // node-key signature it made, or no node key for the AUMs it added.
 // Reports count against the reporter's rate like requests, in a bucket
 // of their own.
-func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool, err error) {
-	if !idPattern.MatchString(d.ID) {
+func (s *Service) Delivered(d api.DeliveredRequest, requester string) (already bool, err error) {
+	if !api.ValidID(d.ID) {
 		return false, errors.New("id must be 1-64 of A-Z a-z 0-9 . _ : -")
 	}
 	who := rateKey(requester)
@@ -124,7 +83,7 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 	}
 	a, ok := s.answers[d.ID]
 	owner, released := s.journal.ReleasedBy(d.ID)
-	if !ok || !released || (a.resp.Status != StatusSigned && a.resp.Status != StatusAlreadySigned) {
+	if !ok || !released || (a.resp.Status != api.StatusSigned && a.resp.Status != api.StatusAlreadySigned) {
 		return false, fmt.Errorf("request %s released nothing on this box; report only results the box gave out", d.ID)
 	}
 	if !mayReport(who, owner) {
@@ -143,7 +102,7 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 		}
 		return false, fmt.Errorf("request %s released no AUMs for a relay to deliver; report a node-key signature with its node_key", d.ID)
 	}
-	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": short(d.Via)}}
+	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": api.Short(d.Via)}}
 	if k.node != "" {
 		rec.Detail["node_key"] = k.node
 	}
@@ -157,12 +116,14 @@ func (s *Service) Delivered(d DeliveredRequest, requester string) (already bool,
 // mayReport says whether principal who may report a delivery of a
 // result requested by owner (both rateKey principals).
 func mayReport(who, owner string) bool {
-	return who == owner || strings.HasPrefix(who, "wireguard:") && !strings.HasPrefix(owner, "wireguard:")
+	_, relay := api.WireGuardPeer(who)
+	_, relayed := api.WireGuardPeer(owner)
+	return who == owner || relay && !relayed
 }
 
 // deliveryKeyOf names the result a report is about, with the node key
 // in its one canonical form.
-func deliveryKeyOf(d DeliveredRequest) (deliveryKey, error) {
+func deliveryKeyOf(d api.DeliveredRequest) (deliveryKey, error) {
 	if d.NodeKey == "" {
 		return deliveryKey{d.ID, ""}, nil
 	}
@@ -170,56 +131,38 @@ func deliveryKeyOf(d DeliveredRequest) (deliveryKey, error) {
 	if err != nil {
 		return deliveryKey{}, fmt.Errorf("node_key: %w", err)
 	}
-	return deliveryKey{d.ID, short(nk.String())}, nil
+	return deliveryKey{d.ID, api.Short(nk.String())}, nil
 }
 
 func (s *Service) serveAUMs(w http.ResponseWriter, r *http.Request) {
-	var in InformRequest
-	if err := decodeStrict(r.Body, s.policy.MaxBody, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, &InformResponse{Error: err.Error()})
+	var in api.InformRequest
+	if err := api.DecodeStrict(r.Body, s.policy.MaxBody, "the body", &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, &api.InformResponse{Error: err.Error()})
 		return
 	}
 	head, err := s.Inform(in.AUMs, requesterOf(r))
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, &InformResponse{Error: err.Error()})
+		writeJSON(w, http.StatusUnprocessableEntity, &api.InformResponse{Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, &InformResponse{Head: head.String()})
+	writeJSON(w, http.StatusOK, &api.InformResponse{Head: head.String()})
 }
 
 func (s *Service) serveDelivered(w http.ResponseWriter, r *http.Request) {
-	var in DeliveredRequest
-	if err := decodeStrict(r.Body, 64<<10, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, &DeliveredResponse{Error: err.Error()})
+	var in api.DeliveredRequest
+	if err := api.DecodeStrict(r.Body, 64<<10, "the body", &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, &api.DeliveredResponse{Error: err.Error()})
 		return
 	}
 	already, err := s.Delivered(in, requesterOf(r))
 	if err != nil {
-		writeJSON(w, http.StatusUnprocessableEntity, &DeliveredResponse{Error: err.Error()})
+		writeJSON(w, http.StatusUnprocessableEntity, &api.DeliveredResponse{Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, &DeliveredResponse{Already: already})
+	writeJSON(w, http.StatusOK, &api.DeliveredResponse{Already: already})
 }
 
 func requesterOf(r *http.Request) string {
 	peer, _ := r.Context().Value(peerKey{}).(Peer)
 	return peer.String()
-}
-
-// decodeStrict reads one JSON object of at most limit bytes into v,
-// refusing unknown fields and trailing data.
-func decodeStrict(r io.Reader, limit int64, v any) error {
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	dec := json.NewDecoder(lr)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if lr.N <= 0 {
-			return fmt.Errorf("the body is larger than %d bytes", limit)
-		}
-		return fmt.Errorf("decoding the body: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("the body has data after its JSON object")
-	}
-	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
 // A delivery reported twice (a relay killed after the box answered but
@@ -13,11 +15,11 @@ import (
 func TestDeliveredJournaledOnce(t *testing.T) {
 	f := newFixture(t)
 	nk := nodeKey(7).String()
-	if r := f.svc.Handle(context.Background(), &Request{ID: "d1", Kind: KindSignNode, NodeKey: nk}, "relay"); r.Status != StatusSigned {
+	if r := f.svc.Handle(context.Background(), &api.Request{ID: "d1", Kind: api.KindSignNode, NodeKey: nk}, "relay"); r.Status != api.StatusSigned {
 		t.Fatalf("status %s: %s", r.Status, r.Error)
 	}
 	for i, wantAlready := range []bool{false, true, true} {
-		already, err := f.svc.Delivered(DeliveredRequest{ID: "d1", NodeKey: nk, Via: "test"}, "relay")
+		already, err := f.svc.Delivered(api.DeliveredRequest{ID: "d1", NodeKey: nk, Via: "test"}, "relay")
 		if err != nil || already != wantAlready {
 			t.Fatalf("report %d: already=%v err=%v, want already=%v", i, already, err, wantAlready)
 		}
@@ -31,7 +33,7 @@ func TestDeliveredJournaledOnce(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d delivered records, want 1", n)
 	}
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "never", NodeKey: nk}, "relay"); err == nil {
+	if _, err := f.svc.Delivered(api.DeliveredRequest{ID: "never", NodeKey: nk}, "relay"); err == nil {
 		t.Fatal("a delivery of a request the box never released must be refused")
 	}
 }
@@ -42,8 +44,8 @@ func TestRequesterRate(t *testing.T) {
 	f.svc.SetRequesterRate("wireguard:relay", 200)
 	send := func(who string, n int) (refused int) {
 		for i := range n {
-			req := &Request{ID: fmt.Sprintf("%s-%d", strings.ReplaceAll(who, ":", "-"), i), Kind: KindSignNode, NodeKey: nodeKey(byte(i)).String()}
-			if r := f.svc.Handle(context.Background(), req, who); r.Status == StatusError && strings.Contains(r.Error, "requests in a minute") {
+			req := &api.Request{ID: fmt.Sprintf("%s-%d", strings.ReplaceAll(who, ":", "-"), i), Kind: api.KindSignNode, NodeKey: nodeKey(byte(i)).String()}
+			if r := f.svc.Handle(context.Background(), req, who); r.Status == api.StatusError && strings.Contains(r.Error, "requests in a minute") {
 				refused++
 			}
 		}

@@ -3,15 +3,18 @@ package signer
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
-func serveFixture(t *testing.T, f *fixture) (*Client, string) {
+func serveFixture(t *testing.T, f *fixture) (*api.Client, string) {
 	t.Helper()
 	sock := filepath.Join(f.dir, "signet.sock")
 	l, err := ListenUnix(sock, -1)
@@ -22,7 +25,7 @@ func serveFixture(t *testing.T, f *fixture) (*Client, string) {
 	done := make(chan error)
 	go func() { done <- f.svc.ServeUnix(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return NewClient(sock), sock
+	return api.NewUnixClient(sock), sock
 }
 
 func TestAPIOverUnixSocket(t *testing.T) {
@@ -32,8 +35,8 @@ func TestAPIOverUnixSocket(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o660 {
 		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
 	}
-	resp, err := c.Send(context.Background(), &Request{ID: "api1", Kind: KindSignNode, NodeKey: nodeKey(7).String()})
-	if err != nil || resp.Status != StatusSigned {
+	resp, err := c.Send(context.Background(), &api.Request{ID: "api1", Kind: api.KindSignNode, NodeKey: nodeKey(7).String()})
+	if err != nil || resp.Status != api.StatusSigned {
 		t.Fatalf("send: %v %+v", err, resp)
 	}
 	r := f.prompt.reviews()[0]
@@ -51,12 +54,12 @@ func TestAPIOverUnixSocket(t *testing.T) {
 		t.Fatalf("boot must be set, stay the same while the daemon runs and change with a restart: %q", st.Boot)
 	}
 	// A relay's poll leaves the key device alone.
-	hr, err := NewClient(sock).http.Get("http://signet" + pathStatus + "?hsm=no")
+	hr, err := unixHTTP(sock).Get("http://signet" + api.PathStatus + "?hsm=no")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hr.Body.Close()
-	var quiet StatusInfo
+	var quiet api.StatusInfo
 	if err := json.NewDecoder(hr.Body).Decode(&quiet); err != nil || quiet.HSM != nil || quiet.Head != st.Head {
 		t.Fatalf("status?hsm=no: %v %+v", err, quiet)
 	}
@@ -65,7 +68,7 @@ func TestAPIOverUnixSocket(t *testing.T) {
 func TestAPIRefusesBadInput(t *testing.T) {
 	f := newFixture(t)
 	_, sock := serveFixture(t, f)
-	hc := NewClient(sock).http
+	hc := unixHTTP(sock)
 	cases := []struct{ body, want string }{
 		{`{"id":"x1","kind":"sign-node","node_key":"nodekey:00","bogus":1}`, "unknown field"},
 		{`{"id":"x2","kind":"sign-node"`, "not valid JSON"},
@@ -77,7 +80,7 @@ func TestAPIRefusesBadInput(t *testing.T) {
 		{`{"id":"x8","kind":"sign-node","node_key":"` + strings.Repeat("a", 5<<20) + `"}`, "larger than"},
 	}
 	for _, c := range cases {
-		resp, err := hc.Post("http://signet"+pathRequests, "application/json", strings.NewReader(c.body))
+		resp, err := hc.Post("http://signet"+api.PathRequests, "application/json", strings.NewReader(c.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,4 +101,13 @@ func TestAPIRefusesBadInput(t *testing.T) {
 	if len(f.prompt.reviews()) != 0 {
 		t.Fatal("bad input must never reach the console")
 	}
+}
+
+// unixHTTP is a plain HTTP client of the socket, for calls api.Client
+// does not make (bad bodies, raw answers).
+func unixHTTP(sock string) *http.Client {
+	dial := api.UnixDialer(sock)
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) },
+	}}
 }

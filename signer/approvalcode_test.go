@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
 // oldSchemeCode is how the code was made before it had a secret: from the
@@ -42,7 +44,7 @@ func knowableCodes(digest []byte, id string) []string {
 func TestReviewCodeFreshEachShowing(t *testing.T) {
 	f := newFixture(t)
 	f.prompt.answers = []Outcome{OutcomeWrongCode, OutcomeWrongCode}
-	req := &Request{ID: "shown-twice", Kind: KindSignNode, NodeKey: nodeKey(11).String()}
+	req := &api.Request{ID: "shown-twice", Kind: api.KindSignNode, NodeKey: nodeKey(11).String()}
 	f.svc.mu.Lock()
 	pl, err := f.svc.planner().plan(req)
 	f.svc.mu.Unlock()
@@ -50,8 +52,8 @@ func TestReviewCodeFreshEachShowing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		r, err := f.svc.review(context.Background(), req, "tester", req.fingerprint(), pl)
-		if err != nil || r.Status != StatusDenied {
+		r, err := f.svc.review(context.Background(), req, "tester", fingerprint(req), pl)
+		if err != nil || r.Status != api.StatusDenied {
 			t.Fatalf("review: %+v %v", r, err)
 		}
 	}

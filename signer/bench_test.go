@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
@@ -14,13 +15,13 @@ import (
 )
 
 // batchOf makes a batch request of n new node keys.
-func batchOf(id string, n int) *Request {
-	req := &Request{ID: id, Kind: KindBatch}
+func batchOf(id string, n int) *api.Request {
+	req := &api.Request{ID: id, Kind: api.KindBatch}
 	for i := range n {
 		var nk tka.NodeKey
 		copy(nk[:], fmt.Sprintf("%s-%08d", id, i))
 		nk[31] = 0xbb
-		req.Nodes = append(req.Nodes, BatchNode{NodeKey: nk.String()})
+		req.Nodes = append(req.Nodes, api.BatchNode{NodeKey: nk.String()})
 	}
 	return req
 }
@@ -34,7 +35,7 @@ func benchBatch(b *testing.B, f *fixture, name string) {
 		start := time.Now()
 		resp := f.svc.Handle(context.Background(), req, "bench")
 		ds = append(ds, time.Since(start))
-		if resp.Status != StatusSigned || len(resp.Nodes) != 1000 {
+		if resp.Status != api.StatusSigned || len(resp.Nodes) != 1000 {
 			b.Fatalf("batch: %s %s", resp.Status, resp.Error)
 		}
 	}

@@ -13,7 +13,6 @@ package signer
 
 import (
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -26,14 +25,6 @@ import (
 // line and headers before a newer one of the same peer may take its
 // place. Real clients send them at once.
 const evictGrace = 250 * time.Millisecond
-
-// discardLog swallows net/http's own log lines (TLS noise, accept
-// errors): the daemon's stderr is the console's.
-var discardLog = log.New(discard{}, "", 0)
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // connKey is the context key of a request's *trackedConn.
 type connKey struct{}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // testLimits are small, fast limits for the socket tests.
@@ -59,7 +61,7 @@ func mustStatus(t *testing.T, sock string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := NewClient(sock).Status(ctx); err != nil {
+	if _, err := api.NewUnixClient(sock).Status(ctx); err != nil {
 		t.Fatalf("status during the flood: %v", err)
 	}
 }
@@ -170,9 +172,9 @@ func TestLongReviewOutlivesTimeouts(t *testing.T) {
 	f := newFixture(t)
 	f.prompt.block = make(chan struct{})
 	sock := serveLimited(t, f, testLimits)
-	done := make(chan *Response, 1)
+	done := make(chan *api.Response, 1)
 	go func() {
-		resp, err := NewClient(sock).Send(context.Background(), &Request{ID: "slow1", Kind: KindSignNode, NodeKey: nodeKey(9).String()})
+		resp, err := api.NewUnixClient(sock).Send(context.Background(), &api.Request{ID: "slow1", Kind: api.KindSignNode, NodeKey: nodeKey(9).String()})
 		if err != nil {
 			t.Error(err)
 		}
@@ -183,7 +185,7 @@ func TestLongReviewOutlivesTimeouts(t *testing.T) {
 	}
 	time.Sleep(3 * testLimits.BodyTimeout)
 	close(f.prompt.block)
-	if r := <-done; r == nil || r.Status != StatusSigned {
+	if r := <-done; r == nil || r.Status != api.StatusSigned {
 		t.Fatalf("answer after a long review: %+v", r)
 	}
 }
@@ -201,7 +203,7 @@ func TestTotalCap(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			NewClient(sock).Send(context.Background(), &Request{ID: fmt.Sprint("busy", i), Kind: KindSignNode, NodeKey: nodeKey(byte(20 + i)).String()})
+			api.NewUnixClient(sock).Send(context.Background(), &api.Request{ID: fmt.Sprint("busy", i), Kind: api.KindSignNode, NodeKey: nodeKey(byte(20 + i)).String()})
 		}()
 	}
 	for len(f.prompt.reviews()) == 0 {

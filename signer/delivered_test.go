@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
 // Labels as Peer.String makes them.
@@ -20,7 +22,7 @@ const (
 func (f *fixture) signAs(t testing.TB, id string, nk byte, requester string) string {
 	t.Helper()
 	n := nodeKey(nk).String()
-	if r := f.svc.Handle(context.Background(), &Request{ID: id, Kind: KindSignNode, NodeKey: n}, requester); r.Status != StatusSigned {
+	if r := f.svc.Handle(context.Background(), &api.Request{ID: id, Kind: api.KindSignNode, NodeKey: n}, requester); r.Status != api.StatusSigned {
 		t.Fatalf("sign %s: %s %s", id, r.Status, r.Error)
 	}
 	return n
@@ -55,7 +57,7 @@ func TestDeliveredForgeries(t *testing.T) {
 		{"an id the box never released", relayA, "nothing-1", "", "released nothing"},
 	}
 	for _, c := range cases {
-		_, err := f.svc.Delivered(DeliveredRequest{ID: c.id, NodeKey: c.nodeKey, Via: "forged"}, c.reporter)
+		_, err := f.svc.Delivered(api.DeliveredRequest{ID: c.id, NodeKey: c.nodeKey, Via: "forged"}, c.reporter)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error containing %q", c.name, err, c.want)
 		}
@@ -72,12 +74,12 @@ func TestDeliveredForgeries(t *testing.T) {
 		{alice2Label, "alice-1", aliceNK},
 		{relayA, "relay-a-1", relayNK},
 	} {
-		if _, err := f.svc.Delivered(DeliveredRequest{ID: ok.id, NodeKey: ok.nk, Via: "test"}, ok.reporter); err != nil {
+		if _, err := f.svc.Delivered(api.DeliveredRequest{ID: ok.id, NodeKey: ok.nk, Via: "test"}, ok.reporter); err != nil {
 			t.Fatalf("%s reporting %s: %v", ok.reporter, ok.id, err)
 		}
 	}
 	bobNK := f.signAs(t, "bob-1", 4, bobLabel)
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "bob-1", NodeKey: bobNK, Via: "test"}, relayB); err != nil {
+	if _, err := f.svc.Delivered(api.DeliveredRequest{ID: "bob-1", NodeKey: bobNK, Via: "test"}, relayB); err != nil {
 		t.Fatalf("a relay reporting a local request's result: %v", err)
 	}
 	if got := outboxIDs(f.svc); len(got) != 0 {
@@ -92,7 +94,7 @@ func TestDeliveredRateLimited(t *testing.T) {
 	nk := f.signAs(t, "r-1", 1, relayA)
 	refused := 0
 	for i := range DefaultPolicy.RatePerMinute + 40 {
-		_, err := f.svc.Delivered(DeliveredRequest{ID: "r-1", NodeKey: nk, Via: fmt.Sprint("flood ", i)}, relayA)
+		_, err := f.svc.Delivered(api.DeliveredRequest{ID: "r-1", NodeKey: nk, Via: fmt.Sprint("flood ", i)}, relayA)
 		if err != nil {
 			if !strings.Contains(err.Error(), "delivered requests in a minute") {
 				t.Fatalf("report %d: %v", i, err)

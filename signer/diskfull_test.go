@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
@@ -73,7 +74,7 @@ func buildDF(t *testing.T, dir string, padKeys, metaBytes int, signed bool) *dfS
 		t.Fatal(err)
 	}
 	if signed {
-		if r := d.svc.Handle(ctx, &Request{ID: "s0", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusSigned {
+		if r := d.svc.Handle(ctx, &api.Request{ID: "s0", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusSigned {
 			t.Fatalf("s0: %+v", r)
 		}
 	}
@@ -126,7 +127,7 @@ type dfCase struct {
 	step string
 	// target is the request whose step fails (a delivered report for
 	// "delivered", after the request).
-	target *Request
+	target *api.Request
 	signed bool // the base state has one released sign-node request
 	// slack says how many bytes the journal's last page must have free,
 	// given the lengths of the target's records in order.
@@ -137,8 +138,8 @@ type dfCase struct {
 	pending PendingState
 }
 
-var dfSign = &Request{ID: "t1", Kind: KindSignNode, NodeKey: nodeKey(50).String()}
-var dfAdd = &Request{ID: "t2", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}
+var dfSign = &api.Request{ID: "t1", Kind: api.KindSignNode, NodeKey: nodeKey(50).String()}
+var dfAdd = &api.Request{ID: "t2", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}
 
 func sum(recs []int, n int) int {
 	s := 0
@@ -176,11 +177,11 @@ func runDiskFull(t *testing.T, c dfCase) {
 	j0 := fileSize(t, m.j.Path())
 	m.pad(t, 0)
 	empty := int(fileSize(t, m.j.Path()) - j0)
-	if r := m.svc.Handle(ctx, c.target, "tester"); r.Status != StatusSigned {
+	if r := m.svc.Handle(ctx, c.target, "tester"); r.Status != api.StatusSigned {
 		t.Fatalf("measuring run: %+v", r)
 	}
 	if c.step == "delivered" {
-		if _, err := m.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester"); err != nil {
+		if _, err := m.svc.Delivered(api.DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,11 +206,11 @@ func runDiskFull(t *testing.T, c dfCase) {
 	reviews := len(d.prompt.reviews())
 	var err error
 	if c.step == "delivered" {
-		if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != StatusSigned {
+		if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != api.StatusSigned {
 			t.Fatalf("the request before the report: %+v", r)
 		}
-		_, err = d.svc.Delivered(DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester")
-	} else if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != StatusError {
+		_, err = d.svc.Delivered(api.DeliveredRequest{ID: "t1", NodeKey: dfSign.NodeKey, Via: "test"}, "tester")
+	} else if r := d.svc.Handle(ctx, c.target, "tester"); r.Status != api.StatusError {
 		t.Fatalf("want an error at the %s step, got %+v", c.step, r)
 	} else {
 		err = errors.New(r.Error)
@@ -254,7 +255,7 @@ func runDiskFull(t *testing.T, c dfCase) {
 	r := d.svc.Handle(ctx, c.target, "tester")
 	switch c.pending {
 	case PendingApproved, PendingUndecided:
-		if r.Status != StatusSigned || len(d.prompt.reviews()) != reviews+1 {
+		if r.Status != api.StatusSigned || len(d.prompt.reviews()) != reviews+1 {
 			t.Fatalf("sent again, %s must be reviewed and signed: %+v", c.target.ID, r)
 		}
 	case PendingIssued:
@@ -292,7 +293,7 @@ func chainPadding(t *testing.T) (int, int) {
 	ctx := context.Background()
 	m := buildDF(t, t.TempDir(), 0, 0, false)
 	before := fileSize(t, m.st.Path())
-	if r := m.svc.Handle(ctx, dfAdd, "tester"); r.Status != StatusSigned {
+	if r := m.svc.Handle(ctx, dfAdd, "tester"); r.Status != api.StatusSigned {
 		t.Fatalf("measuring the commit: %+v", r)
 	}
 	commit := fileSize(t, m.st.Path()) - before

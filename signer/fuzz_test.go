@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -49,7 +50,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		req, err := DecodeRequest(bytes.NewReader(b), 1<<20)
+		req, err := api.DecodeRequest(bytes.NewReader(b), 1<<20)
 		if err != nil {
 			if req != nil {
 				t.Fatal("an error with a request")
@@ -60,11 +61,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a decoded request does not encode: %v", err)
 		}
-		again, err := DecodeRequest(bytes.NewReader(enc), 8<<20)
+		again, err := api.DecodeRequest(bytes.NewReader(enc), 8<<20)
 		if err != nil {
 			t.Fatalf("re-encoded request %s does not decode: %v", enc, err)
 		}
-		if again.fingerprint() != req.fingerprint() {
+		if fingerprint(again) != fingerprint(req) {
 			t.Fatalf("fingerprint changed across a round trip: %q -> %s", b, enc)
 		}
 	})
@@ -136,7 +137,7 @@ func FuzzHandler(f *testing.F) {
 		if w.Code == http.StatusOK || after.Seq == before.Seq {
 			return
 		}
-		if r.URL.Path == pathAUMs && w.Code == http.StatusUnprocessableEntity && after.Seq == before.Seq+1 && after.Type == RecNote {
+		if r.URL.Path == api.PathAUMs && w.Code == http.StatusUnprocessableEntity && after.Seq == before.Seq+1 && after.Type == RecNote {
 			return
 		}
 		t.Fatalf("%s %q was refused (%d: %s) but journaled %d records", method, path, w.Code, w.Body, after.Seq-before.Seq)

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // bodyChunk is how much body memory is booked at a time when the length
@@ -25,9 +27,9 @@ func (s *Service) guard(lim Limits, t *connTracker, h http.Handler) http.Handler
 	maxBody := s.policy.MaxBody
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tc, _ := r.Context().Value(connKey{}).(*trackedConn)
-		if tc != nil && tc.statusOnly && !(r.Method == http.MethodGet && r.URL.Path == pathStatus) {
+		if tc != nil && tc.statusOnly && !(r.Method == http.MethodGet && r.URL.Path == api.PathStatus) {
 			w.Header().Set("Connection", "close")
-			writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many connections from %s: this one may only read %s; close some and try again", tc.key, pathStatus))
+			writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("too many connections from %s: this one may only read %s; close some and try again", tc.key, api.PathStatus))
 			return
 		}
 		body, code, err := t.readBody(w, r, tc, lim, maxBody)
@@ -194,9 +196,9 @@ func (d *dropReader) Close() error { d.b = nil; return nil }
 // endpoint's error answer shares: status is "busy" for 503 (try again
 // later) and "error" otherwise.
 func writeError(w http.ResponseWriter, code int, msg string) {
-	st := StatusError
+	st := api.StatusError
 	if code == http.StatusServiceUnavailable {
-		st = StatusBusy
+		st = api.StatusBusy
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, code, map[string]string{"status": string(st), "error": msg})

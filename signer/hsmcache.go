@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // hsmStatusTTL is how long one reading of the key device's status serves
@@ -15,12 +17,12 @@ const hsmStatusTTL = time.Second
 type hsmCache struct {
 	mu   sync.Mutex
 	at   time.Time
-	last HSMStatus
+	last api.HSMStatus
 }
 
 // get returns a reading at most hsmStatusTTL old, reading the device with
 // read if needed. Callers that arrive during a reading wait for it.
-func (c *hsmCache) get(ctx context.Context, read func(context.Context) HSMStatus) HSMStatus {
+func (c *hsmCache) get(ctx context.Context, read func(context.Context) api.HSMStatus) api.HSMStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.at.IsZero() && time.Since(c.at) < hsmStatusTTL {

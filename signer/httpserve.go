@@ -2,10 +2,10 @@ package signer
 
 import (
 	"context"
-	"errors"
 	"net"
-	"net/http"
 	"time"
+
+	"github.com/signetbox/signet/internal/httpserve"
 )
 
 // Limits are the connection, size and time limits of one API listener.
@@ -62,31 +62,21 @@ var NetLimits = Limits{
 // names each accepted connection's peer; ok false closes it unanswered.
 func (s *Service) serveAPI(ctx context.Context, l net.Listener, lim Limits, peerOf func(net.Conn) (Peer, bool)) error {
 	tr := newConnTracker(l, lim, peerOf)
-	srv := &http.Server{
-		Handler:           s.guard(lim, tr, s.Handler()),
-		ReadHeaderTimeout: lim.HeaderTimeout,
-		IdleTimeout:       lim.IdleTimeout,
-		MaxHeaderBytes:    lim.MaxHeaderBytes,
-		ConnState:         tr.setState,
-		ConnContext: func(c context.Context, conn net.Conn) context.Context {
-			tc, _ := conn.(*trackedConn)
-			if tc == nil {
-				return c
-			}
-			return context.WithValue(context.WithValue(c, peerKey{}, tc.peer), connKey{}, tc)
-		},
+	srv := httpserve.New(s.guard(lim, tr, s.Handler()), httpserve.Config{
+		HeaderTimeout:  lim.HeaderTimeout,
+		IdleTimeout:    lim.IdleTimeout,
+		MaxHeaderBytes: lim.MaxHeaderBytes,
 		// The answers say what went wrong; the server's own log would go
 		// to the console's stderr.
-		ErrorLog: discardLog,
+		Quiet: true,
+	})
+	srv.ConnState = tr.setState
+	srv.ConnContext = func(c context.Context, conn net.Conn) context.Context {
+		tc, _ := conn.(*trackedConn)
+		if tc == nil {
+			return c
+		}
+		return context.WithValue(context.WithValue(c, peerKey{}, tc.peer), connKey{}, tc)
 	}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(tr); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return httpserve.Serve(ctx, srv, tr)
 }

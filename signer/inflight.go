@@ -17,6 +17,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/signetbox/signet/api"
 )
 
 // flight is one request ID being handled.
@@ -33,7 +35,7 @@ type flight struct {
 	parties int // requests waiting for this answer, the first included
 
 	done chan struct{} // closed once resp and err are set
-	resp *Response
+	resp *api.Response
 	err  error
 
 	// queuedCh is closed once the request waits for the console
@@ -71,7 +73,7 @@ func (s *Service) reserve(ctx context.Context, id, fp string) *flight {
 // it there before the flight lands), and anything else (busy, an error
 // before the console, a failed signing) lets the next request with the ID
 // be handled afresh.
-func (s *Service) land(f *flight, resp *Response, err error) {
+func (s *Service) land(f *flight, resp *api.Response, err error) {
 	s.mu.Lock()
 	delete(s.flights, f.id)
 	s.mu.Unlock()
@@ -84,7 +86,7 @@ func (s *Service) land(f *flight, resp *Response, err error) {
 // join waits for the answer of the flight a request with fingerprint fp
 // found for its ID, or for ctx to end. Other content under the same ID is
 // refused at once.
-func (f *flight) join(ctx context.Context, fp string) (*Response, error) {
+func (f *flight) join(ctx context.Context, fp string) (*api.Response, error) {
 	if fp != f.fp {
 		return nil, fmt.Errorf("request id %q is in use right now by a different request; use a new id", f.id)
 	}

@@ -13,12 +13,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // sameID sends n requests at once (a start barrier, one goroutine each),
 // each as its own requester, and returns their answers in order.
-func sameID(svc *Service, ctx context.Context, reqs []*Request) []*Response {
-	out := make([]*Response, len(reqs))
+func sameID(svc *Service, ctx context.Context, reqs []*api.Request) []*api.Response {
+	out := make([]*api.Response, len(reqs))
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i, r := range reqs {
@@ -91,9 +93,9 @@ func TestSameIDConcurrent(t *testing.T) {
 			f.svc.policy.RatePerMinute = 1 << 20
 			f.prompt.answers = []Outcome{outcome}
 			f.prompt.block = make(chan struct{})
-			a := &Request{ID: "same", Kind: KindSignNode, NodeKey: nodeKey(1).String()}
-			b := &Request{ID: "same", Kind: KindSignNode, NodeKey: nodeKey(2).String()}
-			var reqs []*Request
+			a := &api.Request{ID: "same", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}
+			b := &api.Request{ID: "same", Kind: api.KindSignNode, NodeKey: nodeKey(2).String()}
+			var reqs []*api.Request
 			for i := range 60 {
 				if i%3 == 2 {
 					reqs = append(reqs, b)
@@ -101,7 +103,7 @@ func TestSameIDConcurrent(t *testing.T) {
 					reqs = append(reqs, a)
 				}
 			}
-			var out []*Response
+			var out []*api.Response
 			done := make(chan struct{})
 			go func() { out = sameID(f.svc, context.Background(), reqs); close(done) }()
 			// Every request is either waiting for the one review or was
@@ -122,13 +124,13 @@ func TestSameIDConcurrent(t *testing.T) {
 					first = i
 				case mine && r != out[first]:
 					t.Fatalf("request %d got %+v, want the first answer %+v", i, r, out[first])
-				case !mine && (r.Status != StatusError || !strings.Contains(r.Error, "in use right now by a different request")):
+				case !mine && (r.Status != api.StatusError || !strings.Contains(r.Error, "in use right now by a different request")):
 					t.Fatalf("request %d with other content: %+v, want refused", i, r)
 				}
 			}
-			want := StatusSigned
+			want := api.StatusSigned
 			if outcome != OutcomeApproved {
-				want = StatusDenied
+				want = api.StatusDenied
 			}
 			if out[first].Status != want {
 				t.Fatalf("the answer is %+v, want %s", out[first], want)
@@ -148,7 +150,7 @@ func TestSameIDConcurrent(t *testing.T) {
 			if r := f.svc.Handle(context.Background(), w, "later"); r != out[first] {
 				t.Fatalf("a later replay got %+v", r)
 			}
-			if r := f.svc.Handle(context.Background(), l, "later"); r.Status != StatusError || !strings.Contains(r.Error, "already used") {
+			if r := f.svc.Handle(context.Background(), l, "later"); r.Status != api.StatusError || !strings.Contains(r.Error, "already used") {
 				t.Fatalf("later other content got %+v", r)
 			}
 		})
@@ -161,28 +163,28 @@ func TestSameIDConcurrent(t *testing.T) {
 func TestSameIDRequesterGoesAway(t *testing.T) {
 	f := newFixture(t)
 	f.prompt.block = make(chan struct{})
-	req := &Request{ID: "away", Kind: KindSignNode, NodeKey: nodeKey(3).String()}
+	req := &api.Request{ID: "away", Kind: api.KindSignNode, NodeKey: nodeKey(3).String()}
 	ctx1, cancel1 := context.WithCancel(context.Background())
-	first := make(chan *Response, 1)
+	first := make(chan *api.Response, 1)
 	go func() { first <- f.svc.Handle(ctx1, req, "first") }()
 	waitLong(t, "the review", func() bool { return len(f.prompt.reviews()) == 1 })
-	second := make(chan *Response, 1)
+	second := make(chan *api.Response, 1)
 	go func() { second <- f.svc.Handle(context.Background(), req, "second") }()
 	waitLong(t, "the second request to wait", func() bool { return f.svc.parties("away") == 2 })
 	cancel1()
 	waitLong(t, "the first requester to be counted out", func() bool { return f.svc.parties("away") == 1 })
 	// A third one gives up on its own: it returns, the review goes on.
 	ctx3, cancel3 := context.WithCancel(context.Background())
-	third := make(chan *Response, 1)
+	third := make(chan *api.Response, 1)
 	go func() { third <- f.svc.Handle(ctx3, req, "third") }()
 	waitLong(t, "the third request to wait", func() bool { return f.svc.parties("away") == 2 })
 	cancel3()
-	if r := <-third; r.Status != StatusError || !strings.Contains(r.Error, "stopped waiting") {
+	if r := <-third; r.Status != api.StatusError || !strings.Contains(r.Error, "stopped waiting") {
 		t.Fatalf("the third requester gave up: %+v", r)
 	}
 	close(f.prompt.block)
 	r2 := <-second
-	if r2.Status != StatusSigned {
+	if r2.Status != api.StatusSigned {
 		t.Fatalf("the second requester got %+v, want the signature", r2)
 	}
 	if r1 := <-first; r1 != r2 {
@@ -193,9 +195,9 @@ func TestSameIDRequesterGoesAway(t *testing.T) {
 	f.prompt.mu.Lock()
 	f.prompt.block = make(chan struct{})
 	f.prompt.mu.Unlock()
-	gone := &Request{ID: "all-gone", Kind: KindSignNode, NodeKey: nodeKey(4).String()}
+	gone := &api.Request{ID: "all-gone", Kind: api.KindSignNode, NodeKey: nodeKey(4).String()}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan *Response, 2)
+	out := make(chan *api.Response, 2)
 	go func() { out <- f.svc.Handle(ctx, gone, "a") }()
 	waitLong(t, "the review", func() bool { return len(f.prompt.reviews()) == 2 })
 	go func() { out <- f.svc.Handle(ctx, gone, "b") }()
@@ -208,7 +210,7 @@ func TestSameIDRequesterGoesAway(t *testing.T) {
 	if n[RecReceived] != 1 || n[RecDecision] != 1 || n[RecIssued] != 0 {
 		t.Fatalf("journal %v: want one received and one decision, nothing issued", n)
 	}
-	if r := f.svc.Handle(context.Background(), gone, "c"); r.Status != StatusDenied {
+	if r := f.svc.Handle(context.Background(), gone, "c"); r.Status != api.StatusDenied {
 		t.Fatalf("after everybody left, the id's answer is %+v, want the denial", r)
 	}
 	close(f.prompt.block)
@@ -222,18 +224,18 @@ func TestSameIDBusyLeavesNoReservation(t *testing.T) {
 	f.svc.policy.QueueSize = 1
 	f.svc.queued = make(chan struct{}, 1)
 	f.prompt.block = make(chan struct{})
-	hold := make(chan *Response, 1)
+	hold := make(chan *api.Response, 1)
 	go func() {
-		hold <- f.svc.Handle(context.Background(), &Request{ID: "holder", Kind: KindSignNode, NodeKey: nodeKey(5).String()}, "h")
+		hold <- f.svc.Handle(context.Background(), &api.Request{ID: "holder", Kind: api.KindSignNode, NodeKey: nodeKey(5).String()}, "h")
 	}()
 	waitLong(t, "the holder's review", func() bool { return len(f.prompt.reviews()) == 1 })
-	req := &Request{ID: "busy", Kind: KindSignNode, NodeKey: nodeKey(6).String()}
-	reqs := make([]*Request, 30)
+	req := &api.Request{ID: "busy", Kind: api.KindSignNode, NodeKey: nodeKey(6).String()}
+	reqs := make([]*api.Request, 30)
 	for i := range reqs {
 		reqs[i] = req
 	}
 	for i, r := range sameID(f.svc, context.Background(), reqs) {
-		if r.Status != StatusBusy {
+		if r.Status != api.StatusBusy {
 			t.Fatalf("request %d: %+v, want busy", i, r)
 		}
 	}
@@ -241,10 +243,10 @@ func TestSameIDBusyLeavesNoReservation(t *testing.T) {
 		t.Fatalf("%d flights, want only the holder's", f.svc.flightCount())
 	}
 	close(f.prompt.block)
-	if r := <-hold; r.Status != StatusSigned {
+	if r := <-hold; r.Status != api.StatusSigned {
 		t.Fatalf("holder: %+v", r)
 	}
-	if r := f.svc.Handle(context.Background(), req, "again"); r.Status != StatusSigned {
+	if r := f.svc.Handle(context.Background(), req, "again"); r.Status != api.StatusSigned {
 		t.Fatalf("after the queue emptied: %+v, want signed", r)
 	}
 	if n := f.countRecords(t, "busy"); n[RecReceived] != 1 || n[RecIssued] != 1 {
@@ -258,14 +260,14 @@ func TestSameIDBusyLeavesNoReservation(t *testing.T) {
 func TestSameIDErrorBeforeConsole(t *testing.T) {
 	f := newFixture(t)
 	f.svc.policy.RatePerMinute = 1 << 20
-	bad := &Request{ID: "bad", Kind: KindRemoveKey, Key: "tlpub:" + strings.Repeat("ab", 32)}
-	reqs := make([]*Request, 30)
+	bad := &api.Request{ID: "bad", Kind: api.KindRemoveKey, Key: "tlpub:" + strings.Repeat("ab", 32)}
+	reqs := make([]*api.Request, 30)
 	for i := range reqs {
 		reqs[i] = bad
 	}
 	out := sameID(f.svc, context.Background(), reqs)
 	for i, r := range out {
-		if r.Status != StatusError || r.Error != out[0].Error {
+		if r.Status != api.StatusError || r.Error != out[0].Error {
 			t.Fatalf("request %d: %+v, want the same error as %+v", i, r, out[0])
 		}
 	}
@@ -279,29 +281,29 @@ func TestSameIDErrorBeforeConsole(t *testing.T) {
 // daemon stopped during its review) is reviewed once more, once.
 func TestSameIDAfterRestart(t *testing.T) {
 	f := newFixture(t)
-	done := &Request{ID: "done", Kind: KindSignNode, NodeKey: nodeKey(7).String()}
+	done := &api.Request{ID: "done", Kind: api.KindSignNode, NodeKey: nodeKey(7).String()}
 	first := f.svc.Handle(context.Background(), done, "t")
-	open := &Request{ID: "open", Kind: KindSignNode, NodeKey: nodeKey(8).String()}
-	rec := Record{Type: RecReceived, RequestID: open.ID, Kind: open.Kind, Requester: "t", Digest: "00", Detail: map[string]string{"fingerprint": open.fingerprint()}}
+	open := &api.Request{ID: "open", Kind: api.KindSignNode, NodeKey: nodeKey(8).String()}
+	rec := Record{Type: RecReceived, RequestID: open.ID, Kind: open.Kind, Requester: "t", Digest: "00", Detail: map[string]string{"fingerprint": fingerprint(open)}}
 	if _, err := f.svc.journal.Append(rec); err != nil {
 		t.Fatal(err)
 	}
 	f.svc = f.restart(t)
 	f.svc.policy.RatePerMinute = 1 << 20
 	f.prompt.block = make(chan struct{})
-	reqs := make([]*Request, 20)
+	reqs := make([]*api.Request, 20)
 	for i := range reqs {
 		reqs[i] = done
 	}
 	for i, r := range sameID(f.svc, context.Background(), reqs) {
-		if r.Signature != first.Signature || r.Status != StatusSigned {
+		if r.Signature != first.Signature || r.Status != api.StatusSigned {
 			t.Fatalf("replay %d after the restart: %+v", i, r)
 		}
 	}
 	for i := range reqs {
 		reqs[i] = open
 	}
-	var out []*Response
+	var out []*api.Response
 	end := make(chan struct{})
 	go func() { out = sameID(f.svc, context.Background(), reqs); close(end) }()
 	waitLong(t, "one review of the open request", func() bool {
@@ -310,7 +312,7 @@ func TestSameIDAfterRestart(t *testing.T) {
 	close(f.prompt.block)
 	<-end
 	for i, r := range out {
-		if r != out[0] || r.Status != StatusSigned {
+		if r != out[0] || r.Status != api.StatusSigned {
 			t.Fatalf("request %d: %+v", i, r)
 		}
 	}
@@ -331,12 +333,12 @@ func TestFloodOfIDsAgainstTheQueue(t *testing.T) {
 	f.prompt.block = make(chan struct{})
 	const n = 200
 	size := f.svc.policy.QueueSize
-	reqs := make([]*Request, n)
+	reqs := make([]*api.Request, n)
 	for i := range reqs {
-		reqs[i] = &Request{ID: fmt.Sprintf("flood-%d", i), Kind: KindSignNode, NodeKey: nodeKey(byte(i)).String()}
+		reqs[i] = &api.Request{ID: fmt.Sprintf("flood-%d", i), Kind: api.KindSignNode, NodeKey: nodeKey(byte(i)).String()}
 	}
 	var mu sync.Mutex
-	count := map[Status]int{}
+	count := map[api.Status]int{}
 	var wg sync.WaitGroup
 	for i, r := range reqs {
 		wg.Add(1)
@@ -351,11 +353,11 @@ func TestFloodOfIDsAgainstTheQueue(t *testing.T) {
 	waitLong(t, "a full queue and every other request answered busy", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return f.svc.QueueLength() == size && count[StatusBusy] == n-size
+		return f.svc.QueueLength() == size && count[api.StatusBusy] == n-size
 	})
 	close(f.prompt.block)
 	wg.Wait()
-	if count[StatusSigned] != size || count[StatusBusy] != n-size {
+	if count[api.StatusSigned] != size || count[api.StatusBusy] != n-size {
 		t.Fatalf("answers %v, want %d signed and %d busy", count, size, n-size)
 	}
 	issued := 0

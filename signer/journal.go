@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 const (
@@ -56,7 +58,7 @@ type Record struct {
 	Time      time.Time         // when it was appended, UTC
 	Type      RecordType        // what happened
 	RequestID string            `json:",omitempty"` // the request it belongs to
-	Kind      Kind              `json:",omitempty"` // the request's kind
+	Kind      api.Kind          `json:",omitempty"` // the request's kind
 	Requester string            `json:",omitempty"` // who asked
 	Digest    string            `json:",omitempty"` // hex of what gets signed
 	Outcome   Outcome           `json:",omitempty"` // for a decision

@@ -3,6 +3,8 @@ package signer
 import (
 	"strconv"
 	"strings"
+
+	"github.com/signetbox/signet/api"
 )
 
 // history is what a start needs from the journal, gathered in the one
@@ -31,7 +33,7 @@ type history struct {
 
 // reqHistory is one request's life in the journal.
 type reqHistory struct {
-	kind        Kind
+	kind        api.Kind
 	fingerprint string
 	outcome     Outcome // of the newest decision
 	approvedSeq uint64  // of the newest approving decision
@@ -129,7 +131,7 @@ func (h *history) addNote(r Record) {
 // signsNodes reports whether a request's issued record stands for
 // node-key signatures, kept in signatures.jsonl.
 func (q *reqHistory) signsNodes() bool {
-	return q.issued != nil && (q.kind == KindSignNode || q.kind == KindBatch)
+	return q.issued != nil && (q.kind == api.KindSignNode || q.kind == api.KindBatch)
 }
 
 // issuedCount is how many signatures the issued record stands for.

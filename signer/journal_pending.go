@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // PendingState says where a request stopped in the journal.
@@ -25,7 +27,7 @@ const (
 // PendingRequest is a request whose life in the journal is unfinished.
 type PendingRequest struct {
 	RequestID string
-	Kind      Kind
+	Kind      api.Kind
 	Digest    string
 	SigHash   string // for PendingIssued
 	State     PendingState

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
 // openTestJournal opens a journal in a fresh dir.
@@ -35,7 +37,7 @@ func mustAppend(t *testing.T, j *Journal, r Record) Record {
 // released.
 func appendLife(t *testing.T, j *Journal, id string) {
 	t.Helper()
-	base := Record{RequestID: id, Kind: KindSignNode, Requester: "uid 0 (signet-cli)", Digest: "00ff"}
+	base := Record{RequestID: id, Kind: api.KindSignNode, Requester: "uid 0 (signet-cli)", Digest: "00ff"}
 	for _, r := range []Record{
 		{Type: RecReceived}, {Type: RecDecision, Outcome: OutcomeApproved},
 		{Type: RecIssued, SigHash: "abcd"}, {Type: RecReleased},
@@ -231,7 +233,7 @@ func TestJournalPending(t *testing.T) {
 	j, _ := openTestJournal(t)
 	appendLife(t, j, "done")
 	add := func(id string, typ RecordType, o Outcome, sig string) {
-		mustAppend(t, j, Record{Type: typ, RequestID: id, Kind: KindAddKey, Digest: "aa", Outcome: o, SigHash: sig})
+		mustAppend(t, j, Record{Type: typ, RequestID: id, Kind: api.KindAddKey, Digest: "aa", Outcome: o, SigHash: sig})
 	}
 	add("approved", RecReceived, "", "")
 	add("denied", RecReceived, "", "")
@@ -251,7 +253,7 @@ func TestJournalPending(t *testing.T) {
 		t.Fatalf("pending %+v, want %v", got, want)
 	}
 	for i, w := range want {
-		if got[i].RequestID != w.id || got[i].State != w.state || got[i].Kind != KindAddKey {
+		if got[i].RequestID != w.id || got[i].State != w.state || got[i].Kind != api.KindAddKey {
 			t.Fatalf("pending[%d] = %+v, want %s %s", i, got[i], w.id, w.state)
 		}
 	}
@@ -299,7 +301,7 @@ func TestJournalRefusesSecrets(t *testing.T) {
 			t.Errorf("the error repeats the secret: %v", err)
 		}
 	}
-	ok := mustAppend(t, j, Record{Type: RecReceived, RequestID: "a", Kind: KindWrapAuthKey,
+	ok := mustAppend(t, j, Record{Type: RecReceived, RequestID: "a", Kind: api.KindWrapAuthKey,
 		Detail: map[string]string{"authkey": SecretDigest(authKey)}})
 	if ok.Seq != 1 {
 		t.Fatalf("refused records took sequence numbers: got seq %d", ok.Seq)
@@ -341,7 +343,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer j.Close()
-	rec := Record{Type: RecIssued, RequestID: "bench", Kind: KindSignNode, Requester: "uid 0",
+	rec := Record{Type: RecIssued, RequestID: "bench", Kind: api.KindSignNode, Requester: "uid 0",
 		Digest: strings.Repeat("ab", 32), SigHash: strings.Repeat("cd", 32)}
 	b.ResetTimer()
 	for b.Loop() {

@@ -3,6 +3,8 @@ package signer
 import (
 	"context"
 	"net"
+
+	"github.com/signetbox/signet/api"
 )
 
 // PeerNamer names the network peer at a remote address; ok is false for
@@ -25,6 +27,6 @@ func (s *Service) ServeNet(ctx context.Context, l net.Listener, peerOf PeerNamer
 func (s *Service) ServeNetWith(ctx context.Context, l net.Listener, peerOf PeerNamer, lim Limits) error {
 	return s.serveAPI(ctx, l, lim, func(c net.Conn) (Peer, bool) {
 		name, ok := peerOf(c.RemoteAddr())
-		return Peer{UID: -1, PID: -1, Name: "wireguard:" + name}, ok
+		return Peer{UID: -1, PID: -1, Name: api.WireGuardRequester(name)}, ok
 	})
 }

@@ -7,38 +7,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-)
 
-// pathOutbox lists released results that no relay has reported delivered:
-//
-//	GET /v1/outbox?limit=N
-const pathOutbox = "/v1/outbox"
+	"github.com/signetbox/signet/api"
+)
 
 // maxOutboxItems caps one answer; a relay asks again for the rest.
 const maxOutboxItems = 200
 
-// OutboxItem is one released result waiting to reach the tailnet: a
-// node-key signature, or the AUMs one request added to the chain.
-type OutboxItem struct {
-	// ID is the request that produced the result.
-	ID string `json:"id"`
-	// NodeKey and Signature (hex CBOR) are set for a node-key signature.
-	NodeKey   string `json:"node_key,omitempty"`
-	Signature string `json:"signature,omitempty"`
-	// AUMs are hex blobs in chain order, for a request that changed the
-	// trusted keys.
-	AUMs []string `json:"aums,omitempty"`
-}
-
-// OutboxResponse is the answer to GET /v1/outbox. More counts the items
-// left out by the limit.
-type OutboxResponse struct {
-	Items []OutboxItem `json:"items"`
-	More  int          `json:"more,omitempty"`
-}
-
 // deliveryKey names one deliverable result: a request and, for a
-// node-key signature, the node (as the journal keeps it: short()).
+// node-key signature, the node (as the journal keeps it: api.Short()).
 type deliveryKey struct{ id, node string }
 
 // outbox holds released results in release order until a relay reports
@@ -46,29 +23,29 @@ type deliveryKey struct{ id, node string }
 // report journals nothing.
 type outbox struct {
 	order     []deliveryKey
-	items     map[deliveryKey]OutboxItem
+	items     map[deliveryKey]api.OutboxItem
 	delivered map[deliveryKey]bool
 }
 
 func newOutbox() *outbox {
-	return &outbox{items: map[deliveryKey]OutboxItem{}, delivered: map[deliveryKey]bool{}}
+	return &outbox{items: map[deliveryKey]api.OutboxItem{}, delivered: map[deliveryKey]bool{}}
 }
 
 // released adds the deliverable parts of a released answer: one item per
 // node-key signature and one for its chain AUMs. Co-signatures and
 // wrapped keys are not delivered by a relay.
-func (o *outbox) released(id string, nodes []NodeResult, chainAUMs []string) {
+func (o *outbox) released(id string, nodes []api.NodeResult, chainAUMs []string) {
 	for _, n := range nodes {
 		if n.Signature != "" {
-			o.add(deliveryKey{id, short(n.NodeKey)}, OutboxItem{ID: id, NodeKey: n.NodeKey, Signature: n.Signature})
+			o.add(deliveryKey{id, api.Short(n.NodeKey)}, api.OutboxItem{ID: id, NodeKey: n.NodeKey, Signature: n.Signature})
 		}
 	}
 	if len(chainAUMs) > 0 {
-		o.add(deliveryKey{id, ""}, OutboxItem{ID: id, AUMs: chainAUMs})
+		o.add(deliveryKey{id, ""}, api.OutboxItem{ID: id, AUMs: chainAUMs})
 	}
 }
 
-func (o *outbox) add(k deliveryKey, it OutboxItem) {
+func (o *outbox) add(k deliveryKey, it api.OutboxItem) {
 	if o.delivered[k] {
 		return
 	}
@@ -97,8 +74,8 @@ func (o *outbox) markDelivered(k deliveryKey) (already bool) {
 }
 
 // list returns up to limit items, oldest first, and how many were left.
-func (o *outbox) list(limit int) ([]OutboxItem, int) {
-	out := []OutboxItem{}
+func (o *outbox) list(limit int) ([]api.OutboxItem, int) {
+	out := []api.OutboxItem{}
 	n := 0
 	for _, k := range o.order {
 		it, ok := o.items[k]
@@ -116,7 +93,7 @@ func (o *outbox) list(limit int) ([]OutboxItem, int) {
 
 // Outbox returns up to limit released results not yet reported
 // delivered, oldest first, and how many more there are.
-func (s *Service) Outbox(limit int) ([]OutboxItem, int) {
+func (s *Service) Outbox(limit int) ([]api.OutboxItem, int) {
 	if limit <= 0 || limit > maxOutboxItems {
 		limit = maxOutboxItems
 	}
@@ -136,21 +113,21 @@ func (s *Service) serveOutbox(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	items, more := s.Outbox(limit)
-	writeJSON(w, http.StatusOK, &OutboxResponse{Items: items, More: more})
+	writeJSON(w, http.StatusOK, &api.OutboxResponse{Items: items, More: more})
 }
 
 // signedNodes lists the node-key signatures made, in the order the
 // answer lists them.
-func (o *issued) signedNodes() []NodeResult {
+func (o *issued) signedNodes() []api.NodeResult {
 	pos := map[string]int{}
 	for i, n := range o.resp.Nodes {
 		pos[n.NodeKey] = i
 	}
-	out := make([]NodeResult, 0, len(o.nodes))
+	out := make([]api.NodeResult, 0, len(o.nodes))
 	for nk, sig := range o.nodes {
-		out = append(out, NodeResult{NodeKey: nk.String(), Signature: hex.EncodeToString(sig)})
+		out = append(out, api.NodeResult{NodeKey: nk.String(), Signature: hex.EncodeToString(sig)})
 	}
-	slices.SortFunc(out, func(a, b NodeResult) int {
+	slices.SortFunc(out, func(a, b api.NodeResult) int {
 		return cmp.Or(cmp.Compare(pos[a.NodeKey], pos[b.NodeKey]), strings.Compare(a.NodeKey, b.NodeKey))
 	})
 	return out

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -30,11 +31,11 @@ func TestOutbox(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	nk := nodeKey(7).String()
-	if r := f.svc.Handle(ctx, &Request{ID: "s1", Kind: KindSignNode, NodeKey: nk}, "t"); r.Status != StatusSigned {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "s1", Kind: api.KindSignNode, NodeKey: nk}, "t"); r.Status != api.StatusSigned {
 		t.Fatalf("sign: %s %s", r.Status, r.Error)
 	}
-	add := f.svc.Handle(ctx, &Request{ID: "a1", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}, "t")
-	if add.Status != StatusSigned {
+	add := f.svc.Handle(ctx, &api.Request{ID: "a1", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}, "t")
+	if add.Status != api.StatusSigned {
 		t.Fatalf("add-key: %s %s", add.Status, add.Error)
 	}
 	want := []string{"s1 " + nk, "a1"}
@@ -48,10 +49,10 @@ func TestOutbox(t *testing.T) {
 	if got := outboxIDs(f.restart(t)); !slices.Equal(got, want) {
 		t.Fatalf("after a restart the outbox is %q, want %q", got, want)
 	}
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil {
+	if _, err := f.svc.Delivered(api.DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Delivered(DeliveredRequest{ID: "s1", NodeKey: nk, Via: "test"}, "wireguard:relay"); err != nil {
+	if _, err := f.svc.Delivered(api.DeliveredRequest{ID: "s1", NodeKey: nk, Via: "test"}, "wireguard:relay"); err != nil {
 		t.Fatal(err)
 	}
 	if got := outboxIDs(f.svc); len(got) != 0 {
@@ -61,7 +62,7 @@ func TestOutbox(t *testing.T) {
 	if got := outboxIDs(again); len(got) != 0 {
 		t.Fatalf("outbox after delivery and a restart: %q", got)
 	}
-	if already, err := again.Delivered(DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil || !already {
+	if already, err := again.Delivered(api.DeliveredRequest{ID: "a1", Via: "test"}, "wireguard:relay"); err != nil || !already {
 		t.Fatalf("a repeated report after a restart: already=%v err=%v, want already", already, err)
 	}
 }
@@ -71,8 +72,8 @@ func TestOutboxLimit(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for i := range 5 {
-		req := &Request{ID: "n" + string(rune('0'+i)), Kind: KindSignNode, NodeKey: nodeKey(byte(10 + i)).String()}
-		if r := f.svc.Handle(ctx, req, "t"); r.Status != StatusSigned {
+		req := &api.Request{ID: "n" + string(rune('0'+i)), Kind: api.KindSignNode, NodeKey: nodeKey(byte(10 + i)).String()}
+		if r := f.svc.Handle(ctx, req, "t"); r.Status != api.StatusSigned {
 			t.Fatalf("sign: %s %s", r.Status, r.Error)
 		}
 	}

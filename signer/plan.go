@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -27,7 +28,7 @@ type plan struct {
 	signatures int
 	// answer, when set, is returned at once without a prompt (the node
 	// key is already validly signed).
-	answer *Response
+	answer *api.Response
 	// head is the chain head the plan was made on.
 	head tka.AUMHash
 	// onHead marks AUMs built on head: they are signed and added only
@@ -38,7 +39,7 @@ type plan struct {
 // issued is what a plan's sign made: the response and, for AUM kinds, the
 // AUMs to append to the chain.
 type issued struct {
-	resp *Response
+	resp *api.Response
 	aums []*tka.AUM
 	// sigHashes are the hashes of everything signed, for the journal.
 	sigHashes []string
@@ -68,7 +69,7 @@ func (e errRail) Error() string {
 	return e.rail + "; if this is deliberate, send the request again with override set and confirm the override on the console"
 }
 
-func (p *planner) plan(req *Request) (*plan, error) {
+func (p *planner) plan(req *api.Request) (*plan, error) {
 	pl, err := p.planOnHead(req)
 	if pl != nil {
 		pl.head = p.auth.Head()
@@ -76,7 +77,7 @@ func (p *planner) plan(req *Request) (*plan, error) {
 	return pl, err
 }
 
-func (p *planner) planOnHead(req *Request) (*plan, error) {
+func (p *planner) planOnHead(req *api.Request) (*plan, error) {
 	if !p.auth.KeyTrusted(tka.KeyID(p.boxPub)) {
 		return nil, fmt.Errorf("this box's key %s is not trusted by the authority; add it with `tailscale lock add` first", tka.FormatTLPub(p.boxPub))
 	}
@@ -84,15 +85,15 @@ func (p *planner) planOnHead(req *Request) (*plan, error) {
 		return nil, fmt.Errorf("the request is for the tailnet with state id %d, but this box's authority has state id %d: it comes from another tailnet (or the box holds another tailnet's chain); nothing was signed", req.StateID, id1)
 	}
 	switch req.Kind {
-	case KindSignNode:
+	case api.KindSignNode:
 		return p.planSignNode(req)
-	case KindBatch:
+	case api.KindBatch:
 		return p.planBatch(req)
-	case KindWrapAuthKey:
+	case api.KindWrapAuthKey:
 		return p.planWrap(req)
-	case KindAddKey, KindRemoveKey, KindUpdateKey, KindCheckpoint:
+	case api.KindAddKey, api.KindRemoveKey, api.KindUpdateKey, api.KindCheckpoint:
 		return p.planAUM(req)
-	case KindCosign:
+	case api.KindCosign:
 		return p.planCosign(req)
 	}
 	return nil, fmt.Errorf("unknown request kind %q", req.Kind)
@@ -152,7 +153,7 @@ func (p *planner) existing(nk tka.NodeKey) ([]byte, bool) {
 	return sig, true
 }
 
-func (p *planner) planSignNode(req *Request) (*plan, error) {
+func (p *planner) planSignNode(req *api.Request) (*plan, error) {
 	var t nodeTarget
 	var err error
 	if req.Deeplink != "" {
@@ -171,7 +172,7 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 		return nil, err
 	}
 	if sig, ok := p.existing(t.nk); ok {
-		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk)}}, nil
+		return &plan{answer: &api.Response{ID: req.ID, Status: api.StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk)}}, nil
 	}
 	h := p.preview(t).SigHash()
 	pl := &plan{
@@ -179,7 +180,7 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 		signatures: 1,
 		detail:     map[string]string{"node_key": t.nk.String()},
 		review: Review{
-			Kind:    KindSignNode,
+			Kind:    api.KindSignNode,
 			Summary: nodeSummary(t),
 			Claims:  t.claims,
 			Compare: compareKeys(t),
@@ -198,7 +199,7 @@ func (p *planner) planSignNode(req *Request) (*plan, error) {
 		}
 		raw := s.Serialize()
 		return &issued{
-			resp:      &Response{ID: req.ID, Status: StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk)},
+			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk)},
 			sigHashes: []string{hashHex(raw)},
 			nodes:     map[tka.NodeKey][]byte{t.nk: raw},
 		}, nil
@@ -254,7 +255,7 @@ func hashHex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (p *planner) planBatch(req *Request) (*plan, error) {
+func (p *planner) planBatch(req *api.Request) (*plan, error) {
 	if len(req.Nodes) == 0 {
 		return nil, errors.New("the batch lists no nodes")
 	}
@@ -269,7 +270,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		return nil, err
 	}
 	if len(targets) == 0 {
-		return &plan{answer: &Response{ID: req.ID, Status: StatusAlreadySigned, Nodes: already}}, nil
+		return &plan{answer: &api.Response{ID: req.ID, Status: api.StatusAlreadySigned, Nodes: already}}, nil
 	}
 	items := make([]string, len(targets))
 	digest := sha256.New()
@@ -283,7 +284,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		signatures: len(targets),
 		detail:     map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
 		review: Review{
-			Kind:    KindBatch,
+			Kind:    api.KindBatch,
 			Summary: []string{batchSummary(len(targets), len(already), over)},
 			Items:   items,
 		},
@@ -307,14 +308,14 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("signing the batch: %w", err)
 		}
-		out := &issued{resp: &Response{ID: req.ID, Status: StatusSigned, Nodes: already}, nodes: map[tka.NodeKey][]byte{}}
+		out := &issued{resp: &api.Response{ID: req.ID, Status: api.StatusSigned, Nodes: already}, nodes: map[tka.NodeKey][]byte{}}
 		for i, t := range targets {
 			s := sigs[i]
 			s.Signature = made[i]
 			raw := s.Serialize()
 			out.nodes[t.nk] = raw
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
-			out.resp.Nodes = append(out.resp.Nodes, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
+			out.resp.Nodes = append(out.resp.Nodes, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
 		}
 		out.resp.Deliver = deliverBatch
 		return out, nil
@@ -325,7 +326,7 @@ func (p *planner) planBatch(req *Request) (*plan, error) {
 // batchTargets parses a batch's nodes and sorts them: the nodes to sign
 // (at most req.Limit, when set), those this box signed already, and how
 // many more the limit left out.
-func (p *planner) batchTargets(req *Request) (targets []nodeTarget, already []NodeResult, over int, err error) {
+func (p *planner) batchTargets(req *api.Request) (targets []nodeTarget, already []api.NodeResult, over int, err error) {
 	seen := map[tka.NodeKey]bool{}
 	for i, n := range req.Nodes {
 		t, err := parseNode(n.NodeKey, n.TLPub, n.Claims)
@@ -338,7 +339,7 @@ func (p *planner) batchTargets(req *Request) (targets []nodeTarget, already []No
 		seen[t.nk] = true
 		switch sig, ok := p.existing(t.nk); {
 		case ok:
-			already = append(already, NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
+			already = append(already, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
 		case req.Limit > 0 && len(targets) == req.Limit:
 			over++
 		default:
@@ -369,7 +370,7 @@ func batchItem(t nodeTarget) string {
 	return line
 }
 
-func (p *planner) planWrap(req *Request) (*plan, error) {
+func (p *planner) planWrap(req *api.Request) (*plan, error) {
 	if !strings.HasPrefix(req.AuthKey, "tskey-") || strings.Contains(req.AuthKey, "--TL") {
 		return nil, errors.New("auth_key must be an unwrapped pre-auth key starting with tskey-")
 	}
@@ -381,7 +382,7 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 		signatures: 1,
 		detail:     map[string]string{"auth_key": keyHash},
 		review: Review{
-			Kind: KindWrapAuthKey,
+			Kind: api.KindWrapAuthKey,
 			Summary: []string{
 				"a credential signature inside pre-auth key " + shown,
 				"it covers a one-time wrapping key made when you approve (no node key)",
@@ -405,7 +406,7 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 		clear(w.Private)
 		return &issued{
 			detail:    map[string]string{"credential": cred},
-			resp:      &Response{ID: req.ID, Status: StatusSigned, WrappedAuthKey: wrapped, Deliver: []string{"use the wrapped key with `tailscale up --auth-key=…` on the new device; nothing to submit"}},
+			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, WrappedAuthKey: wrapped, Deliver: []string{"use the wrapped key with `tailscale up --auth-key=…` on the new device; nothing to submit"}},
 			sigHashes: []string{hashHex([]byte(wrapped))},
 		}, nil
 	}

@@ -3,6 +3,8 @@ package signer
 import (
 	"context"
 	"testing"
+
+	"github.com/signetbox/signet/api"
 )
 
 // A batch limit counts only the nodes this box has not signed yet: the
@@ -10,15 +12,15 @@ import (
 func TestBatchLimitCountsOnlyUnsigned(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	var nodes []BatchNode
+	var nodes []api.BatchNode
 	for i := range 8 {
-		nodes = append(nodes, BatchNode{NodeKey: nodeKey(byte(40 + i)).String()})
+		nodes = append(nodes, api.BatchNode{NodeKey: nodeKey(byte(40 + i)).String()})
 	}
-	if r := f.svc.Handle(ctx, &Request{ID: "l1", Kind: KindBatch, Nodes: nodes[:3]}, "t"); r.Status != StatusSigned {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "l1", Kind: api.KindBatch, Nodes: nodes[:3]}, "t"); r.Status != api.StatusSigned {
 		t.Fatalf("first batch: %s %q", r.Status, r.Error)
 	}
-	r := f.svc.Handle(ctx, &Request{ID: "l2", Kind: KindBatch, Nodes: nodes, Limit: 2}, "t")
-	if r.Status != StatusSigned {
+	r := f.svc.Handle(ctx, &api.Request{ID: "l2", Kind: api.KindBatch, Nodes: nodes, Limit: 2}, "t")
+	if r.Status != api.StatusSigned {
 		t.Fatalf("limited batch: %s %q", r.Status, r.Error)
 	}
 	rv := f.prompt.reviews()[1]
@@ -34,7 +36,7 @@ func TestBatchLimitCountsOnlyUnsigned(t *testing.T) {
 	if len(r.Nodes) != 5 || len(fresh) != 2 || fresh[0] != nodes[3].NodeKey || fresh[1] != nodes[4].NodeKey {
 		t.Fatalf("answered %d nodes, signed now %q; want 5, and the first two not signed before", len(r.Nodes), fresh)
 	}
-	if r := f.svc.Handle(ctx, &Request{ID: "l3", Kind: KindBatch, Nodes: nodes, Limit: -1}, "t"); r.Status != StatusError {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "l3", Kind: api.KindBatch, Nodes: nodes, Limit: -1}, "t"); r.Status != api.StatusError {
 		t.Fatalf("a negative limit: %s", r.Status)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -18,21 +19,21 @@ import (
 // the chain needs one, in the preview too, so the review shows every AUM
 // that gets signed. Signed, each AUM after the first has the signed AUM
 // before it as parent (chainDigest says what the review covers).
-func (p *planner) buildAUMs(ctx context.Context, req *Request, key tka.Signer) ([]*tka.AUM, error) {
+func (p *planner) buildAUMs(ctx context.Context, req *api.Request, key tka.Signer) ([]*tka.AUM, error) {
 	b := p.auth.NewBuilder(key)
 	var err error
 	switch req.Kind {
-	case KindAddKey, KindRemoveKey:
+	case api.KindAddKey, api.KindRemoveKey:
 		err = p.changeKeys(ctx, b, req)
-	case KindUpdateKey:
+	case api.KindUpdateKey:
 		err = updateKey(ctx, b, req)
-	case KindCheckpoint:
+	case api.KindCheckpoint:
 		err = b.Checkpoint(ctx)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if req.Kind != KindCheckpoint {
+	if req.Kind != api.KindCheckpoint {
 		need, err := b.NeedCheckpoint(p.store)
 		if err != nil {
 			return nil, err
@@ -47,7 +48,7 @@ func (p *planner) buildAUMs(ctx context.Context, req *Request, key tka.Signer) (
 }
 
 // changeKeys adds or removes each key the request names, one AUM each.
-func (p *planner) changeKeys(ctx context.Context, b *tka.Builder, req *Request) error {
+func (p *planner) changeKeys(ctx context.Context, b *tka.Builder, req *api.Request) error {
 	changes, err := keyChanges(req)
 	if err != nil {
 		return err
@@ -57,7 +58,7 @@ func (p *planner) changeKeys(ctx context.Context, b *tka.Builder, req *Request) 
 		if err != nil {
 			return err
 		}
-		if req.Kind == KindRemoveKey {
+		if req.Kind == api.KindRemoveKey {
 			err = b.RemoveKey(ctx, tka.KeyID(pub))
 		} else {
 			err = addKey(ctx, b, pub, c.Votes, c.Meta)
@@ -82,7 +83,7 @@ func addKey(ctx context.Context, b *tka.Builder, pub ed25519.PublicKey, votes ui
 }
 
 // updateKey changes a key's votes, its metadata, or both (two AUMs).
-func updateKey(ctx context.Context, b *tka.Builder, req *Request) error {
+func updateKey(ctx context.Context, b *tka.Builder, req *api.Request) error {
 	if len(req.Keys) > 0 {
 		return errors.New("an update-key request names its key in key, not keys")
 	}
@@ -107,19 +108,19 @@ func updateKey(ctx context.Context, b *tka.Builder, req *Request) error {
 
 // keyChanges lists the keys an add-key or remove-key request changes:
 // Keys, or the one Key with Votes and Meta.
-func keyChanges(req *Request) ([]KeyChange, error) {
+func keyChanges(req *api.Request) ([]api.KeyChange, error) {
 	if len(req.Keys) == 0 {
-		return []KeyChange{{Key: req.Key, Votes: req.Votes, Meta: req.Meta}}, nil
+		return []api.KeyChange{{Key: req.Key, Votes: req.Votes, Meta: req.Meta}}, nil
 	}
 	if req.Key != "" || req.Votes != 0 || len(req.Meta) > 0 {
 		return nil, errors.New("give either key (with votes and meta) or keys, not both")
 	}
-	if len(req.Keys) > MaxKeyChanges {
-		return nil, fmt.Errorf("the request changes %d keys, more than %d; split it", len(req.Keys), MaxKeyChanges)
+	if len(req.Keys) > api.MaxKeyChanges {
+		return nil, fmt.Errorf("the request changes %d keys, more than %d; split it", len(req.Keys), api.MaxKeyChanges)
 	}
 	seen := map[string]bool{}
 	for i, c := range req.Keys {
-		if req.Kind == KindRemoveKey && (c.Votes != 0 || len(c.Meta) > 0) {
+		if req.Kind == api.KindRemoveKey && (c.Votes != 0 || len(c.Meta) > 0) {
 			return nil, fmt.Errorf("keys[%d]: a removal takes no votes or meta", i)
 		}
 		pub, err := tka.ParseTLPub(c.Key)
@@ -135,7 +136,7 @@ func keyChanges(req *Request) ([]KeyChange, error) {
 }
 
 // keyDetail names the keys of a request for the journal.
-func keyDetail(req *Request) string {
+func keyDetail(req *api.Request) string {
 	if len(req.Keys) == 0 {
 		return req.Key
 	}
@@ -197,7 +198,7 @@ func sameChain(preview, signed []*tka.AUM) error {
 	return nil
 }
 
-func (p *planner) planAUM(req *Request) (*plan, error) {
+func (p *planner) planAUM(req *api.Request) (*plan, error) {
 	preview, err := p.buildAUMs(context.Background(), req, nil)
 	if err != nil {
 		return nil, err
@@ -243,7 +244,7 @@ func (p *planner) issuedAUMs(id string, preview, aums []*tka.AUM) (*issued, erro
 	if err := sameChain(preview, aums); err != nil {
 		return nil, err
 	}
-	out := &issued{resp: &Response{ID: id, Status: StatusSigned}, aums: aums}
+	out := &issued{resp: &api.Response{ID: id, Status: api.StatusSigned}, aums: aums}
 	for _, u := range aums {
 		hexAUM := tka.FormatHexAUM(u)
 		out.resp.AUMs = append(out.resp.AUMs, hexAUM)
@@ -322,7 +323,7 @@ func (p *planner) signedBy(id tka.KeyID) int {
 	return n
 }
 
-func (p *planner) planCosign(req *Request) (*plan, error) {
+func (p *planner) planCosign(req *api.Request) (*plan, error) {
 	u, err := tka.ParseHexAUM(req.AUM)
 	if err != nil {
 		return nil, err
@@ -346,7 +347,7 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 		digest:     h[:],
 		signatures: 1,
 		detail:     map[string]string{"recovery_aum": u.Hash().String()},
-		review: Review{Kind: KindCosign, Summary: append([]string{"co-signature on recovery checkpoint " + u.Hash().String()}, lines...),
+		review: Review{Kind: api.KindCosign, Summary: append([]string{"co-signature on recovery checkpoint " + u.Hash().String()}, lines...),
 			Effect: effect, Signed: signed},
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
@@ -357,7 +358,7 @@ func (p *planner) planCosign(req *Request) (*plan, error) {
 		}
 		blob := tka.FormatHexAUM(&signed)
 		return &issued{
-			resp:      &Response{ID: req.ID, Status: StatusSigned, AUMs: []string{blob}, Deliver: deliverCosign(blob)},
+			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, AUMs: []string{blob}, Deliver: deliverCosign(blob)},
 			sigHashes: []string{hashHex(signed.Serialize())},
 			// The co-signed AUM is in no chain: the journal keeps it
 			// (public) so a replay after a restart can answer with it.

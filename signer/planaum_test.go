@@ -7,15 +7,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
 
 // signedAUMs parses an answer's AUMs and checks they chain: the first on
 // head, each later one on the one before it as signed.
-func signedAUMs(t *testing.T, resp *Response, head tka.AUMHash) []*tka.AUM {
+func signedAUMs(t *testing.T, resp *api.Response, head tka.AUMHash) []*tka.AUM {
 	t.Helper()
-	if resp.Status != StatusSigned {
+	if resp.Status != api.StatusSigned {
 		t.Fatalf("%s: %s %q", resp.ID, resp.Status, resp.Error)
 	}
 	var out []*tka.AUM
@@ -55,7 +56,7 @@ func TestUpdateKeyVotesAndMetaIsSigned(t *testing.T) {
 	f := newFixture(t)
 	head := f.svc.Authority().Head()
 	other := tka.FormatTLPub(f.other.PublicKey())
-	resp := f.svc.Handle(context.Background(), &Request{ID: "vm", Kind: KindUpdateKey, Key: other, Votes: 3, Meta: map[string]string{"owner": "ops"}}, "t")
+	resp := f.svc.Handle(context.Background(), &api.Request{ID: "vm", Kind: api.KindUpdateKey, Key: other, Votes: 3, Meta: map[string]string{"owner": "ops"}}, "t")
 	aums := signedAUMs(t, resp, head)
 	if len(aums) != 2 || *aums[0].Votes != 3 || aums[1].Meta["owner"] != "ops" {
 		t.Fatalf("want a votes AUM and a meta AUM, got %d AUMs", len(aums))
@@ -74,11 +75,11 @@ func TestUpdateKeyVotesAndMetaIsSigned(t *testing.T) {
 func TestAddSeveralKeysInOneRequest(t *testing.T) {
 	f := newFixture(t)
 	head := f.svc.Authority().Head()
-	var keys []KeyChange
+	var keys []api.KeyChange
 	for i := range 3 {
-		keys = append(keys, KeyChange{Key: tka.FormatTLPub(chaingen.NewKey(uint64(900 + i)).PublicKey()), Votes: uint(i + 1)})
+		keys = append(keys, api.KeyChange{Key: tka.FormatTLPub(chaingen.NewKey(uint64(900 + i)).PublicKey()), Votes: uint(i + 1)})
 	}
-	resp := f.svc.Handle(context.Background(), &Request{ID: "add3", Kind: KindAddKey, Keys: keys}, "t")
+	resp := f.svc.Handle(context.Background(), &api.Request{ID: "add3", Kind: api.KindAddKey, Keys: keys}, "t")
 	aums := signedAUMs(t, resp, head)
 	if len(aums) != 3 || len(f.prompt.reviews()) != 1 {
 		t.Fatalf("%d AUMs after %d reviews; want 3 after 1", len(aums), len(f.prompt.reviews()))
@@ -93,7 +94,7 @@ func TestAddSeveralKeysInOneRequest(t *testing.T) {
 	}
 	// Two of them removed in one request.
 	head = a.Head()
-	rm := &Request{ID: "rm2", Kind: KindRemoveKey, Keys: []KeyChange{{Key: keys[0].Key}, {Key: keys[2].Key}}}
+	rm := &api.Request{ID: "rm2", Kind: api.KindRemoveKey, Keys: []api.KeyChange{{Key: keys[0].Key}, {Key: keys[2].Key}}}
 	aums = signedAUMs(t, f.svc.Handle(context.Background(), rm, "t"), head)
 	if len(aums) != 2 || len(f.svc.Authority().State().Keys) != 3 {
 		t.Fatalf("%d AUMs, %d keys left; want 2 and 3", len(aums), len(f.svc.Authority().State().Keys))
@@ -123,7 +124,7 @@ func TestKeyChangeWithDueCheckpointIsSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	add := &Request{ID: "due", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(910).PublicKey())}
+	add := &api.Request{ID: "due", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(910).PublicKey())}
 	aums := signedAUMs(t, f.svc.Handle(context.Background(), add, "t"), head)
 	if len(aums) != 2 || aums[1].MessageKind != tka.AUMCheckpoint {
 		t.Fatalf("want add-key and a checkpoint, got %d AUMs", len(aums))
@@ -145,7 +146,7 @@ const checkpointDue = 49
 func TestChainDigest(t *testing.T) {
 	f := newFixture(t)
 	p := f.svc.planner()
-	req := &Request{Kind: KindAddKey, Keys: []KeyChange{{Key: tka.FormatTLPub(chaingen.NewKey(920).PublicKey())}, {Key: tka.FormatTLPub(chaingen.NewKey(921).PublicKey())}}}
+	req := &api.Request{Kind: api.KindAddKey, Keys: []api.KeyChange{{Key: tka.FormatTLPub(chaingen.NewKey(920).PublicKey())}, {Key: tka.FormatTLPub(chaingen.NewKey(921).PublicKey())}}}
 	preview, err := p.buildAUMs(context.Background(), req, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -185,26 +186,26 @@ func TestChainDigest(t *testing.T) {
 func TestKeysValidation(t *testing.T) {
 	k1 := tka.FormatTLPub(chaingen.NewKey(930).PublicKey())
 	k2 := tka.FormatTLPub(chaingen.NewKey(931).PublicKey())
-	many := make([]KeyChange, MaxKeyChanges+1)
+	many := make([]api.KeyChange, api.MaxKeyChanges+1)
 	for i := range many {
-		many[i] = KeyChange{Key: tka.FormatTLPub(chaingen.NewKey(uint64(1000 + i)).PublicKey())}
+		many[i] = api.KeyChange{Key: tka.FormatTLPub(chaingen.NewKey(uint64(1000 + i)).PublicKey())}
 	}
 	cases := []struct {
-		req  *Request
+		req  *api.Request
 		want string
 	}{
-		{&Request{Kind: KindAddKey, Key: k1, Keys: []KeyChange{{Key: k2}}}, "give either key (with votes and meta) or keys, not both"},
-		{&Request{Kind: KindAddKey, Keys: []KeyChange{{Key: k1}, {Key: k1}}}, "keys[1]: " + k1 + " is listed twice"},
-		{&Request{Kind: KindRemoveKey, Keys: []KeyChange{{Key: k1, Votes: 2}}}, "keys[0]: a removal takes no votes or meta"},
-		{&Request{Kind: KindAddKey, Keys: []KeyChange{{Key: "tlpub:zz"}}}, "keys[0]: tailnet-lock key"},
-		{&Request{Kind: KindAddKey, Keys: many}, "the request changes 33 keys, more than 32; split it"},
-		{&Request{Kind: KindRemoveKey, Keys: []KeyChange{{Key: k1}, {Key: k2}}}, "cannot remove " + k1 + ": it is not trusted"},
+		{&api.Request{Kind: api.KindAddKey, Key: k1, Keys: []api.KeyChange{{Key: k2}}}, "give either key (with votes and meta) or keys, not both"},
+		{&api.Request{Kind: api.KindAddKey, Keys: []api.KeyChange{{Key: k1}, {Key: k1}}}, "keys[1]: " + k1 + " is listed twice"},
+		{&api.Request{Kind: api.KindRemoveKey, Keys: []api.KeyChange{{Key: k1, Votes: 2}}}, "keys[0]: a removal takes no votes or meta"},
+		{&api.Request{Kind: api.KindAddKey, Keys: []api.KeyChange{{Key: "tlpub:zz"}}}, "keys[0]: tailnet-lock key"},
+		{&api.Request{Kind: api.KindAddKey, Keys: many}, "the request changes 33 keys, more than 32; split it"},
+		{&api.Request{Kind: api.KindRemoveKey, Keys: []api.KeyChange{{Key: k1}, {Key: k2}}}, "cannot remove " + k1 + ": it is not trusted"},
 	}
 	f := newFixture(t)
 	for i, tc := range cases {
 		tc.req.ID = "v" + string(rune('a'+i))
 		r := f.svc.Handle(context.Background(), tc.req, "t")
-		if r.Status != StatusError || !strings.Contains(r.Error, tc.want) {
+		if r.Status != api.StatusError || !strings.Contains(r.Error, tc.want) {
 			t.Errorf("case %d: %s %q, want an error with %q", i, r.Status, r.Error, tc.want)
 		}
 	}

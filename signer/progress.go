@@ -8,32 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
-
-// Progress is what GET /v1/progress says about a request being signed.
-type Progress struct {
-	ID string `json:"id"`
-	// State is "unlocking" (approved; the key is being unlocked, and the
-	// console asks for its PIN if it has one), "signing" (Done of Total
-	// signatures made), or "none": nothing is
-	// under way for this id and this requester (queued, on the console,
-	// answered, unknown, or someone else's).
-	State string `json:"state"`
-	Done  int    `json:"done"`
-	Total int    `json:"total"`
-}
-
-// Progress states.
-const (
-	ProgressNone      = "none"
-	ProgressUnlocking = "unlocking"
-	ProgressSigning   = "signing"
-)
-
-// pathProgress is the progress endpoint (docs/api.md).
-const pathProgress = "/v1/progress"
 
 // progressBoard holds the requests past approval and not yet answered.
 // Its zero value is ready.
@@ -44,7 +22,7 @@ type progressBoard struct {
 
 type progressEntry struct {
 	requester string
-	p         Progress
+	p         api.Progress
 }
 
 func (b *progressBoard) set(id, requester, state string, done, total int) {
@@ -53,7 +31,7 @@ func (b *progressBoard) set(id, requester, state string, done, total int) {
 	if b.m == nil {
 		b.m = map[string]progressEntry{}
 	}
-	b.m[id] = progressEntry{requester, Progress{ID: id, State: state, Done: done, Total: total}}
+	b.m[id] = progressEntry{requester, api.Progress{ID: id, State: state, Done: done, Total: total}}
 }
 
 func (b *progressBoard) clear(id string) {
@@ -63,13 +41,13 @@ func (b *progressBoard) clear(id string) {
 }
 
 // get returns id's progress if requester sent it.
-func (b *progressBoard) get(id, requester string) Progress {
+func (b *progressBoard) get(id, requester string) api.Progress {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if e, ok := b.m[id]; ok && e.requester == requester {
 		return e.p
 	}
-	return Progress{ID: id, State: ProgressNone}
+	return api.Progress{ID: id, State: api.ProgressNone}
 }
 
 // serveProgress answers GET /v1/progress?id=ID for the requester that
@@ -78,8 +56,8 @@ func (b *progressBoard) get(id, requester string) Progress {
 func (s *Service) serveProgress(w http.ResponseWriter, r *http.Request) {
 	peer, _ := r.Context().Value(peerKey{}).(Peer)
 	id := r.URL.Query().Get("id")
-	if !idPattern.MatchString(id) {
-		writeJSON(w, http.StatusBadRequest, &Response{Status: StatusError, Error: "progress needs ?id= with a request id (1 to 64 letters, digits or . _ : -)"})
+	if !api.ValidID(id) {
+		writeJSON(w, http.StatusBadRequest, &api.Response{Status: api.StatusError, Error: "progress needs ?id= with a request id (1 to 64 letters, digits or . _ : -)"})
 		return
 	}
 	writeJSON(w, http.StatusOK, s.work.get(id, peer.String()))
@@ -124,7 +102,7 @@ func (c *counting) SignMany(ctx context.Context, hashes [][32]byte) ([][]byte, e
 // signed counts n more signatures made.
 func (c *counting) signed(n int) {
 	c.done += n
-	c.s.work.set(c.id, c.requester, ProgressSigning, c.done, c.total)
+	c.s.work.set(c.id, c.requester, api.ProgressSigning, c.done, c.total)
 	if now := time.Now(); c.done == c.total || now.Sub(c.lastShown) >= progressEvery {
 		c.lastShown = now
 		c.s.notify(signingLine(c.id, c.done, c.total))

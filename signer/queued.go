@@ -15,18 +15,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-)
 
-// Headers of the 102 response, and the request header that asks for it.
-const (
-	// HeaderWantQueued, set to 1 on a POST /v1/requests, asks for the 102.
-	HeaderWantQueued = "Signet-Want-Queued"
-	// HeaderSignatures is how many signatures the review asks the
-	// operator to approve: the number the console shows.
-	HeaderSignatures = "Signet-Signatures"
-	// HeaderAlreadySigned counts a batch's nodes that this box signed
-	// before: they are skipped, and answered with their signatures.
-	HeaderAlreadySigned = "Signet-Already-Signed"
+	"github.com/signetbox/signet/api"
 )
 
 type ackKey struct{}
@@ -41,7 +31,7 @@ type ack struct {
 // withAck lets the workflow under ctx tell the client behind w that its
 // request is queued, if the client asked for it (r).
 func withAck(ctx context.Context, w http.ResponseWriter, r *http.Request) context.Context {
-	if r.Header.Get(HeaderWantQueued) != "1" {
+	if r.Header.Get(api.HeaderWantQueued) != "1" {
 		return ctx
 	}
 	return context.WithValue(ctx, ackKey{}, &ack{w: w})
@@ -68,13 +58,13 @@ func acknowledge(ctx context.Context, sign, already int) {
 			w = u.Unwrap()
 		}
 		h := w.Header()
-		h.Set(HeaderSignatures, strconv.Itoa(sign))
+		h.Set(api.HeaderSignatures, strconv.Itoa(sign))
 		if already > 0 {
-			h.Set(HeaderAlreadySigned, strconv.Itoa(already))
+			h.Set(api.HeaderAlreadySigned, strconv.Itoa(already))
 		}
 		w.WriteHeader(http.StatusProcessing)
-		h.Del(HeaderSignatures)
-		h.Del(HeaderAlreadySigned)
+		h.Del(api.HeaderSignatures)
+		h.Del(api.HeaderAlreadySigned)
 	})
 }
 

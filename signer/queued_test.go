@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -17,19 +17,19 @@ import (
 // queuedLog records the 102s a client saw.
 type queuedLog struct {
 	mu  sync.Mutex
-	got []Queued
+	got []api.Queued
 }
 
-func (l *queuedLog) add(q Queued) {
+func (l *queuedLog) add(q api.Queued) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.got = append(l.got, q)
 }
 
-func (l *queuedLog) list() []Queued {
+func (l *queuedLog) list() []api.Queued {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Queued(nil), l.got...)
+	return append([]api.Queued(nil), l.got...)
 }
 
 // The daemon says "queued" over the real socket only for a request that
@@ -40,10 +40,10 @@ func TestQueuedOnlyWhenOnTheConsole(t *testing.T) {
 	c, _ := serveFixture(t, f)
 	f.prompt.block = make(chan struct{})
 	var log queuedLog
-	ctx := WithQueued(context.Background(), log.add)
-	done := make(chan *Response, 1)
+	ctx := api.WithQueued(context.Background(), log.add)
+	done := make(chan *api.Response, 1)
 	go func() {
-		resp, err := c.Send(ctx, &Request{ID: "q1", Kind: KindSignNode, NodeKey: nodeKey(1).String()})
+		resp, err := c.Send(ctx, &api.Request{ID: "q1", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()})
 		if err != nil {
 			t.Error(err)
 		}
@@ -56,19 +56,19 @@ func TestQueuedOnlyWhenOnTheConsole(t *testing.T) {
 	default:
 	}
 	close(f.prompt.block)
-	if r := <-done; r == nil || r.Status != StatusSigned || log.list()[0].Signatures != 1 {
+	if r := <-done; r == nil || r.Status != api.StatusSigned || log.list()[0].Signatures != 1 {
 		t.Fatalf("answer %+v after %+v", r, log.list())
 	}
 
 	// Already signed: answered at once, no 102.
 	var again queuedLog
-	r, err := c.Send(WithQueued(context.Background(), again.add), &Request{ID: "q2", Kind: KindSignNode, NodeKey: nodeKey(1).String()})
-	if err != nil || r.Status != StatusAlreadySigned || len(again.list()) != 0 {
+	r, err := c.Send(api.WithQueued(context.Background(), again.add), &api.Request{ID: "q2", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()})
+	if err != nil || r.Status != api.StatusAlreadySigned || len(again.list()) != 0 {
 		t.Fatalf("already signed: %v %+v, 102s %+v", err, r, again.list())
 	}
 	// Refused before the console: no 102.
-	r, err = c.Send(WithQueued(context.Background(), again.add), &Request{ID: "q3", Kind: KindRemoveKey, Key: tka.FormatTLPub(chaingen.NewKey(940).PublicKey())})
-	if err != nil || r.Status != StatusError || len(again.list()) != 0 {
+	r, err = c.Send(api.WithQueued(context.Background(), again.add), &api.Request{ID: "q3", Kind: api.KindRemoveKey, Key: tka.FormatTLPub(chaingen.NewKey(940).PublicKey())})
+	if err != nil || r.Status != api.StatusError || len(again.list()) != 0 {
 		t.Fatalf("refused: %v %+v, 102s %+v", err, r, again.list())
 	}
 }
@@ -78,23 +78,23 @@ func TestQueuedOnlyWhenOnTheConsole(t *testing.T) {
 func TestQueuedBatchCountsWhatIsSigned(t *testing.T) {
 	f := newFixture(t)
 	c, _ := serveFixture(t, f)
-	var first []BatchNode
+	var first []api.BatchNode
 	for i := range 3 {
-		first = append(first, BatchNode{NodeKey: nodeKey(byte(10 + i)).String()})
+		first = append(first, api.BatchNode{NodeKey: nodeKey(byte(10 + i)).String()})
 	}
-	if r, err := c.Send(context.Background(), &Request{ID: "b1", Kind: KindBatch, Nodes: first}); err != nil || r.Status != StatusSigned {
+	if r, err := c.Send(context.Background(), &api.Request{ID: "b1", Kind: api.KindBatch, Nodes: first}); err != nil || r.Status != api.StatusSigned {
 		t.Fatalf("first batch: %v %+v", err, r)
 	}
-	nodes := append([]BatchNode(nil), first...)
+	nodes := append([]api.BatchNode(nil), first...)
 	for i := range 10 {
-		nodes = append(nodes, BatchNode{NodeKey: nodeKey(byte(20 + i)).String()})
+		nodes = append(nodes, api.BatchNode{NodeKey: nodeKey(byte(20 + i)).String()})
 	}
 	var log queuedLog
-	r, err := c.Send(WithQueued(context.Background(), log.add), &Request{ID: "b2", Kind: KindBatch, Nodes: nodes, Limit: 4})
-	if err != nil || r.Status != StatusSigned {
+	r, err := c.Send(api.WithQueued(context.Background(), log.add), &api.Request{ID: "b2", Kind: api.KindBatch, Nodes: nodes, Limit: 4})
+	if err != nil || r.Status != api.StatusSigned {
 		t.Fatalf("second batch: %v %+v", err, r)
 	}
-	if got := log.list(); len(got) != 1 || got[0] != (Queued{Signatures: 4, AlreadySigned: 3}) {
+	if got := log.list(); len(got) != 1 || got[0] != (api.Queued{Signatures: 4, AlreadySigned: 3}) {
 		t.Fatalf("102s %+v, want one saying 4 to sign, 3 already signed", got)
 	}
 	rv := f.prompt.reviews()[1]
@@ -118,12 +118,15 @@ func TestQueuedReachesJoinedRequest(t *testing.T) {
 	f := newFixture(t)
 	c, sock := serveFixture(t, f)
 	f.prompt.block = make(chan struct{})
-	req := &Request{ID: "j1", Kind: KindSignNode, NodeKey: nodeKey(3).String()}
+	req := &api.Request{ID: "j1", Kind: api.KindSignNode, NodeKey: nodeKey(3).String()}
 	var a, b queuedLog
 	done := make(chan struct{}, 2)
-	go func() { _, _ = c.Send(WithQueued(context.Background(), a.add), req); done <- struct{}{} }()
+	go func() { _, _ = c.Send(api.WithQueued(context.Background(), a.add), req); done <- struct{}{} }()
 	waitFor(t, "the first request's review", func() bool { return len(f.prompt.reviews()) == 1 })
-	go func() { _, _ = NewClient(sock).Send(WithQueued(context.Background(), b.add), req); done <- struct{}{} }()
+	go func() {
+		_, _ = api.NewUnixClient(sock).Send(api.WithQueued(context.Background(), b.add), req)
+		done <- struct{}{}
+	}()
 	waitFor(t, "the joined request's 102", func() bool { return len(b.list()) == 1 })
 	close(f.prompt.block)
 	<-done
@@ -144,15 +147,15 @@ func TestQueuedOnTheWire(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"id":"w1","kind":"sign-node","node_key":"` + nodeKey(4).String() + `"}`
-	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\n%s: 1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", HeaderWantQueued, len(body), body)
+	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\n%s: 1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", api.HeaderWantQueued, len(body), body)
 	raw, err := io.ReadAll(conn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(raw)
 	i102, i200 := strings.Index(text, "HTTP/1.1 102 Processing\r\n"), strings.Index(text, "HTTP/1.1 200 OK\r\n")
-	if i102 < 0 || i200 < i102 || !strings.Contains(text[:i200], HeaderSignatures+": 1\r\n") || strings.Contains(text[i200:], HeaderSignatures) {
-		t.Fatalf("want a 102 with %s: 1 before the 200 (and not on it):\n%s", HeaderSignatures, text)
+	if i102 < 0 || i200 < i102 || !strings.Contains(text[:i200], api.HeaderSignatures+": 1\r\n") || strings.Contains(text[i200:], api.HeaderSignatures) {
+		t.Fatalf("want a 102 with %s: 1 before the 200 (and not on it):\n%s", api.HeaderSignatures, text)
 	}
 
 	// A client that does not ask gets the answer alone: some clients
@@ -165,14 +168,13 @@ func TestQueuedOnTheWire(t *testing.T) {
 	body = `{"id":"w2","kind":"sign-node","node_key":"` + nodeKey(6).String() + `"}`
 	fmt.Fprintf(conn, "POST /v1/requests HTTP/1.1\r\nHost: signet\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
 	if raw, err = io.ReadAll(conn); err != nil || !strings.HasPrefix(string(raw), "HTTP/1.1 200 OK\r\n") || strings.Contains(string(raw), " 102 ") {
-		t.Fatalf("without %s: %v\n%s", HeaderWantQueued, err, raw)
+		t.Fatalf("without %s: %v\n%s", api.HeaderWantQueued, err, raw)
 	}
 }
 
 // dialForTest opens a raw connection to the daemon's socket.
 func dialForTest(sock string) (io.ReadWriteCloser, error) {
-	c := NewClient(sock)
-	return c.http.Transport.(*http.Transport).DialContext(context.Background(), "unix", sock)
+	return api.UnixDialer(sock)(context.Background())
 }
 
 // The 102 is not the answer: a review that outlasts the answer's write
@@ -187,8 +189,8 @@ func TestQueuedDoesNotStartTheWriteDeadline(t *testing.T) {
 	var log queuedLog
 	done := make(chan error, 1)
 	go func() {
-		r, err := NewClient(sock).Send(WithQueued(context.Background(), log.add), &Request{ID: "late", Kind: KindSignNode, NodeKey: nodeKey(5).String()})
-		if err == nil && r.Status != StatusSigned {
+		r, err := api.NewUnixClient(sock).Send(api.WithQueued(context.Background(), log.add), &api.Request{ID: "late", Kind: api.KindSignNode, NodeKey: nodeKey(5).String()})
+		if err == nil && r.Status != api.StatusSigned {
 			err = fmt.Errorf("answer %s %q", r.Status, r.Error)
 		}
 		done <- err

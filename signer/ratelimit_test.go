@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/api"
 )
 
 // Every label Peer.String gives a local process maps back to its uid, so
@@ -44,7 +46,7 @@ func TestRateSharedByUID(t *testing.T) {
 	refused := 0
 	for i := range DefaultPolicy.RatePerMinute + 10 {
 		who := Peer{UID: 1000, PID: 10000 + i}.String()
-		req := &Request{ID: fmt.Sprint("p", i), Kind: KindRemoveKey, Key: "tlpub:" + strings.Repeat("ab", 32)}
+		req := &api.Request{ID: fmt.Sprint("p", i), Kind: api.KindRemoveKey, Key: "tlpub:" + strings.Repeat("ab", 32)}
 		if r := f.svc.Handle(context.Background(), req, who); strings.Contains(r.Error, "requests in a minute") {
 			refused++
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -19,16 +20,16 @@ func TestQueuedKeyChangeIsPlannedAgain(t *testing.T) {
 	f := newFixture(t)
 	f.prompt.block = make(chan struct{})
 	ctx := context.Background()
-	add1 := &Request{ID: "q-add1", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(81).PublicKey())}
-	add2 := &Request{ID: "q-add2", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(82).PublicKey())}
-	first, second := make(chan *Response, 1), make(chan *Response, 1)
+	add1 := &api.Request{ID: "q-add1", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(81).PublicKey())}
+	add2 := &api.Request{ID: "q-add2", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(82).PublicKey())}
+	first, second := make(chan *api.Response, 1), make(chan *api.Response, 1)
 	go func() { first <- f.svc.Handle(ctx, add1, "t") }()
 	waitFor(t, "the first review", func() bool { return len(f.prompt.reviews()) == 1 })
 	go func() { second <- f.svc.Handle(ctx, add2, "t") }()
 	waitFor(t, "the second request to queue", func() bool { return f.svc.QueueLength() == 2 })
 	close(f.prompt.block)
 	r1, r2 := <-first, <-second
-	if r1.Status != StatusSigned || r2.Status != StatusSigned {
+	if r1.Status != api.StatusSigned || r2.Status != api.StatusSigned {
 		t.Fatalf("first %s %q, second %s %q; want both signed", r1.Status, r1.Error, r2.Status, r2.Error)
 	}
 	a1, _ := tka.ParseHexAUM(r1.AUMs[0])
@@ -56,23 +57,27 @@ func TestQueuedKeyChangeThatNoLongerAppliesIsRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	extra := tka.FormatTLPub(chaingen.NewKey(83).PublicKey())
-	if r := f.svc.Handle(ctx, &Request{ID: "s-add", Kind: KindAddKey, Key: extra}, "t"); r.Status != StatusSigned {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "s-add", Kind: api.KindAddKey, Key: extra}, "t"); r.Status != api.StatusSigned {
 		t.Fatalf("adding the extra key: %s %q", r.Status, r.Error)
 	}
 	f.prompt.mu.Lock()
 	f.prompt.block = make(chan struct{})
 	f.prompt.mu.Unlock()
-	first, second := make(chan *Response, 1), make(chan *Response, 1)
-	go func() { first <- f.svc.Handle(ctx, &Request{ID: "s-rm1", Kind: KindRemoveKey, Key: extra}, "t") }()
+	first, second := make(chan *api.Response, 1), make(chan *api.Response, 1)
+	go func() {
+		first <- f.svc.Handle(ctx, &api.Request{ID: "s-rm1", Kind: api.KindRemoveKey, Key: extra}, "t")
+	}()
 	waitFor(t, "the first removal's review", func() bool { return len(f.prompt.reviews()) == 2 })
-	go func() { second <- f.svc.Handle(ctx, &Request{ID: "s-rm2", Kind: KindRemoveKey, Key: extra}, "t") }()
+	go func() {
+		second <- f.svc.Handle(ctx, &api.Request{ID: "s-rm2", Kind: api.KindRemoveKey, Key: extra}, "t")
+	}()
 	waitFor(t, "the second removal to queue", func() bool { return f.svc.QueueLength() == 2 })
 	close(f.prompt.block)
-	if r := <-first; r.Status != StatusSigned {
+	if r := <-first; r.Status != api.StatusSigned {
 		t.Fatalf("the first removal: %s %q", r.Status, r.Error)
 	}
 	r := <-second
-	if r.Status != StatusDenied || !strings.Contains(r.Error, "chain moved") || len(f.prompt.reviews()) != 2 {
+	if r.Status != api.StatusDenied || !strings.Contains(r.Error, "chain moved") || len(f.prompt.reviews()) != 2 {
 		t.Fatalf("the second removal: %s %q after %d reviews; want refused before the console", r.Status, r.Error, len(f.prompt.reviews()))
 	}
 	types := f.journalTypes(t, "s-rm2")

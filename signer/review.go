@@ -11,22 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
-)
-
-// Kind names a kind of signing request.
-type Kind string
-
-// Request kinds.
-const (
-	KindSignNode    Kind = "sign-node"    // a direct signature over a node key
-	KindWrapAuthKey Kind = "wrap-authkey" // a credential inside a pre-auth key
-	KindAddKey      Kind = "add-key"      // an AUM adding a trusted key
-	KindRemoveKey   Kind = "remove-key"   // an AUM removing a trusted key
-	KindUpdateKey   Kind = "update-key"   // an AUM changing a key's votes or metadata
-	KindCheckpoint  Kind = "checkpoint"   // an AUM carrying the whole state
-	KindCosign      Kind = "cosign"       // a signature added to a recovery AUM
-	KindBatch       Kind = "batch"        // many node keys signed after one review
 )
 
 // Claim is a label that came with a request and that nobody verified (a
@@ -41,7 +27,7 @@ type Claim struct {
 // the request and the authority, and can be trusted.
 type Review struct {
 	ID         string    // the request's ID
-	Kind       Kind      // what kind of request
+	Kind       api.Kind  // what kind of request
 	Requester  string    // who asked: uid, pid and process, or a peer name
 	Summary    []string  // exactly what gets signed, one fact per line
 	Effect     []string  // for an AUM: what it does to the trusted keys

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/signetbox/signet/api"
 )
 
 // serveRecordFile names, in the state dir, the record of where the daemon
@@ -79,13 +81,13 @@ func ReadServeRecord(dir string) (ServeRecord, error) {
 // through dir's serve.json. A record that no daemon answers to, or that
 // another daemon answers to, is stale: the error then wraps ErrNoDaemon
 // and names the record, so a stale record never passes for a live daemon.
-func StateDirStatus(ctx context.Context, dir string) (*StatusInfo, ServeRecord, error) {
+func StateDirStatus(ctx context.Context, dir string) (*api.StatusInfo, ServeRecord, error) {
 	r, err := ReadServeRecord(dir)
 	if err != nil {
 		return nil, r, err
 	}
 	path := filepath.Join(dir, serveRecordFile)
-	st, err := NewClient(r.Socket).Status(ctx)
+	st, err := api.NewUnixClient(r.Socket).Status(ctx)
 	if err != nil {
 		return nil, r, fmt.Errorf("%w: the daemon recorded in %s (pid %d, socket %s) does not answer: %w", ErrNoDaemon, path, r.PID, r.Socket, err)
 	}

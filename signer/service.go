@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
@@ -36,7 +37,7 @@ type Service struct {
 	// peerRates overrides policy.RatePerMinute for named requesters.
 	peerRates map[string]int
 	index     *sigIndex
-	byReq     map[string][]NodeResult
+	byReq     map[string][]api.NodeResult
 	// issued are the request IDs with an "issued" record.
 	issued map[string]bool
 	// flights are the request IDs being handled (inflight.go).
@@ -61,7 +62,7 @@ type Service struct {
 // again.
 type answer struct {
 	fingerprint string
-	resp        *Response
+	resp        *api.Response
 }
 
 // Config is what a Service is built from.
@@ -106,7 +107,7 @@ func NewService(cfg Config) (*Service, error) {
 		console: make(chan struct{}, 1),
 		queued:  make(chan struct{}, cfg.Policy.QueueSize),
 	}
-	s.byReq = map[string][]NodeResult{}
+	s.byReq = map[string][]api.NodeResult{}
 	s.out = newOutbox()
 	s.boot = rand.Text()
 	s.issued = cfg.Journal.Issued()
@@ -138,16 +139,16 @@ func (s *Service) QueueLength() int { return len(s.queued) }
 // answer. requester says who asked (uid/pid or peer name). An error is
 // returned only when the answer could not be made at all; refusals are
 // answers.
-func (s *Service) Handle(ctx context.Context, req *Request, requester string) *Response {
+func (s *Service) Handle(ctx context.Context, req *api.Request, requester string) *api.Response {
 	resp, err := s.handle(ctx, req, requester)
 	if err != nil {
-		return &Response{ID: req.ID, Status: StatusError, Error: err.Error()}
+		return &api.Response{ID: req.ID, Status: api.StatusError, Error: err.Error()}
 	}
 	return resp
 }
 
-func (s *Service) handle(ctx context.Context, req *Request, requester string) (*Response, error) {
-	fp := req.fingerprint()
+func (s *Service) handle(ctx context.Context, req *api.Request, requester string) (*api.Response, error) {
+	fp := fingerprint(req)
 	s.mu.Lock()
 	if a, ok := s.answers[req.ID]; ok {
 		s.mu.Unlock()
@@ -179,7 +180,7 @@ func (s *Service) handle(ctx context.Context, req *Request, requester string) (*
 // fly takes a planned request to its answer: at once when the plan
 // answered or failed, busy when the queue is full, else through the
 // console. ctx ends when every requester waiting for it has gone.
-func (s *Service) fly(ctx context.Context, req *Request, requester, fp string, pl *plan, err error) (*Response, error) {
+func (s *Service) fly(ctx context.Context, req *api.Request, requester, fp string, pl *plan, err error) (*api.Response, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func (s *Service) fly(ctx context.Context, req *Request, requester, fp string, p
 	select {
 	case s.queued <- struct{}{}:
 	default:
-		return &Response{ID: req.ID, Status: StatusBusy, Error: "the console queue is full; try again in a few minutes"}, nil
+		return &api.Response{ID: req.ID, Status: api.StatusBusy, Error: "the console queue is full; try again in a few minutes"}, nil
 	}
 	defer func() { <-s.queued }()
 	return s.review(ctx, req, requester, fp, pl)
@@ -238,7 +239,7 @@ func (s *Service) rateCheckIn(bucket, principal string) error {
 }
 
 // review journals the request, asks the console, and signs if approved.
-func (s *Service) review(ctx context.Context, req *Request, requester, fp string, pl *plan) (*Response, error) {
+func (s *Service) review(ctx context.Context, req *api.Request, requester, fp string, pl *plan) (*api.Response, error) {
 	digest := hex.EncodeToString(pl.digest)
 	base := Record{RequestID: req.ID, Kind: req.Kind, Requester: requester, Digest: digest}
 	rec := base
@@ -301,7 +302,7 @@ func (s *Service) review(ctx context.Context, req *Request, requester, fp string
 // really be signed: AUMs built on the old head would be refused at
 // signing. The new digest goes into base and a note says why it changed.
 // An error means the request no longer applies.
-func (s *Service) replanIfMoved(req *Request, pl *plan, base *Record) (*plan, error) {
+func (s *Service) replanIfMoved(req *api.Request, pl *plan, base *Record) (*plan, error) {
 	s.mu.Lock()
 	head := s.auth.Head()
 	if head == pl.head {
@@ -334,7 +335,7 @@ func (s *Service) headMoved(pl *plan) bool {
 }
 
 // decide journals the decision; a denial is also the final answer.
-func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Response, error) {
+func (s *Service) decide(base Record, req *api.Request, fp string, d Decision) (*api.Response, error) {
 	rec := base
 	rec.Type, rec.Outcome = RecDecision, d.Outcome
 	if d.Operator != "" {
@@ -346,7 +347,7 @@ func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Res
 	if d.Approved() {
 		return nil, nil
 	}
-	resp := &Response{ID: req.ID, Status: StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
+	resp := &api.Response{ID: req.ID, Status: api.StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
 	if d.Outcome == OutcomeStale {
 		resp.Error = d.Operator + "; send a new request"
 	}
@@ -359,14 +360,14 @@ func (s *Service) decide(base Record, req *Request, fp string, d Decision) (*Res
 // the approval; see unlock.go), and the session is closed and its
 // secrets wiped before anything is journaled. A signing that fails ends
 // the request with a "failed" record.
-func (s *Service) issue(ctx context.Context, base Record, req *Request, fp string, pl *plan) (*Response, error) {
+func (s *Service) issue(ctx context.Context, base Record, req *api.Request, fp string, pl *plan) (*api.Response, error) {
 	defer s.work.clear(req.ID)
 	sess, err := s.unlock(ctx, req.ID, base.Requester, pl.signatures)
 	if err != nil {
 		return s.fail(base, req, fp, err)
 	}
 	s.notify("signing " + req.ID + " with " + tka.FormatTLPub(s.key.PublicKey()))
-	s.work.set(req.ID, base.Requester, ProgressSigning, 0, pl.signatures)
+	s.work.set(req.ID, base.Requester, api.ProgressSigning, 0, pl.signatures)
 	out, err := pl.sign(ctx, &counting{sess: sess, s: s, id: req.ID, requester: base.Requester, total: pl.signatures})
 	sess.Close()
 	hsm.CollectErased()
@@ -432,7 +433,7 @@ func (s *Service) SetShowResult(f func(ctx context.Context, title, data string) 
 
 // showResult offers a released result on the console, if configured.
 // The result has already been released, so a failure only leaves a note.
-func (s *Service) showResult(ctx context.Context, id string, r *Response) {
+func (s *Service) showResult(ctx context.Context, id string, r *api.Response) {
 	if s.cfgShow == nil {
 		return
 	}
@@ -465,7 +466,7 @@ func (s *Service) note(base Record, msg string) {
 	_, _ = s.journal.Append(rec)
 }
 
-func (s *Service) remember(id, fp string, resp *Response) {
+func (s *Service) remember(id, fp string, resp *api.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answers[id] = answer{fp, resp}
@@ -485,7 +486,7 @@ func (o *issued) aumHashes() string {
 
 // replayedAUMs adds the AUMs an "issued" record names, read from the chain
 // store, to resp as the first answer listed them.
-func (s *Service) replayedAUMs(resp *Response, hashes string) error {
+func (s *Service) replayedAUMs(resp *api.Response, hashes string) error {
 	for _, x := range strings.Fields(hashes) {
 		var h tka.AUMHash
 		b, err := hex.DecodeString(x)
@@ -511,15 +512,15 @@ func (s *Service) replayedAUMs(resp *Response, hashes string) error {
 // NOTE(signer): a batch's replay lists the nodes this request signed, in
 // the first answer's order, but not the nodes it skipped as already
 // signed: the journal keeps only their count.
-func replayedDeliver(kind Kind, resp *Response, cosignedAUM string) {
+func replayedDeliver(kind api.Kind, resp *api.Response, cosignedAUM string) {
 	switch {
-	case kind == KindSignNode && len(resp.Nodes) == 1:
+	case kind == api.KindSignNode && len(resp.Nodes) == 1:
 		n := resp.Nodes[0]
 		resp.Signature, resp.Nodes = n.Signature, nil
 		if nk, err := tka.ParseNodeKey(n.NodeKey); err == nil {
 			resp.Deliver = deliverNode(nk)
 		}
-	case kind == KindBatch && len(resp.Nodes) > 0:
+	case kind == api.KindBatch && len(resp.Nodes) > 0:
 		resp.Deliver = deliverBatch
 	case cosignedAUM != "":
 		resp.AUMs, resp.Deliver = []string{cosignedAUM}, deliverCosign(cosignedAUM)

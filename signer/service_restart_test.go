@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -25,13 +26,13 @@ func (f *fixture) restart(t *testing.T) *Service {
 // store, not an empty "signed".
 func TestRestartReplaysAUMs(t *testing.T) {
 	f := newFixture(t)
-	add := &Request{ID: "a1", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}
+	add := &api.Request{ID: "a1", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(77).PublicKey())}
 	first := f.svc.Handle(context.Background(), add, "tester")
-	if first.Status != StatusSigned || len(first.AUMs) == 0 {
+	if first.Status != api.StatusSigned || len(first.AUMs) == 0 {
 		t.Fatalf("add-key: %+v", first)
 	}
 	again := f.restart(t).Handle(context.Background(), add, "tester")
-	if again.Status != StatusSigned || !slices.Equal(again.AUMs, first.AUMs) || len(f.prompt.reviews()) != 1 {
+	if again.Status != api.StatusSigned || !slices.Equal(again.AUMs, first.AUMs) || len(f.prompt.reviews()) != 1 {
 		t.Fatalf("after a restart the replay must get the first AUMs without a prompt:\nfirst %+v\nagain %+v", first, again)
 	}
 }
@@ -40,7 +41,7 @@ func TestRestartReplaysAUMs(t *testing.T) {
 // before storing and releasing its AUMs) is not signed a second time.
 func TestRestartIssuedNotReleasedNotSignedAgain(t *testing.T) {
 	f := newFixture(t)
-	req := &Request{ID: "a2", Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(78).PublicKey())}
+	req := &api.Request{ID: "a2", Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(78).PublicKey())}
 	base := Record{RequestID: req.ID, Kind: req.Kind, Requester: "tester", Digest: "00"}
 	for _, typ := range []RecordType{RecReceived, RecDecision, RecIssued} {
 		rec := base
@@ -52,14 +53,14 @@ func TestRestartIssuedNotReleasedNotSignedAgain(t *testing.T) {
 			rec.SigHash = strings.Repeat("ab", 32)
 		}
 		if typ == RecReceived {
-			rec.Detail = map[string]string{"fingerprint": req.fingerprint()}
+			rec.Detail = map[string]string{"fingerprint": fingerprint(req)}
 		}
 		if _, err := f.svc.journal.Append(rec); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r := f.restart(t).Handle(context.Background(), req, "tester")
-	if r.Status != StatusError || !strings.Contains(r.Error, "not signed again") || len(f.prompt.reviews()) != 0 {
+	if r.Status != api.StatusError || !strings.Contains(r.Error, "not signed again") || len(f.prompt.reviews()) != 0 {
 		t.Fatalf("an issued, unreleased request must not reach the console again: %+v", r)
 	}
 	if got := f.journalTypes(t, "a2"); len(got) != 3 {
@@ -75,32 +76,32 @@ func TestRestartIssuedNotReleasedNotSignedAgain(t *testing.T) {
 func TestRestartReplaysFirstAnswers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	node := &Request{ID: "r-node", Kind: KindSignNode, NodeKey: nodeKey(90).String()}
-	batch := &Request{ID: "r-batch", Kind: KindBatch}
+	node := &api.Request{ID: "r-node", Kind: api.KindSignNode, NodeKey: nodeKey(90).String()}
+	batch := &api.Request{ID: "r-batch", Kind: api.KindBatch}
 	for _, b := range []byte{99, 91, 95, 90, 93} { // 90 is signed by r-node first
-		batch.Nodes = append(batch.Nodes, BatchNode{NodeKey: nodeKey(b).String()})
+		batch.Nodes = append(batch.Nodes, api.BatchNode{NodeKey: nodeKey(b).String()})
 	}
 	u, err := f.svc.Authority().RecoveryAUM(f.store, []tka.KeyID{tka.KeyID(f.other.PublicKey())}, tka.KeyID(f.box.PublicKey()), tka.AUMHash{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cosign := &Request{ID: "r-cosign", Kind: KindCosign, AUM: tka.FormatHexAUM(u)}
-	first := map[string]*Response{}
-	for _, req := range []*Request{node, batch, cosign} {
+	cosign := &api.Request{ID: "r-cosign", Kind: api.KindCosign, AUM: tka.FormatHexAUM(u)}
+	first := map[string]*api.Response{}
+	for _, req := range []*api.Request{node, batch, cosign} {
 		r := f.svc.Handle(ctx, req, "tester")
-		if r.Status != StatusSigned {
+		if r.Status != api.StatusSigned {
 			t.Fatalf("%s: %s %s", req.ID, r.Status, r.Error)
 		}
 		first[req.ID] = r
 	}
 	svc := f.restart(t)
-	for _, req := range []*Request{node, cosign} {
+	for _, req := range []*api.Request{node, cosign} {
 		if again := svc.Handle(ctx, req, "tester"); !reflect.DeepEqual(again, first[req.ID]) {
 			t.Errorf("%s replayed after a restart:\n got %+v\nwant %+v", req.ID, again, first[req.ID])
 		}
 	}
 	again := svc.Handle(ctx, batch, "tester")
-	var signed []NodeResult
+	var signed []api.NodeResult
 	for _, n := range first[batch.ID].Nodes {
 		if n.Note == "" {
 			signed = append(signed, n)

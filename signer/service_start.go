@@ -1,6 +1,10 @@
 package signer
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/signetbox/signet/api"
+)
 
 // startChecks runs the start checks (statecheck.go) unless the caller did,
 // then the repairs they allow. Nothing is served if they fail.
@@ -39,7 +43,7 @@ func (s *Service) replayHistory(h *history, chk *StartCheck) error {
 	for id, q := range h.reqs {
 		switch {
 		case q.outcome != "" && q.outcome != OutcomeApproved:
-			s.answers[id] = answer{q.fingerprint, &Response{ID: id, Status: StatusDenied, Error: "denied on the console (" + string(q.outcome) + ")"}}
+			s.answers[id] = answer{q.fingerprint, &api.Response{ID: id, Status: api.StatusDenied, Error: "denied on the console (" + string(q.outcome) + ")"}}
 		case q.failed != "":
 			s.answers[id] = answer{q.fingerprint, failedResponse(id, q.failed)}
 		}
@@ -51,11 +55,11 @@ func (s *Service) replayHistory(h *history, chk *StartCheck) error {
 			detail = q.issued.Detail
 		}
 		if q.lostSeq != 0 && len(s.byReq[id]) == 0 {
-			s.answers[id] = answer{q.fingerprint, &Response{ID: id, Status: StatusError,
+			s.answers[id] = answer{q.fingerprint, &api.Response{ID: id, Status: api.StatusError,
 				Error: fmt.Sprintf("the signatures of request %s were lost when signatures.jsonl was rebuilt (journal record #%d); it is not signed again under this id: send a new request with a new id", id, q.lostSeq)}}
 			continue
 		}
-		resp := &Response{ID: id, Status: StatusSigned, Nodes: s.byReq[id]}
+		resp := &api.Response{ID: id, Status: api.StatusSigned, Nodes: s.byReq[id]}
 		replayedDeliver(q.kind, resp, detail[cosignedDetail])
 		if err := s.replayedAUMs(resp, detail["aums"]); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -49,8 +50,8 @@ type sigEntry struct {
 	noNewline bool
 }
 
-func (e sigEntry) result() NodeResult {
-	return NodeResult{NodeKey: e.nk.String(), Signature: hex.EncodeToString(e.sig)}
+func (e sigEntry) result() api.NodeResult {
+	return api.NodeResult{NodeKey: e.nk.String(), Signature: hex.EncodeToString(e.sig)}
 }
 
 // indexContents is the index as read: its lines and what follows the
@@ -128,7 +129,7 @@ func parseSigLine(b []byte) (sigEntry, string) {
 	if err := json.Unmarshal(b, &l); err != nil {
 		return sigEntry{}, fmt.Sprintf("is not an index line (%v)", err)
 	}
-	if !idPattern.MatchString(l.Request) {
+	if !api.ValidID(l.Request) {
 		return sigEntry{}, "has no valid request id"
 	}
 	nk, err := tka.ParseNodeKey(l.NodeKey)
@@ -187,7 +188,7 @@ func openSigIndex(dir string, size int64) (*sigIndex, error) {
 // add records one request's signatures durably, in the order given (the
 // order of its answer, so a replay lists them the same way). On error
 // nothing was added: the file is cut back to where it was.
-func (x *sigIndex) add(request string, nodes []NodeResult) error {
+func (x *sigIndex) add(request string, nodes []api.NodeResult) error {
 	if len(nodes) == 0 {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -52,8 +53,8 @@ func appendFile(t *testing.T, path string, b []byte) {
 func (f *fixture) approveOnly(t *testing.T, id string, nk tka.NodeKey) {
 	t.Helper()
 	for _, r := range []Record{
-		{Type: RecReceived, RequestID: id, Kind: KindSignNode, Detail: map[string]string{"fingerprint": "f", "node_key": nk.String()}},
-		{Type: RecDecision, RequestID: id, Kind: KindSignNode, Outcome: OutcomeApproved},
+		{Type: RecReceived, RequestID: id, Kind: api.KindSignNode, Detail: map[string]string{"fingerprint": "f", "node_key": nk.String()}},
+		{Type: RecDecision, RequestID: id, Kind: api.KindSignNode, Outcome: OutcomeApproved},
 	} {
 		if _, err := f.svc.journal.Append(r); err != nil {
 			t.Fatal(err)
@@ -69,7 +70,7 @@ func (f *fixture) approveOnly(t *testing.T, id string, nk tka.NodeKey) {
 func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if r := f.svc.Handle(ctx, &Request{ID: "s1", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusSigned {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "s1", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusSigned {
 		t.Fatalf("s1: %+v", r)
 	}
 	nk := nodeKey(4)
@@ -96,12 +97,12 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 	if !f.noteSays(t, "signatures of request(s) s2") {
 		t.Fatal("moving the lines aside must be journaled")
 	}
-	r := svc2.Handle(ctx, &Request{ID: "s2", Kind: KindSignNode, NodeKey: nk.String()}, "tester")
-	if r.Status != StatusSigned || len(f.prompt.reviews()) != 2 {
+	r := svc2.Handle(ctx, &api.Request{ID: "s2", Kind: api.KindSignNode, NodeKey: nk.String()}, "tester")
+	if r.Status != api.StatusSigned || len(f.prompt.reviews()) != 2 {
 		t.Fatalf("s2 must be confirmed again, not answered from the unjournaled line: %+v, %d reviews", r, len(f.prompt.reviews()))
 	}
 	// s1's line was issued and is still trusted.
-	if r := svc2.Handle(ctx, &Request{ID: "s3", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusAlreadySigned {
+	if r := svc2.Handle(ctx, &api.Request{ID: "s3", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusAlreadySigned {
 		t.Fatalf("s1's signature must still answer already-signed: %+v", r)
 	}
 }
@@ -126,7 +127,7 @@ func TestSigIndexBadLineRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for i, id := range []string{"s1", "s2", "s3"} {
-		if r := f.svc.Handle(ctx, &Request{ID: id, Kind: KindSignNode, NodeKey: nodeKey(byte(i + 1)).String()}, "tester"); r.Status != StatusSigned {
+		if r := f.svc.Handle(ctx, &api.Request{ID: id, Kind: api.KindSignNode, NodeKey: nodeKey(byte(i + 1)).String()}, "tester"); r.Status != api.StatusSigned {
 			t.Fatalf("%s: %+v", id, r)
 		}
 	}
@@ -183,7 +184,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 func TestSigIndexTornTail(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if r := f.svc.Handle(ctx, &Request{ID: "s1", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusSigned {
+	if r := f.svc.Handle(ctx, &api.Request{ID: "s1", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusSigned {
 		t.Fatalf("s1: %+v", r)
 	}
 	path := filepath.Join(f.dir, sigIndexFile)
@@ -209,7 +210,7 @@ func TestSigIndexTornTail(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, good) {
 		t.Fatalf("the partial line was not moved off:\n%s", b)
 	}
-	if r := svc.Handle(ctx, &Request{ID: "s1", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusSigned || r.Signature == "" {
+	if r := svc.Handle(ctx, &api.Request{ID: "s1", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusSigned || r.Signature == "" {
 		t.Fatalf("s1's replay after the repairs: %+v", r)
 	}
 	var ie *IndexError

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
@@ -128,14 +129,14 @@ func TestInformWhileSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := json.Marshal(InformRequest{AUMs: []string{tka.FormatHexAUM(genesis)}})
-	client := NewClient(sock).http
+	body, _ := json.Marshal(api.InformRequest{AUMs: []string{tka.FormatHexAUM(genesis)}})
+	client := unixHTTP(sock)
 	var informs atomic.Int64
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
 		for ctx.Err() == nil {
-			resp, err := client.Post("http://signet"+pathAUMs, "application/json", bytes.NewReader(body))
+			resp, err := client.Post("http://signet"+api.PathAUMs, "application/json", bytes.NewReader(body))
 			if err != nil {
 				if ctx.Err() == nil {
 					t.Errorf("POST /v1/aums: %v", err)
@@ -153,9 +154,9 @@ func TestInformWhileSigning(t *testing.T) {
 	waitLong(t, "the relay's first AUMs", func() bool { return informs.Load() > 0 })
 	var reviewed = map[[32]byte]bool{}
 	for i := range 8 {
-		req := &Request{ID: fmt.Sprintf("meta-%d", i), Kind: KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"i": fmt.Sprint(i)}}
+		req := &api.Request{ID: fmt.Sprintf("meta-%d", i), Kind: api.KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"i": fmt.Sprint(i)}}
 		r := f.svc.Handle(context.Background(), req, "admin")
-		if r.Status != StatusSigned {
+		if r.Status != api.StatusSigned {
 			t.Fatalf("%s: %s %s", req.ID, r.Status, r.Error)
 		}
 		for _, x := range r.AUMs {
@@ -192,9 +193,9 @@ func TestHeadMovesDuringReview(t *testing.T) {
 	f.svc.key = key
 	var moved tka.AUMHash
 	f.svc.prompt = hookPrompt{f.prompt, func() { moved = f.tailnetMoves(t, 1) }}
-	req := &Request{ID: "moved", Kind: KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"a": "b"}}
+	req := &api.Request{ID: "moved", Kind: api.KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"a": "b"}}
 	r := f.svc.Handle(context.Background(), req, "admin")
-	if r.Status != StatusDenied || !strings.Contains(r.Error, "chain moved") {
+	if r.Status != api.StatusDenied || !strings.Contains(r.Error, "chain moved") {
 		t.Fatalf("got %s %q, want denied: the chain moved", r.Status, r.Error)
 	}
 	if d := key.digests(); len(d) != 0 {
@@ -224,9 +225,9 @@ func TestHeadMovesDuringSigning(t *testing.T) {
 	var moved tka.AUMHash
 	key.during = func() { moved = f.tailnetMoves(t, 2) }
 	f.svc.key = key
-	req := &Request{ID: "signing", Kind: KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"a": "c"}}
+	req := &api.Request{ID: "signing", Kind: api.KindUpdateKey, Key: tka.FormatTLPub(f.other.PublicKey()), Meta: map[string]string{"a": "c"}}
 	r := f.svc.Handle(context.Background(), req, "admin")
-	if r.Status != StatusError || !strings.Contains(r.Error, "chain moved") || len(r.AUMs) != 0 {
+	if r.Status != api.StatusError || !strings.Contains(r.Error, "chain moved") || len(r.AUMs) != 0 {
 		t.Fatalf("got %+v, want an error: the chain moved, nothing released", r)
 	}
 	if head := f.svc.Authority().Head(); head != moved {
@@ -270,7 +271,7 @@ func BenchmarkPlanSnapshot(b *testing.B) {
 		}
 	})
 	b.Run("plan-sign-node", func(b *testing.B) {
-		req := &Request{ID: "bench", Kind: KindSignNode, NodeKey: nodeKey(9).String()}
+		req := &api.Request{ID: "bench", Kind: api.KindSignNode, NodeKey: nodeKey(9).String()}
 		for b.Loop() {
 			f.svc.mu.Lock()
 			_, err := f.svc.planner().plan(req)

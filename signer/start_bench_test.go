@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
@@ -74,7 +75,7 @@ func bigState(b *testing.B, dir string, requests, aums int) {
 		id := fmt.Sprintf("req-%08d", i)
 		line, _ := json.Marshal(sigLine{Request: id, NodeKey: nk.String(), Signature: hex.EncodeToString(raw)})
 		xw.Write(append(line, '\n'))
-		base := Record{RequestID: id, Kind: KindSignNode, Requester: "uid 1000 (bench)", Digest: hashHex(raw)}
+		base := Record{RequestID: id, Kind: api.KindSignNode, Requester: "uid 1000 (bench)", Digest: hashHex(raw)}
 		rec := base
 		rec.Type, rec.Detail = RecReceived, map[string]string{"fingerprint": hashHex([]byte(id)), "node_key": nk.String()}
 		put(rec)

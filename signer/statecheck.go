@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -261,7 +262,7 @@ func (c *StartCheck) checkChain(h *history, boxPub ed25519.PublicKey) error {
 	named := map[tka.AUMHash]bool{}
 	cosigned := map[string]bool{}
 	for _, q := range h.reqs {
-		if q.issued != nil && q.kind == KindCosign {
+		if q.issued != nil && q.kind == api.KindCosign {
 			cosigned[q.issued.Digest] = true
 		}
 		for _, x := range q.issuedAUMs() {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/tka"
 )
@@ -52,10 +53,10 @@ func writeLines(t *testing.T, path string, lines [][]byte) {
 	}
 }
 
-func (f *fixture) addKey(t *testing.T, id string, seed uint64) *Response {
+func (f *fixture) addKey(t *testing.T, id string, seed uint64) *api.Response {
 	t.Helper()
-	r := f.svc.Handle(context.Background(), &Request{ID: id, Kind: KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(seed).PublicKey())}, "tester")
-	if r.Status != StatusSigned {
+	r := f.svc.Handle(context.Background(), &api.Request{ID: id, Kind: api.KindAddKey, Key: tka.FormatTLPub(chaingen.NewKey(seed).PublicKey())}, "tester")
+	if r.Status != api.StatusSigned {
 		t.Fatalf("%s: %+v", id, r)
 	}
 	return r
@@ -178,12 +179,12 @@ func TestRebuildIndexSaysWhatWasLost(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for i, id := range []string{"s1", "s2", "s3"} {
-		if r := f.svc.Handle(ctx, &Request{ID: id, Kind: KindSignNode, NodeKey: nodeKey(byte(i + 1)).String()}, "tester"); r.Status != StatusSigned {
+		if r := f.svc.Handle(ctx, &api.Request{ID: id, Kind: api.KindSignNode, NodeKey: nodeKey(byte(i + 1)).String()}, "tester"); r.Status != api.StatusSigned {
 			t.Fatalf("%s: %+v", id, r)
 		}
 	}
-	batch := &Request{ID: "b1", Kind: KindBatch, Nodes: []BatchNode{{NodeKey: nodeKey(8).String()}, {NodeKey: nodeKey(9).String()}}}
-	if r := f.svc.Handle(ctx, batch, "tester"); r.Status != StatusSigned || len(r.Nodes) != 2 {
+	batch := &api.Request{ID: "b1", Kind: api.KindBatch, Nodes: []api.BatchNode{{NodeKey: nodeKey(8).String()}, {NodeKey: nodeKey(9).String()}}}
+	if r := f.svc.Handle(ctx, batch, "tester"); r.Status != api.StatusSigned || len(r.Nodes) != 2 {
 		t.Fatalf("b1: %+v", r)
 	}
 	path := filepath.Join(f.dir, sigIndexFile)
@@ -208,17 +209,17 @@ func TestRebuildIndexSaysWhatWasLost(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the rebuilt index must start: %v", err)
 	}
-	r := svc.Handle(ctx, &Request{ID: "s2", Kind: KindSignNode, NodeKey: nodeKey(2).String()}, "tester")
-	if r.Status != StatusError || !strings.Contains(r.Error, "were lost when signatures.jsonl was rebuilt") || r.Signature != "" {
+	r := svc.Handle(ctx, &api.Request{ID: "s2", Kind: api.KindSignNode, NodeKey: nodeKey(2).String()}, "tester")
+	if r.Status != api.StatusError || !strings.Contains(r.Error, "were lost when signatures.jsonl was rebuilt") || r.Signature != "" {
 		t.Fatalf("a replay of the lost request: %+v", r)
 	}
-	r = svc.Handle(ctx, &Request{ID: "b1", Kind: KindBatch, Nodes: batch.Nodes}, "tester")
-	if r.Status != StatusSigned || len(r.Nodes) != 2 || r.Nodes[0].Signature == "" {
+	r = svc.Handle(ctx, &api.Request{ID: "b1", Kind: api.KindBatch, Nodes: batch.Nodes}, "tester")
+	if r.Status != api.StatusSigned || len(r.Nodes) != 2 || r.Nodes[0].Signature == "" {
 		t.Fatalf("the kept batch replays: %+v", r)
 	}
 	reviews := len(f.prompt.reviews())
-	r = svc.Handle(ctx, &Request{ID: "s2-again", Kind: KindSignNode, NodeKey: nodeKey(2).String()}, "tester")
-	if r.Status != StatusSigned || len(f.prompt.reviews()) != reviews+1 {
+	r = svc.Handle(ctx, &api.Request{ID: "s2-again", Kind: api.KindSignNode, NodeKey: nodeKey(2).String()}, "tester")
+	if r.Status != api.StatusSigned || len(f.prompt.reviews()) != reviews+1 {
 		t.Fatalf("the node is signed again only after a new review: %+v", r)
 	}
 	if _, err := hex.DecodeString(r.Signature); err != nil || r.Signature == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 )
 
@@ -30,7 +31,7 @@ func (s *Service) unlock(ctx context.Context, id, requester string, n int) (hsm.
 			return nil, err
 		}
 		tries++
-		s.work.set(id, requester, ProgressUnlocking, 0, n)
+		s.work.set(id, requester, api.ProgressUnlocking, 0, n)
 		sess, err := s.key.Unlock(ctx, unlockWhy(id, n, tries))
 		if err == nil {
 			return sess, nil
@@ -104,7 +105,7 @@ func (s *Service) notify(msg string) {
 // fail closes an approved request whose signing failed: it journals a
 // final "failed" record (nothing was issued or released), shows why on
 // the console, and answers, now and to every replay, with StatusFailed.
-func (s *Service) fail(base Record, req *Request, fp string, cause error) (*Response, error) {
+func (s *Service) fail(base Record, req *api.Request, fp string, cause error) (*api.Response, error) {
 	rec := base
 	rec.Type, rec.Detail = RecFailed, map[string]string{"reason": cause.Error()}
 	if _, err := s.journal.Append(rec); err != nil {
@@ -117,6 +118,6 @@ func (s *Service) fail(base Record, req *Request, fp string, cause error) (*Resp
 }
 
 // failedResponse is the answer to a request closed by a "failed" record.
-func failedResponse(id, reason string) *Response {
-	return &Response{ID: id, Status: StatusFailed, Error: fmt.Sprintf("%v: %s; send a new request with a new id", ErrSigningFailed, reason)}
+func failedResponse(id, reason string) *api.Response {
+	return &api.Response{ID: id, Status: api.StatusFailed, Error: fmt.Sprintf("%v: %s; send a new request with a new id", ErrSigningFailed, reason)}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
 )
@@ -113,7 +114,7 @@ func TestIssueOnePINPerBatch(t *testing.T) {
 	f, script, _ := tpmFixture(t, 10)
 	script.willType(testTPMPIN)
 	resp := f.svc.Handle(context.Background(), batchOf("b25", 25), "tester")
-	if resp.Status != StatusSigned || len(resp.Nodes) != 25 {
+	if resp.Status != api.StatusSigned || len(resp.Nodes) != 25 {
 		t.Fatalf("batch: %s %s", resp.Status, resp.Error)
 	}
 	want := []string{"sign with the TPM key (request b25, 25 signatures)"}
@@ -135,7 +136,7 @@ func TestIssueWrongPINAskedAgain(t *testing.T) {
 	f, script, _ := tpmFixture(t, 10)
 	script.willType("wrong-1", testTPMPIN)
 	resp := f.svc.Handle(context.Background(), batchOf("r1", 3), "tester")
-	if resp.Status != StatusSigned {
+	if resp.Status != api.StatusSigned {
 		t.Fatalf("the right PIN on the second try must sign: %s %s", resp.Status, resp.Error)
 	}
 	q := script.questions()
@@ -154,7 +155,7 @@ func TestIssueWrongPINClosesRequest(t *testing.T) {
 	f, script, key := tpmFixture(t, 10)
 	script.willType("wrong-1", "wrong-2", "wrong-3")
 	resp := f.svc.Handle(context.Background(), batchOf("w1", 2), "tester")
-	if resp.Status != StatusFailed || !strings.Contains(resp.Error, "wrong PIN") || !strings.Contains(resp.Error, "nothing was signed") {
+	if resp.Status != api.StatusFailed || !strings.Contains(resp.Error, "wrong PIN") || !strings.Contains(resp.Error, "nothing was signed") {
 		t.Fatalf("three wrong PINs: %s %q", resp.Status, resp.Error)
 	}
 	t.Logf("answer: %s", resp.Error)
@@ -172,7 +173,7 @@ func TestIssueWrongPINClosesRequest(t *testing.T) {
 	}
 	svc := f.restart(t) // its console is f.prompt
 	again := svc.Handle(context.Background(), batchOf("w1", 2), "tester")
-	if again.Status != StatusFailed || again.Error != resp.Error || len(f.prompt.reviews()) != 0 {
+	if again.Status != api.StatusFailed || again.Error != resp.Error || len(f.prompt.reviews()) != 0 {
 		t.Fatalf("replay after a restart: %s %q, %d reviews", again.Status, again.Error, len(f.prompt.reviews()))
 	}
 }
@@ -184,7 +185,7 @@ func TestIssueNeverSpendsLastTry(t *testing.T) {
 	f, script, key := tpmFixture(t, 3)
 	script.willType("wrong-1", "wrong-2", testTPMPIN)
 	resp := f.svc.Handle(context.Background(), batchOf("l1", 1), "tester")
-	if resp.Status != StatusFailed || !strings.Contains(resp.Error, "to keep the device's last try") {
+	if resp.Status != api.StatusFailed || !strings.Contains(resp.Error, "to keep the device's last try") {
 		t.Fatalf("status %s %q", resp.Status, resp.Error)
 	}
 	t.Logf("answer: %s", resp.Error)
@@ -198,7 +199,7 @@ func TestIssueNeverSpendsLastTry(t *testing.T) {
 	script.willType(testTPMPIN)
 	resp = f.svc.Handle(context.Background(), batchOf("l2", 1), "tester")
 	t.Logf("answer: %s", resp.Error)
-	if resp.Status != StatusFailed || len(script.questions()) != 0 {
+	if resp.Status != api.StatusFailed || len(script.questions()) != 0 {
 		t.Fatalf("with one try left: %s %q, asked %q", resp.Status, resp.Error, script.questions())
 	}
 }
@@ -207,13 +208,13 @@ func TestIssueNeverSpendsLastTry(t *testing.T) {
 // the request sees "unlocking"; anyone else sees nothing.
 func TestProgressEndpoint(t *testing.T) {
 	f, script, _ := tpmFixture(t, 10)
-	seen := map[string]Progress{}
-	get := func(requester string) Progress {
-		req := httptest.NewRequest(http.MethodGet, pathProgress+"?id=p1", nil)
+	seen := map[string]api.Progress{}
+	get := func(requester string) api.Progress {
+		req := httptest.NewRequest(http.MethodGet, api.PathProgress+"?id=p1", nil)
 		req = req.WithContext(context.WithValue(req.Context(), peerKey{}, Peer{Name: requester}))
 		w := httptest.NewRecorder()
 		f.svc.Handler().ServeHTTP(w, req)
-		var p Progress
+		var p api.Progress
 		if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 			t.Errorf("progress answer: %v: %s", err, w.Body.String())
 		}
@@ -222,13 +223,13 @@ func TestProgressEndpoint(t *testing.T) {
 	script.willType(testTPMPIN)
 	script.during = func() { seen["self"], seen["other"] = get("relay-a"), get("relay-b") }
 	resp := f.svc.Handle(context.Background(), batchOf("p1", 4), "relay-a")
-	if resp.Status != StatusSigned {
+	if resp.Status != api.StatusSigned {
 		t.Fatalf("batch: %s %s", resp.Status, resp.Error)
 	}
-	if want := (Progress{ID: "p1", State: ProgressUnlocking, Total: 4}); seen["self"] != want {
+	if want := (api.Progress{ID: "p1", State: api.ProgressUnlocking, Total: 4}); seen["self"] != want {
 		t.Errorf("progress for the sender: %+v, want %+v", seen["self"], want)
 	}
-	if want := (Progress{ID: "p1", State: ProgressNone}); seen["other"] != want || get("relay-a") != want {
+	if want := (api.Progress{ID: "p1", State: api.ProgressNone}); seen["other"] != want || get("relay-a") != want {
 		t.Errorf("progress for another peer %+v, after the answer %+v; want %+v", seen["other"], get("relay-a"), want)
 	}
 }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/devices"
 	"github.com/signetbox/signet/keyplan"
-	"github.com/signetbox/signet/signer"
 )
 
 // approveArgs holds the flags of "signet approve".
@@ -109,7 +109,7 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s\n", len(nodes), limitNote(a.limit))
-	return send(cmd, &a.clientArgs, &signer.Request{Kind: signer.KindBatch, Nodes: nodes, Limit: a.limit})
+	return send(cmd, &a.clientArgs, &api.Request{Kind: api.KindBatch, Nodes: nodes, Limit: a.limit})
 }
 
 // checkSelector requires a selector: a bare approve must not sign every

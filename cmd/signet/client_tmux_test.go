@@ -22,6 +22,7 @@ import (
 
 	ts "tailscale.com/tka"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/signer"
@@ -173,8 +174,8 @@ func clientSecret(t *testing.T, s *tmuxServe) {
 		t.Fatalf("sign tskey-…: the answer repeats the key or lacks the next steps:\n%s", out)
 	}
 	// The same key sent to the API by another client.
-	resp, err := signer.NewClient(s.sock).Send(context.Background(), &signer.Request{ID: "secret1", Kind: signer.KindSignNode, NodeKey: secret})
-	if err != nil || resp.Status != signer.StatusError || strings.Contains(resp.Error, "kQ7x9ZZ") {
+	resp, err := api.NewUnixClient(s.sock).Send(context.Background(), &api.Request{ID: "secret1", Kind: api.KindSignNode, NodeKey: secret})
+	if err != nil || resp.Status != api.StatusError || strings.Contains(resp.Error, "kQ7x9ZZ") {
 		t.Fatalf("the API answer to a secret: %v %+v", err, resp)
 	}
 	journal, err := os.ReadFile(filepath.Join(s.dir, "journal.log"))
@@ -244,12 +245,12 @@ func clientSeveralKeys(t *testing.T, s *tmuxServe) []chaingen.Key {
 	}
 
 	// update-key with votes and metadata: no verb sends it; the API does.
-	var queued []signer.Queued
+	var queued []api.Queued
 	var mu sync.Mutex
-	ctx := signer.WithQueued(context.Background(), func(q signer.Queued) { mu.Lock(); queued = append(queued, q); mu.Unlock() })
-	done := make(chan *signer.Response, 1)
+	ctx := api.WithQueued(context.Background(), func(q api.Queued) { mu.Lock(); queued = append(queued, q); mu.Unlock() })
+	done := make(chan *api.Response, 1)
 	go func() {
-		resp, err := signer.NewClient(s.sock).Send(ctx, &signer.Request{ID: "upd1", Kind: signer.KindUpdateKey, Key: tka.FormatTLPub(chaingen.NewKey(501).PublicKey()), Votes: 3, Meta: map[string]string{"owner": "ops"}})
+		resp, err := api.NewUnixClient(s.sock).Send(ctx, &api.Request{ID: "upd1", Kind: api.KindUpdateKey, Key: tka.FormatTLPub(chaingen.NewKey(501).PublicKey()), Votes: 3, Meta: map[string]string{"owner": "ops"}})
 		if err != nil {
 			t.Error(err)
 		}
@@ -259,7 +260,7 @@ func clientSeveralKeys(t *testing.T, s *tmuxServe) []chaingen.Key {
 	resp := <-done
 	mu.Lock()
 	defer mu.Unlock()
-	if resp == nil || resp.Status != signer.StatusSigned || len(resp.AUMs) != 2 || len(queued) != 1 || queued[0].Signatures != 2 {
+	if resp == nil || resp.Status != api.StatusSigned || len(resp.AUMs) != 2 || len(queued) != 1 || queued[0].Signatures != 2 {
 		t.Fatalf("update-key votes and meta: %+v, queued %+v", resp, queued)
 	}
 	return keys

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -273,7 +274,7 @@ func (r *crashRig) checkAnswer(g answerGroup) {
 // answerGroup is what one request id released, over all its answers.
 type answerGroup struct {
 	id    string
-	kind  signer.Kind
+	kind  api.Kind
 	desc  []string          // each signed answer, described
 	nodes map[string]string // node key → signature
 	aums  []string
@@ -294,7 +295,7 @@ func (r *crashRig) received(seen map[string]int) []answerGroup {
 		}
 		g := answerGroup{id: id, kind: l.reqs[id].Kind, nodes: map[string]string{}}
 		for _, resp := range answers[seen[id]:] {
-			if resp.Status != signer.StatusSigned && resp.Status != signer.StatusAlreadySigned {
+			if resp.Status != api.StatusSigned && resp.Status != api.StatusAlreadySigned {
 				continue
 			}
 			var items []string

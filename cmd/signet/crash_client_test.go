@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -72,24 +72,24 @@ func (g *crashGate) waitNext(ctx context.Context, epoch int) {
 // crashLog is every request sent and every answer received.
 type crashLog struct {
 	mu                   sync.Mutex
-	reqs                 map[string]*signer.Request
+	reqs                 map[string]*api.Request
 	order                []string
-	answers              map[string][]*signer.Response
+	answers              map[string][]*api.Response
 	added                []string        // throw-away keys added and not yet sent for removal
 	addedSet             map[string]bool // every throw-away key whose add-key was signed
 	sends, resends, lost int
-	status               map[signer.Status]int
+	status               map[api.Status]int
 	errors               map[string]int // error answers by message
 }
 
 func newCrashLog() *crashLog {
-	return &crashLog{reqs: map[string]*signer.Request{}, answers: map[string][]*signer.Response{},
-		addedSet: map[string]bool{}, status: map[signer.Status]int{}, errors: map[string]int{}}
+	return &crashLog{reqs: map[string]*api.Request{}, answers: map[string][]*api.Response{},
+		addedSet: map[string]bool{}, status: map[api.Status]int{}, errors: map[string]int{}}
 }
 
 // send sends req and records the answer; a transport error (the daemon
 // was killed) leaves the id unanswered.
-func (l *crashLog) send(ctx context.Context, c *signer.Client, req *signer.Request) *signer.Response {
+func (l *crashLog) send(ctx context.Context, c *api.Client, req *api.Request) *api.Response {
 	l.mu.Lock()
 	if _, ok := l.reqs[req.ID]; ok {
 		l.resends++
@@ -109,11 +109,11 @@ func (l *crashLog) send(ctx context.Context, c *signer.Client, req *signer.Reque
 		return nil
 	}
 	l.status[resp.Status]++
-	if resp.Status == signer.StatusError {
+	if resp.Status == api.StatusError {
 		l.errors[errorKind(resp.Error)]++
 	}
 	l.answers[req.ID] = append(l.answers[req.ID], resp)
-	if req.Kind == signer.KindAddKey && resp.Status == signer.StatusSigned && !l.addedSet[req.Key] {
+	if req.Kind == api.KindAddKey && resp.Status == api.StatusSigned && !l.addedSet[req.Key] {
 		l.addedSet[req.Key] = true
 		l.added = append(l.added, req.Key)
 	}
@@ -121,19 +121,19 @@ func (l *crashLog) send(ctx context.Context, c *signer.Client, req *signer.Reque
 }
 
 // final reports whether resp ends a request for good.
-func final(resp *signer.Response) bool {
+func final(resp *api.Response) bool {
 	switch resp.Status {
-	case signer.StatusSigned, signer.StatusAlreadySigned, signer.StatusDenied:
+	case api.StatusSigned, api.StatusAlreadySigned, api.StatusDenied:
 		return true
 	}
 	return false
 }
 
 // unanswered lists the requests with no final answer yet, oldest first.
-func (l *crashLog) unanswered() []*signer.Request {
+func (l *crashLog) unanswered() []*api.Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []*signer.Request
+	var out []*api.Request
 	for _, id := range l.order {
 		if !slices.ContainsFunc(l.answers[id], final) {
 			out = append(out, l.reqs[id])
@@ -144,7 +144,7 @@ func (l *crashLog) unanswered() []*signer.Request {
 
 // pick returns a random earlier request: unanswered ones when unanswered
 // is set, else answered ones.
-func (l *crashLog) pick(rng *mrand.Rand, unanswered bool) *signer.Request {
+func (l *crashLog) pick(rng *mrand.Rand, unanswered bool) *api.Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for range 8 {
@@ -192,7 +192,7 @@ func errorKind(msg string) string {
 // client sends requests whenever the gate is open until ctx is done.
 func (r *crashRig) client(ctx context.Context, seed uint64, n int) {
 	rng := mrand.New(mrand.NewPCG(seed, 2))
-	var c *signer.Client
+	var c *api.Client
 	epoch := -1
 	for seq := 0; ; seq++ {
 		e, ok := r.gate.wait(ctx)
@@ -200,11 +200,11 @@ func (r *crashRig) client(ctx context.Context, seed uint64, n int) {
 			return
 		}
 		if e != epoch {
-			c, epoch = signer.NewClient(r.sock), e
+			c, epoch = api.NewUnixClient(r.sock), e
 		}
 		req := r.nextRequest(rng, fmt.Sprintf("c%d-%d", n, seq))
 		resp := r.log.send(ctx, c, req)
-		if resp != nil && resp.Status == signer.StatusError && strings.Contains(resp.Error, "requests in a minute") {
+		if resp != nil && resp.Status == api.StatusError && strings.Contains(resp.Error, "requests in a minute") {
 			r.gate.waitNext(ctx, e) // the rate resets when the daemon restarts
 		}
 	}
@@ -212,7 +212,7 @@ func (r *crashRig) client(ctx context.Context, seed uint64, n int) {
 
 // nextRequest chooses what to send: mostly new sign-node requests, some
 // batches, a few add-key/remove-key of throw-away keys, and resends.
-func (r *crashRig) nextRequest(rng *mrand.Rand, id string) *signer.Request {
+func (r *crashRig) nextRequest(rng *mrand.Rand, id string) *api.Request {
 	p := rng.Float64()
 	if p < 0.15 {
 		if req := r.log.pick(rng, p < 0.10); req != nil {
@@ -221,24 +221,24 @@ func (r *crashRig) nextRequest(rng *mrand.Rand, id string) *signer.Request {
 	}
 	switch {
 	case p < 0.27:
-		nodes := make([]signer.BatchNode, 5+rng.IntN(16))
+		nodes := make([]api.BatchNode, 5+rng.IntN(16))
 		for i := range nodes {
-			nodes[i] = signer.BatchNode{NodeKey: randomNodeKey(), Claims: map[string]string{"device": fmt.Sprintf("%s-%d", id, i)}}
+			nodes[i] = api.BatchNode{NodeKey: randomNodeKey(), Claims: map[string]string{"device": fmt.Sprintf("%s-%d", id, i)}}
 		}
-		return &signer.Request{ID: id, Kind: signer.KindBatch, Nodes: nodes}
+		return &api.Request{ID: id, Kind: api.KindBatch, Nodes: nodes}
 	case p < 0.32:
 		if rng.IntN(2) == 0 {
 			if k := r.log.takeAdded(); k != "" {
-				return &signer.Request{ID: id, Kind: signer.KindRemoveKey, Key: k}
+				return &api.Request{ID: id, Kind: api.KindRemoveKey, Key: k}
 			}
 		}
 		pub, _, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
 			panic(err)
 		}
-		return &signer.Request{ID: id, Kind: signer.KindAddKey, Key: tka.FormatTLPub(pub), Votes: 1}
+		return &api.Request{ID: id, Kind: api.KindAddKey, Key: tka.FormatTLPub(pub), Votes: 1}
 	}
-	return &signer.Request{ID: id, Kind: signer.KindSignNode, NodeKey: randomNodeKey(), Claims: map[string]string{"device": id}}
+	return &api.Request{ID: id, Kind: api.KindSignNode, NodeKey: randomNodeKey(), Claims: map[string]string{"device": id}}
 }
 
 func randomNodeKey() string {

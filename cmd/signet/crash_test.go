@@ -27,9 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
-	"github.com/signetbox/signet/signer"
 )
 
 const crashPassphrase = "crash soak passphrase"
@@ -211,7 +211,7 @@ func (r *crashRig) start() (*crashDaemon, error) {
 
 // waitReady polls the daemon's status until it answers.
 func (r *crashRig) waitReady(d *crashDaemon) error {
-	c := signer.NewClient(r.sock)
+	c := api.NewUnixClient(r.sock)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -283,7 +283,7 @@ func (r *crashRig) signet(args ...string) (string, error) {
 // stops it with SIGTERM and checks everything one last time.
 func (r *crashRig) finish(d *crashDaemon) {
 	r.gate.set(true)
-	c := signer.NewClient(r.sock)
+	c := api.NewUnixClient(r.sock)
 	for i, req := range r.log.unanswered() {
 		if i == 40 { // stay under the daemon's per-requester rate
 			break

@@ -4,9 +4,8 @@ package main
 // signature: the socket flag, request IDs and how answers are printed.
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 )
 
 // defaultSocket is where `signet serve` listens unless told otherwise.
@@ -34,34 +33,27 @@ func addClientFlags(cmd *cobra.Command, a *clientArgs) {
 	cmd.Flags().BoolVar(&a.json, "json", false, "print the daemon's answer as JSON")
 }
 
-// newRequestID returns a random request ID.
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // send fills in the request ID, sends req and prints the answer. It waits
 // until the operator decided on the box's console; Ctrl-C withdraws the
 // request (the daemon then records a denial). It says "waiting for
 // confirmation" only once the daemon has queued the request: a request
 // answered at once (already signed, refused) never reaches the console.
-func send(cmd *cobra.Command, a *clientArgs, req *signer.Request) error {
-	if req.ID = a.id; req.ID == "" {
-		req.ID = newRequestID()
-	}
-	if !signer.ValidID(req.ID) {
+func send(cmd *cobra.Command, a *clientArgs, req *api.Request) error {
+	req.ID = a.id
+	switch err := req.Prepare(); {
+	case errors.Is(err, api.ErrInvalidID):
 		return usageErrorf("--id must be 1 to 64 letters, digits or . _ : -")
-	}
-	if req.CarriesSecret() {
+	case errors.Is(err, api.ErrSecretOutsideAuthKey):
 		return usageErr(withHint(errSecretInput, secretHints...))
+	case err != nil:
+		return err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
-	ctx = signer.WithQueued(ctx, func(q signer.Queued) {
+	ctx = api.WithQueued(ctx, func(q api.Queued) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "signet: request %s queued%s; waiting for confirmation on the signet console (Ctrl-C withdraws it)\n", req.ID, queuedWhat(req.Kind, q))
 	})
-	resp, err := signer.NewClient(a.socket).SendWatching(ctx, req, progressPrinter(cmd.ErrOrStderr()))
+	resp, err := api.NewUnixClient(a.socket).SendWatching(ctx, req, progressPrinter(cmd.ErrOrStderr()))
 	if err != nil {
 		return withHint(err, "start the daemon with 'signet serve', or pass --socket")
 	}
@@ -70,18 +62,18 @@ func send(cmd *cobra.Command, a *clientArgs, req *signer.Request) error {
 
 // queuedWhat says what the queued review asks for, in the console's
 // numbers.
-func queuedWhat(kind signer.Kind, q signer.Queued) string {
+func queuedWhat(kind api.Kind, q api.Queued) string {
 	switch kind {
-	case signer.KindBatch:
+	case api.KindBatch:
 		return fmt.Sprintf(": %d node signature(s) to approve, %d node(s) already signed and skipped", q.Signatures, q.AlreadySigned)
-	case signer.KindAddKey, signer.KindRemoveKey, signer.KindUpdateKey, signer.KindCheckpoint:
+	case api.KindAddKey, api.KindRemoveKey, api.KindUpdateKey, api.KindCheckpoint:
 		return fmt.Sprintf(": %d AUM(s) to approve", q.Signatures)
 	}
 	return ""
 }
 
 // printResponse prints an answer; a refusal becomes the verb's error.
-func printResponse(w io.Writer, resp *signer.Response, asJSON bool) error {
+func printResponse(w io.Writer, resp *api.Response, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -90,8 +82,8 @@ func printResponse(w io.Writer, resp *signer.Response, asJSON bool) error {
 		}
 	}
 	switch resp.Status {
-	case signer.StatusSigned, signer.StatusAlreadySigned:
-	case signer.StatusBusy:
+	case api.StatusSigned, api.StatusAlreadySigned:
+	case api.StatusBusy:
 		return withHint(fmt.Errorf("the daemon is busy: %s", resp.Error), "try again when the console queue is shorter")
 	default:
 		return fmt.Errorf("request %s %s: %s", resp.ID, resp.Status, resp.Error)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/tmpfstest"
@@ -56,16 +57,16 @@ func TestServeDiskFull(t *testing.T) {
 	}
 	d := r.mustStart()
 	tmpfstest.Fill(t, dir)
-	c := signer.NewClient(r.sock)
-	var failed *signer.Response
+	c := api.NewUnixClient(r.sock)
+	var failed *api.Response
 	for i := range 40 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		resp, err := c.Send(ctx, &signer.Request{ID: fmt.Sprintf("full-%d", i), Kind: signer.KindSignNode, NodeKey: fmt.Sprintf("nodekey:%064x", 0x1000+i)})
+		resp, err := c.Send(ctx, &api.Request{ID: fmt.Sprintf("full-%d", i), Kind: api.KindSignNode, NodeKey: fmt.Sprintf("nodekey:%064x", 0x1000+i)})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if resp.Status == signer.StatusError {
+		if resp.Status == api.StatusError {
 			failed = resp
 			break
 		}

@@ -33,7 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 )
 
 func signetFlood() {
@@ -124,14 +124,14 @@ func reportFlood(sock string, n int, id, nodeKey string) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}}
-	body, _ := json.Marshal(signer.DeliveredRequest{ID: id, NodeKey: nodeKey, Via: "flood test"})
+	body, _ := json.Marshal(api.DeliveredRequest{ID: id, NodeKey: nodeKey, Via: "flood test"})
 	for range n {
 		resp, err := hc.Post("http://signet/v1/delivered", "application/json", bytes.NewReader(body))
 		if err != nil {
 			fmt.Printf("0 %v\n", err)
 			continue
 		}
-		var out signer.DeliveredResponse
+		var out api.DeliveredResponse
 		json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
 		fmt.Printf("%d %s\n", resp.StatusCode, out.Error)

@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/wgintake"
@@ -238,7 +239,7 @@ func (r *floodRig) start() {
 func (r *floodRig) statusOK() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_, err := signer.NewClient(r.sock).Status(ctx)
+	_, err := api.NewUnixClient(r.sock).Status(ctx)
 	return err == nil
 }
 
@@ -269,7 +270,7 @@ func (r *floodRig) statusLatency(n int) []time.Duration {
 // start), printing the figures as NAME-rpc: the daemon's own part.
 func (r *floodRig) rpcFigures(name string, n int) {
 	var lat []time.Duration
-	c := signer.NewClient(r.sock) // one client, as a monitor would keep
+	c := api.NewUnixClient(r.sock) // one client, as a monitor would keep
 	for range n {
 		t0 := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -430,7 +431,7 @@ func (r *floodRig) manyProcesses(t *testing.T) {
 	// The operator keeps asking while the processes run, with the CLI and
 	// from this process.
 	var lat, rpc []time.Duration
-	c := signer.NewClient(r.sock)
+	c := api.NewUnixClient(r.sock)
 	for running := true; running; {
 		lat = append(lat, r.statusLatency(1)...)
 		t0 := time.Now()

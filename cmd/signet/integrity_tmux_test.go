@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -127,16 +128,16 @@ func TestInjectedCodeDoesNotApprove(t *testing.T) {
 // once and all 16 get that signature.
 func TestSameIDOverTheSocket(t *testing.T) {
 	s := startServe(t)
-	client := signer.NewClient(s.sock)
+	client := api.NewUnixClient(s.sock)
 	ctx := context.Background()
-	same := &signer.Request{ID: "dup", Kind: signer.KindSignNode, NodeKey: tka.NodeKey{0xd0, 1}.String()}
-	other := &signer.Request{ID: "dup", Kind: signer.KindSignNode, NodeKey: tka.NodeKey{0xd0, 2}.String()}
+	same := &api.Request{ID: "dup", Kind: api.KindSignNode, NodeKey: tka.NodeKey{0xd0, 1}.String()}
+	other := &api.Request{ID: "dup", Kind: api.KindSignNode, NodeKey: tka.NodeKey{0xd0, 2}.String()}
 	type answer struct {
-		r   *signer.Response
+		r   *api.Response
 		err error
 	}
 	answers := make(chan answer, 16)
-	send := func(req *signer.Request, to chan answer) {
+	send := func(req *api.Request, to chan answer) {
 		r, err := client.Send(ctx, req)
 		to <- answer{r, err}
 	}
@@ -160,7 +161,7 @@ func TestSameIDOverTheSocket(t *testing.T) {
 	for range 10 {
 		select {
 		case a := <-refused:
-			if a.err != nil || a.r.Status != signer.StatusError || !strings.Contains(a.r.Error, "in use right now by a different request") {
+			if a.err != nil || a.r.Status != api.StatusError || !strings.Contains(a.r.Error, "in use right now by a different request") {
 				t.Fatalf("other content under the same id: %+v %v, want refused", a.r, a.err)
 			}
 		case <-time.After(60 * time.Second):
@@ -172,7 +173,7 @@ func TestSameIDOverTheSocket(t *testing.T) {
 	var sig string
 	for range 16 {
 		a := <-answers
-		if a.err != nil || a.r.Status != signer.StatusSigned || (sig != "" && a.r.Signature != sig) {
+		if a.err != nil || a.r.Status != api.StatusSigned || (sig != "" && a.r.Signature != sig) {
 			t.Fatalf("same request: %+v %v, want the one signature", a.r, a.err)
 		}
 		sig = a.r.Signature

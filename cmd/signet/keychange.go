@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/keyplan"
-	"github.com/signetbox/signet/signer"
 )
 
 // keyChangeArgs holds the flags of "signet add" and "signet remove".
@@ -15,7 +15,7 @@ type keyChangeArgs struct {
 
 // newAddCmd builds "signet add".
 func newAddCmd() *cobra.Command {
-	return newKeyChangeCmd(signer.KindAddKey, "add tlpub:HEX[?VOTES]...", "Ask the daemon to add trusted tailnet-lock keys",
+	return newKeyChangeCmd(api.KindAddKey, "add tlpub:HEX[?VOTES]...", "Ask the daemon to add trusted tailnet-lock keys",
 		`Build the AUMs that add one or more tailnet-lock keys (other signing
 boxes, people's YubiKeys) on the current head, one AUM per key, chained in
 the order given. The console shows exactly what each AUM does, and all of
@@ -29,7 +29,7 @@ node; a signet-relay connected to the box submits them by itself
 
 // newRemoveCmd builds "signet remove".
 func newRemoveCmd() *cobra.Command {
-	return newKeyChangeCmd(signer.KindRemoveKey, "remove tlpub:HEX...", "Ask the daemon to remove trusted tailnet-lock keys",
+	return newKeyChangeCmd(api.KindRemoveKey, "remove tlpub:HEX...", "Ask the daemon to remove trusted tailnet-lock keys",
 		`Build the AUMs that remove one or more tailnet-lock keys, one AUM per
 key, show their effect on the console (and how many node signatures this
 box issued with those keys stop being valid), and sign them all once the
@@ -40,7 +40,7 @@ operator confirms the override on the console.`,
   $ signet remove tlpub:5c1e... tlpub:9a07...`)
 }
 
-func newKeyChangeCmd(kind signer.Kind, use, short, long, example string) *cobra.Command {
+func newKeyChangeCmd(kind api.Kind, use, short, long, example string) *cobra.Command {
 	a := &keyChangeArgs{}
 	cmd := &cobra.Command{
 		Use: use, Short: short, Long: long, Example: example,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -45,7 +46,7 @@ func knownCount(n int) *int {
 }
 
 // deviceFromDaemon converts the daemon's reading.
-func deviceFromDaemon(h signer.HSMStatus) deviceJSON {
+func deviceFromDaemon(h api.HSMStatus) deviceJSON {
 	d := deviceJSON{Backend: h.Backend, Present: h.Present, PINTriesLeft: knownCount(h.PINRetries),
 		Lockout: h.Lockout, RecoverySeconds: h.RecoverySeconds, LockoutAuthSet: h.LockoutAuthSet, Policy: h.Policy, Error: h.Error}
 	if h.MaxTries > 0 { // 0: a daemon that does not report it
@@ -102,7 +103,7 @@ func readKeyDevice(ctx context.Context, log io.Writer, st *keyState) (deviceRead
 }
 
 // daemonReading checks and converts what the daemon serving st.dir said.
-func daemonReading(info *signer.StatusInfo, rec signer.ServeRecord, st *keyState) (deviceReading, error) {
+func daemonReading(info *api.StatusInfo, rec signer.ServeRecord, st *keyState) (deviceReading, error) {
 	who := fmt.Sprintf("signet serve (pid %d)", rec.PID)
 	if info.BoxKey != tka.FormatTLPub(st.pub) {
 		return deviceReading{}, fmt.Errorf("%s on %s holds the key %s, not the %s in %s", who, st.dir, info.BoxKey, tka.FormatTLPub(st.pub), pubFile)

@@ -23,6 +23,7 @@ import (
 	ts "tailscale.com/tka"
 	"tailscale.com/types/key"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
@@ -65,8 +66,8 @@ func (s *tmuxServe) approveNext(want string, n int) time.Time {
 	return typed
 }
 
-func (s *tmuxServe) status(t *testing.T) *signer.StatusInfo {
-	st, err := signer.NewClient(s.sock).Status(context.Background())
+func (s *tmuxServe) status(t *testing.T) *api.StatusInfo {
+	st, err := api.NewUnixClient(s.sock).Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

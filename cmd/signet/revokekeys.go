@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -59,7 +60,7 @@ before it is sent. The co-signed blob is printed with the
 					return err
 				}
 			}
-			return send(cmd, &a.clientArgs, &signer.Request{Kind: signer.KindCosign, AUM: a.cosign})
+			return send(cmd, &a.clientArgs, &api.Request{Kind: api.KindCosign, AUM: a.cosign})
 		},
 	}
 	addClientFlags(cmd, &a.clientArgs)

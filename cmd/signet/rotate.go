@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/tka"
 )
@@ -127,7 +128,7 @@ func (a *rotateArgs) plan(cmd *cobra.Command) (*keyplan.Plan, error) {
 func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyplan.Plan, override, revoke bool) error {
 	base := ca.id
 	if base == "" {
-		base = newRequestID()
+		base = api.NewRequestID()
 	}
 	for _, s := range p.Steps(override) {
 		c := *ca

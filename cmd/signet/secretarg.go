@@ -9,7 +9,7 @@ package main
 import (
 	"errors"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 )
 
 // errSecretArg is the one line printed for a secret on the command line.
@@ -25,7 +25,7 @@ var secretHints = []string{
 // secret, whatever the verb: cobra echoes arguments in its own errors.
 func refuseSecretArgs(args []string) error {
 	for _, a := range args {
-		if signer.LooksLikeSecret(a) {
+		if api.LooksLikeSecret(a) {
 			return usageErr(withHint(errSecretArg, secretHints...))
 		}
 	}

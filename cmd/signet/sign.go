@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -83,19 +83,19 @@ with 'signet wrap-authkey' instead.`,
 
 // request builds the sign-node request from the arguments, the deeplink
 // or the status output.
-func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, error) {
+func (a *signArgs) request(cmd *cobra.Command, args []string) (*api.Request, error) {
 	claims, err := parseClaims(a.claims)
 	if err != nil {
 		return nil, err
 	}
-	req := &signer.Request{Kind: signer.KindSignNode, Claims: claims}
+	req := &api.Request{Kind: api.KindSignNode, Claims: claims}
 	switch {
 	case a.deeplink == "-":
 		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 		if req.Deeplink = strings.TrimSpace(line); req.Deeplink == "" {
 			return nil, usageErr(fmt.Errorf("no deeplink on standard input: %w", err))
 		}
-		if signer.LooksLikeSecret(req.Deeplink) {
+		if api.LooksLikeSecret(req.Deeplink) {
 			return nil, usageErr(withHint(errSecretInput, secretHints...))
 		}
 		return req, checkDeeplink(req.Deeplink)
@@ -107,7 +107,7 @@ func (a *signArgs) request(cmd *cobra.Command, args []string) (*signer.Request, 
 		if err != nil {
 			return nil, err
 		}
-		if signer.LooksLikeSecret(string(b)) {
+		if api.LooksLikeSecret(string(b)) {
 			return nil, usageErr(withHint(errSecretInput, secretHints...))
 		}
 		l, err := lockstatus.ParseSignInput(b)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/signer"
 )
@@ -65,7 +66,7 @@ read, else the default socket.
 // state directory's serve.json names. Only when --state was not given and
 // the default state directory has no readable record is the default
 // socket asked.
-func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*signer.StatusInfo, error) {
+func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*api.StatusInfo, error) {
 	if !cmd.Flags().Changed("socket") {
 		dir := stateDirOf(cmd)
 		st, rec, err := signer.StateDirStatus(ctx, dir)
@@ -76,7 +77,7 @@ func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*s
 			return nil, withHint(err, "start the daemon with 'signet serve --state "+dir+"', or pass --socket")
 		}
 	}
-	st, err := signer.NewClient(a.socket).Status(ctx)
+	st, err := api.NewUnixClient(a.socket).Status(ctx)
 	if err != nil && cmd.Flags().Changed("socket") {
 		return nil, withHint(err, "is signet serve running on "+a.socket+"? --state DIR finds the daemon of DIR wherever its socket is")
 	}
@@ -104,7 +105,7 @@ type trustedKeyJSON struct {
 	Votes     uint   `json:"votes"`
 }
 
-func newStatusReport(st *signer.StatusInfo) *statusReport {
+func newStatusReport(st *api.StatusInfo) *statusReport {
 	r := &statusReport{SchemaVersion: statusSchema, Head: st.Head, BoxKey: st.BoxKey, BoxKeyTrusted: st.BoxKeyTrusted,
 		TrustedKeys: []trustedKeyJSON{}, DisablementValues: st.DisablementValues, Queue: st.Queue}
 	for i, k := range st.Keys {
@@ -142,7 +143,7 @@ func hsmLine(h deviceJSON) string {
 	return line
 }
 
-func printStatus(w io.Writer, st *signer.StatusInfo, asJSON bool) error {
+func printStatus(w io.Writer, st *api.StatusInfo, asJSON bool) error {
 	r := newStatusReport(st)
 	if asJSON {
 		return writeJSON(w, r)

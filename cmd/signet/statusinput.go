@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/signer"
 )
 
 // maxInput bounds what a verb reads from a file or standard input.
@@ -56,8 +56,8 @@ func readStatusJSON(cmd *cobra.Command, path string) (*lockstatus.Status, error)
 
 // daemonStatus asks the daemon for the authority and checks st (if not
 // nil) was made under it.
-func daemonStatus(cmd *cobra.Command, socket string, st *lockstatus.Status) (*signer.StatusInfo, error) {
-	info, err := signer.NewClient(socket).Status(cmd.Context())
+func daemonStatus(cmd *cobra.Command, socket string, st *lockstatus.Status) (*api.StatusInfo, error) {
+	info, err := api.NewUnixClient(socket).Status(cmd.Context())
 	if err != nil {
 		return nil, withHint(err, "start the daemon with 'signet serve', or pass --socket")
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -157,7 +158,7 @@ func fixJournal(dir string, n int) error {
 			return err
 		}
 		sum := sha256.Sum256(raw)
-		base := signer.Record{RequestID: fmt.Sprintf("req-%d", i+1), Kind: signer.KindSignNode,
+		base := signer.Record{RequestID: fmt.Sprintf("req-%d", i+1), Kind: api.KindSignNode,
 			Requester: "uid 0 (signet)", Digest: fmt.Sprintf("%064x", i+1)}
 		for _, typ := range []signer.RecordType{signer.RecReceived, signer.RecDecision, signer.RecIssued, signer.RecReleased} {
 			r := base

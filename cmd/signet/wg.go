@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 )
@@ -172,7 +173,7 @@ func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc
 	go tun.ServeStatus(sl)
 	for _, p := range cfg.Peers {
 		if p.RatePerMinute > 0 {
-			svc.SetRequesterRate("wireguard:"+p.Name, p.RatePerMinute)
+			svc.SetRequesterRate(api.WireGuardRequester(p.Name), p.RatePerMinute)
 		}
 	}
 	go func() {

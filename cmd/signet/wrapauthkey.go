@@ -5,9 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	"github.com/spf13/cobra"
-
-	"github.com/signetbox/signet/signer"
 )
 
 // newWrapAuthKeyCmd builds "signet wrap-authkey".
@@ -33,7 +32,7 @@ key's non-secret prefix. The wrapped key is printed once: it is a secret.`,
 			case strings.Contains(key, "--TL"):
 				return usageErr(errors.New("that pre-auth key is wrapped already: wrap the plain tskey-auth- key (the input is not shown)"))
 			}
-			return send(cmd, a, &signer.Request{Kind: signer.KindWrapAuthKey, AuthKey: key})
+			return send(cmd, a, &api.Request{Kind: api.KindWrapAuthKey, AuthKey: key})
 		},
 	}
 	addClientFlags(cmd, a)

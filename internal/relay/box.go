@@ -1,18 +1,13 @@
 package relay
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"time"
 
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/wgintake"
-	"github.com/signetbox/signet/signer"
 )
 
 // Timeouts of the calls to the box. A box killed mid-call never answers
@@ -29,82 +24,63 @@ const (
 	askTimeout       = 5 * time.Minute
 )
 
-// Box talks to the signet box's request API through the WireGuard tunnel.
+// Box is the relay's view of the signet box: the API client through the
+// WireGuard tunnel, with the relay's timeouts on each call.
 type Box struct {
-	base string
-	hc   *http.Client
-	tun  *wgintake.Tunnel
+	c   *api.Client
+	tun *wgintake.Tunnel
 }
 
 // NewBox returns a client for the API at addr (tunnel address and port)
 // through tun.
 func NewBox(tun *wgintake.Tunnel, addr netip.AddrPort) *Box {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return tun.Net().DialContextTCPAddrPort(ctx, addr)
-		},
-		MaxIdleConns:    4,
-		IdleConnTimeout: time.Minute,
-	}
-	return &Box{base: "http://" + addr.String(), hc: &http.Client{Transport: tr}, tun: tun}
+	dial := func(ctx context.Context) (net.Conn, error) { return tun.Net().DialContextTCPAddrPort(ctx, addr) }
+	c := api.NewClient(dial, api.Options{
+		Server: "the box", Unreachable: "reaching the box", Host: addr.String(),
+		MaxIdleConns: 4, IdleConnTimeout: time.Minute,
+	})
+	return &Box{c: c, tun: tun}
 }
 
 // Ask sends a request and waits for the console's decision.
-func (b *Box) Ask(ctx context.Context, req *signer.Request) (*signer.Response, error) {
+func (b *Box) Ask(ctx context.Context, req *api.Request) (*api.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
-	var resp signer.Response
-	if err := b.post(ctx, "/v1/requests", req, &resp); err != nil && resp.Status == "" {
-		return nil, err
-	}
-	return &resp, nil
+	return b.c.Send(ctx, req)
 }
 
 // Inform sends AUMs (hex, oldest first) seen on the tailnet.
 func (b *Box) Inform(ctx context.Context, aums []string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
 	defer cancel()
-	var resp signer.InformResponse
-	if err := b.post(ctx, "/v1/aums", &signer.InformRequest{AUMs: aums}, &resp); err != nil {
-		return "", fmt.Errorf("%w: %s", err, resp.Error)
-	}
-	return resp.Head, nil
+	return b.c.Inform(ctx, aums)
 }
 
 // Delivered reports a delivery; the box journals it once.
-func (b *Box) Delivered(ctx context.Context, d signer.DeliveredRequest) error {
+func (b *Box) Delivered(ctx context.Context, d api.DeliveredRequest) error {
 	ctx, cancel := context.WithTimeout(ctx, quickCallTimeout)
 	defer cancel()
-	var resp signer.DeliveredResponse
-	if err := b.post(ctx, "/v1/delivered", &d, &resp); err != nil {
-		return fmt.Errorf("%w: %s", err, resp.Error)
-	}
-	return nil
+	_, err := b.c.Delivered(ctx, d)
+	return err
 }
 
 // Outbox lists released results the box has not heard delivered.
-func (b *Box) Outbox(ctx context.Context) (*signer.OutboxResponse, error) {
+func (b *Box) Outbox(ctx context.Context) (*api.OutboxResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, quickCallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/outbox", nil)
-	if err != nil {
-		return nil, err
-	}
-	var out signer.OutboxResponse
-	if err := b.do(req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return b.c.Outbox(ctx, 0)
 }
 
 // Probe reads the box's status with a short timeout. When the box does
 // not answer it starts a new WireGuard handshake: a box that restarted
 // has forgotten the old session, and waiting for WireGuard to notice
 // takes about 15 s.
-func (b *Box) Probe(ctx context.Context) (*signer.StatusInfo, error) {
-	st, err := b.status(ctx, probeTimeout, "?hsm=no")
+func (b *Box) Probe(ctx context.Context) (*api.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	st, err := b.c.StatusWithoutHSM(ctx)
 	if err != nil {
-		b.hc.CloseIdleConnections()
+		b.c.CloseIdleConnections()
 		b.tun.Rehandshake()
 	}
 	return st, err
@@ -112,59 +88,11 @@ func (b *Box) Probe(ctx context.Context) (*signer.StatusInfo, error) {
 
 // Restarted drops kept-alive connections to a box process that is gone:
 // its successor never answers on them.
-func (b *Box) Restarted() { b.hc.CloseIdleConnections() }
+func (b *Box) Restarted() { b.c.CloseIdleConnections() }
 
 // Status reads the box's authority head and keys.
-func (b *Box) Status(ctx context.Context) (*signer.StatusInfo, error) {
-	return b.status(ctx, shortCallTimeout, "")
-}
-
-func (b *Box) status(ctx context.Context, timeout time.Duration, query string) (*signer.StatusInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (b *Box) Status(ctx context.Context) (*api.StatusInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, shortCallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", b.base+"/v1/status"+query, nil)
-	if err != nil {
-		return nil, err
-	}
-	var st signer.StatusInfo
-	if err := b.do(req, &st); err != nil {
-		return nil, err
-	}
-	return &st, nil
-}
-
-func (b *Box) post(ctx context.Context, path string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", b.base+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	// Every call the relay posts is safe to send again (a request id gets
-	// its first answer; AUMs and deliveries are stored once), so the
-	// transport may retry it on a kept-alive connection the box closed.
-	req.Header.Set("Idempotency-Key", "")
-	return b.do(req, out)
-}
-
-func (b *Box) do(req *http.Request, out any) error {
-	resp, err := b.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("reaching the box: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return fmt.Errorf("reading the box's answer: %w", err)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("the box answered %s with no JSON: %w", resp.Status, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the box answered %s", resp.Status)
-	}
-	return nil
+	return b.c.Status(ctx)
 }

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/signetbox/signet/api"
 	tstka "tailscale.com/tka"
 	"tailscale.com/types/key"
-
-	"github.com/signetbox/signet/signer"
 )
 
 // viaSubmitAUM names how AUMs reach the tailnet, for the box's journal.
@@ -51,7 +50,7 @@ func (r *Relay) pullOutbox(ctx context.Context) error {
 
 // ownJob reports whether an outbox item answers one of the relay's own
 // requests (its ID is derived from the node key).
-func ownJob(it signer.OutboxItem) bool {
+func ownJob(it api.OutboxItem) bool {
 	var nk key.NodePublic
 	return nk.UnmarshalText([]byte(it.NodeKey)) == nil && JobID(nk) == it.ID
 }
@@ -84,9 +83,9 @@ func (r *Relay) submitAUMs(ctx context.Context, aums []string) error {
 }
 
 // reportVia says how job j reached the tailnet.
-func reportVia(j Job) signer.DeliveredRequest {
+func reportVia(j Job) api.DeliveredRequest {
 	if len(j.AUMs) > 0 {
-		return signer.DeliveredRequest{ID: j.requestID(), Via: viaSubmitAUM}
+		return api.DeliveredRequest{ID: j.requestID(), Via: viaSubmitAUM}
 	}
-	return signer.DeliveredRequest{ID: j.requestID(), NodeKey: j.NodeKey, Via: "control /machine/tka/sign"}
+	return api.DeliveredRequest{ID: j.requestID(), NodeKey: j.NodeKey, Via: "control /machine/tka/sign"}
 }

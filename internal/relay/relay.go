@@ -28,7 +28,7 @@ import (
 	"tailscale.com/tsnet"
 	"tailscale.com/types/key"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -238,23 +238,23 @@ func (r *Relay) startAsk(ctx context.Context, j Job) {
 }
 
 func (r *Relay) ask(ctx context.Context, j Job) {
-	resp, err := r.box.Ask(ctx, &signer.Request{ID: j.ID, Kind: signer.KindSignNode, NodeKey: j.NodeKey, Claims: j.Claims, StateID: j.StateID})
+	resp, err := r.box.Ask(ctx, &api.Request{ID: j.ID, Kind: api.KindSignNode, NodeKey: j.NodeKey, Claims: j.Claims, StateID: j.StateID})
 	if err != nil {
 		r.retry(j.ID, err)
 		return
 	}
 	switch resp.Status {
-	case signer.StatusSigned, signer.StatusAlreadySigned:
+	case api.StatusSigned, api.StatusAlreadySigned:
 		if resp.Signature == "" {
 			r.retry(j.ID, fmt.Errorf("the box answered %s without a signature", resp.Status))
 			return
 		}
 		err = r.queue.Update(j.ID, func(q *Job) {
 			q.State, q.Signature, q.Attempts, q.NextTry = StateDeliver, resp.Signature, 0, time.Time{}
-			q.Unreported = resp.Status == signer.StatusAlreadySigned
+			q.Unreported = resp.Status == api.StatusAlreadySigned
 		})
 		r.logf("relay: the box signed %s", j.ID)
-	case signer.StatusDenied, signer.StatusFailed:
+	case api.StatusDenied, api.StatusFailed:
 		// Both are final for this request id: the box answers it the same
 		// way from now on (a failed signing is closed in its journal).
 		err = r.queue.Update(j.ID, func(q *Job) { q.State, q.LastError = StateDenied, resp.Error })
@@ -413,7 +413,7 @@ func (r *Relay) report(ctx context.Context, j Job) bool {
 
 // forwardAUMs sends the box the AUMs the tailnet has past the box's
 // head, oldest first. The box verifies them before storing.
-func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus, bs *signer.StatusInfo) error {
+func (r *Relay) forwardAUMs(ctx context.Context, st *ipnstate.TailnetLockStatus, bs *api.StatusInfo) error {
 	if st.Head == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/api"
 )
 
 // An outbox result control keeps refusing is given up after
@@ -109,7 +110,7 @@ func TestFailedSigningIsFinal(t *testing.T) {
 	asked := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked++
-		json.NewEncoder(w).Encode(signer.Response{ID: "sn-1", Status: signer.StatusFailed,
+		json.NewEncoder(w).Encode(api.Response{ID: "sn-1", Status: api.StatusFailed,
 			Error: "approved, but signing failed; nothing was signed or released: gave up after 3 refused PINs"})
 	}))
 	defer srv.Close()
@@ -117,7 +118,7 @@ func TestFailedSigningIsFinal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Relay{queue: q, box: &Box{base: srv.URL, hc: srv.Client()}, logf: t.Logf, now: time.Now}
+	r := &Relay{queue: q, box: &Box{c: api.NewClient(dialTo(srv.Listener.Addr().String()), api.Options{Server: "the box"})}, logf: t.Logf, now: time.Now}
 	j := Job{ID: "sn-1", NodeKey: "nodekey:ab"}
 	if _, err := q.Add(j); err != nil {
 		t.Fatal(err)
@@ -126,5 +127,13 @@ func TestFailedSigningIsFinal(t *testing.T) {
 	got, _ := q.Get("sn-1")
 	if got.State != StateDenied || !strings.Contains(got.LastError, "gave up after 3 refused PINs") || asked != 1 {
 		t.Fatalf("after a failed answer the job is %+v (asked %d times), want denied with the reason", got, asked)
+	}
+}
+
+// dialTo dials addr over TCP: the API client of a test server.
+func dialTo(addr string) api.Dialer {
+	return func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
 	}
 }

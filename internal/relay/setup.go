@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"tailscale.com/tsnet"
 
+	"github.com/signetbox/signet/internal/httpserve"
 	"github.com/signetbox/signet/internal/wgintake"
 )
 
@@ -195,7 +195,7 @@ func (s *Setup) Serve(ctx context.Context, logf func(string, ...any)) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv := httpserve.New(r.Handler(), httpserve.Config{HeaderTimeout: 10 * time.Second})
 		go srv.Serve(ln)
 		defer srv.Close()
 	}
