@@ -727,6 +727,8 @@ func (j *journey) review() {
 
 // --- normalising and the golden file -------------------------------------
 
+var spacesRE = regexp.MustCompile(`  +`)
+
 var longHexRE = regexp.MustCompile(`[0-9a-f]{160,}|[0-9A-F]{160,}`)
 
 var normRules = []struct {
@@ -743,6 +745,7 @@ var normRules = []struct {
 	{regexp.MustCompile(`([0-9a-f]{4} ){15}[0-9a-f]{4}`), "<SECRET SHOWN ONCE>"},
 	{regexp.MustCompile(`[0-9a-f]{20}…`), "<HEX>…"},
 	{regexp.MustCompile(`\bpid \d+`), "pid <PID>"},
+	{regexp.MustCompile(`state ids \d+ and \d+`), "state ids <ID1> and <ID2>"},
 	{regexp.MustCompile(`[0-9a-f]{64}`), "<HEX64>"},
 	{regexp.MustCompile(`(nodekey|tlpub):[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} \.\.\. [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}`), "$1:<SHORT>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)? ?(ms|µs|s)\b`), "<DUR>"},
@@ -787,6 +790,10 @@ func (j *journey) normalise(text string) string {
 			}
 		}
 		blank = 0
+		if strings.Contains(l, "pid <PID>") {
+			// Columns padded to the widest pid.
+			l = l[:len(l)-len(strings.TrimLeft(l, " "))] + spacesRE.ReplaceAllString(strings.TrimLeft(l, " "), "  ")
+		}
 		lines = append(lines, l)
 	}
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
