@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,6 +28,8 @@ func checkShortForm(t *testing.T, b *boxProc, statusText, nodeKey string) {
 	if strings.ReplaceAll(want, " ", "") != prefix+":"+digits[:12]+"..."+digits[len(digits)-12:] {
 		t.Fatalf("signer.ShortKey(%s) = %q: not the ends of the key", nodeKey, want)
 	}
+	// Each row is drawn at its place: a cursor move starts a line.
+	raw = cursorMoveRE.ReplaceAll(raw, []byte("\n"))
 	for _, k := range consolescreen.CompareKeys(consolescreen.Strip(raw)) {
 		if k == want {
 			t.Logf("the console asked to compare %s; the node's `tailscale lock status` printed %s", k, nodeKey)
@@ -35,3 +38,6 @@ func checkShortForm(t *testing.T, b *boxProc, statusText, nodeKey string) {
 	}
 	t.Errorf("the console never asked to compare %q (from %s, as the real `tailscale lock status` printed it)", want, nodeKey)
 }
+
+// cursorMoveRE matches the cursor moves the console draws its rows with.
+var cursorMoveRE = regexp.MustCompile(`\x1b\[[0-9;]*[Hf]`)
