@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
@@ -396,9 +397,22 @@ func (j *journey) stableScreen(want string) string {
 }
 
 // finish adds the PINs and touches since m and the console's lines
-// since m to the job.
-func (j *journey) finish(title string, m mark, got *prompts) {
+// since m to the job, once the console said it signed all of each of
+// the job's requests (ids).
+func (j *journey) finish(title string, m mark, got *prompts, ids ...string) {
 	j.t.Helper()
+	for _, id := range ids {
+		done := regexp.MustCompile(`request ` + regexp.QuoteMeta(id) + `: signing (\d+) of (\d+)`)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			all := consoleMessages(j.s.paneText(j.t)[m.pane:])
+			if mm := done.FindStringSubmatch(all); mm != nil && mm[1] == mm[2] {
+				break
+			}
+			if time.Now().After(deadline) {
+				j.t.Fatalf("the console never said it signed all of request %s; the screen:\n%s", id, j.s.screen())
+			}
+		}
+	}
 	got.pin += int(j.s.pins.Load() - m.pins)
 	after := j.s.paneText(j.t)[m.pane:]
 	got.touch += strings.Count(after, "now to sign")
@@ -557,7 +571,7 @@ func (j *journey) approveOne() {
 	}
 	j.reviewed("approve one device", "one", 0, &got)
 	j.must("approve one device", wait)
-	j.finish("approve one device", m, &got)
+	j.finish("approve one device", m, &got, "one")
 	j.expect("approve-one", got, prompts{pin: 1, code: 1})
 }
 
@@ -579,7 +593,7 @@ func (j *journey) approveBatch() {
 	if n := len(signedNodes(j.t, out)); n != 25 {
 		j.t.Errorf("approve printed %d signatures, want 25", n)
 	}
-	j.finish("approve a batch of 25", m, &got)
+	j.finish("approve a batch of 25", m, &got, "b25")
 	want := prompts{pin: 1, code: 1, confirm: 1}
 	if j.backend == "vpiv" {
 		want.touch = 25
@@ -598,7 +612,7 @@ func (j *journey) wrapAuthKey() {
 		j.t.Error("the console showed the auth key")
 	}
 	_ = out
-	j.finish("wrap an auth key", m, &got)
+	j.finish("wrap an auth key", m, &got, "wrap")
 	j.expect("wrap-authkey", got, prompts{pin: 1, code: 1})
 }
 
@@ -613,7 +627,7 @@ func (j *journey) addRemove() {
 	wait = j.client("", "remove", a, b, "--socket", j.s.sock, "--id", "rm2")
 	j.reviewed("remove two keys", "rm2", 0, &got)
 	j.must("remove two keys", wait)
-	j.finish("add and remove keys", m, &got)
+	j.finish("add and remove keys", m, &got, "add2", "rm2")
 	j.expect("add-remove", got, prompts{pin: 2, code: 2})
 }
 
@@ -642,7 +656,7 @@ func (j *journey) rotate() {
 	j.reviewed("rotate, step 2", "rot-resign", 5, &got)
 	j.reviewed("rotate, step 3", "rot-remove", 0, &got)
 	j.must("rotate execute", wait)
-	j.finish("rotate", m, &got)
+	j.finish("rotate", m, &got, "rot-add", "rot-resign", "rot-remove")
 	j.expect("rotate", got, prompts{pin: 3, code: 3, confirm: 1})
 }
 
@@ -670,7 +684,7 @@ func (j *journey) revokeDevice() {
 	j.reviewed("revoke a device, step 2", "rev-resign", 1, &got)
 	j.reviewed("revoke a device, step 3", "rev-remove", 0, &got)
 	j.must("revoke a device", wait)
-	j.finish("revoke a device", m, &got)
+	j.finish("revoke a device", m, &got, "rev-add", "rev-resign", "rev-remove")
 	j.expect("revoke-device", got, prompts{pin: 3, code: 3, confirm: 1})
 }
 
@@ -693,7 +707,7 @@ func (j *journey) recovery() {
 	wait := j.client("", "revoke-keys", "--socket", j.s.sock, "--cosign", blob, "--removes", third, "--id", "rec")
 	j.reviewed("co-sign recovery", "rec", 0, &got)
 	out := j.must("co-sign recovery", wait)
-	j.finish("co-sign recovery", m, &got)
+	j.finish("co-sign recovery", m, &got, "rec")
 	aum := ""
 	for _, l := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(l, "aum:"); ok {
@@ -716,7 +730,7 @@ func (j *journey) review() {
 	j.must("journal verify", j.client("", "journal", "verify"))
 	j.must("chain verify", j.client("", "chain", "verify"))
 	js := j.must("review --json", j.client("", "review", "--status-json", file, "--json"))
-	var rep report
+	var rep audit.Report
 	if err := json.Unmarshal([]byte(js), &rep); err != nil {
 		j.t.Fatalf("review --json: %v", err)
 	}
