@@ -215,6 +215,7 @@ func TestRealTailscaleCLI(t *testing.T) {
 	if err != nil || !strings.Contains(out, "status: signed") {
 		t.Fatalf("signet sign --from-status with gamma's real status: %v\n%s", err, out)
 	}
+	checkShortForm(t, bp, gammaText, gamma.nodeK)
 	out, err = bp.signet("approve", "--status-json", alphaLocked, "--name", "eps*", "--socket", rw.socket())
 	if err != nil || !strings.Contains(out, "status: signed") || !strings.Contains(out, eps.nodeK) || strings.Contains(out, gamma.nodeK) {
 		t.Fatalf("signet approve --status-json with alpha's real status, --name eps*: %v\n%s", err, out)
