@@ -2,11 +2,11 @@ package audit
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // request is what the journal says about one request.
@@ -27,7 +27,7 @@ type journalView struct {
 // scanJournal reads the journal of dir (verifying it) into a view.
 func scanJournal(dir string) (*journalView, error) {
 	j := &journalView{reqs: map[string]*request{}}
-	_, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(r signer.Record) error {
+	_, err := signer.ScanFile(statedir.Path(dir, statedir.Journal), func(r signer.Record) error {
 		j.add(r)
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestChainStoreReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := buildStore(t, dir, 10)
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	before, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -23,10 +23,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/signetbox/signet/internal/durable"
+	"github.com/signetbox/signet/statedir"
 )
 
 const (
-	journalFile = "journal.log"
 	// maxJournalLine bounds one record so a corrupt file cannot make the
 	// reader allocate without bound; real records are well under 4 KiB.
 	maxJournalLine = 64 << 10
@@ -88,7 +90,7 @@ type Journal struct {
 // record. A torn last line is reported as a *TornError (see RepairTorn); a
 // broken chain as a *ChainError. The caller should hold LockStateDir.
 func OpenJournal(dir string) (*Journal, error) {
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
@@ -101,7 +103,7 @@ func OpenJournal(dir string) (*Journal, error) {
 	}
 	j.size, j.last = sum.Size, sum.last
 	if sum.Records == 0 {
-		if err := syncDir(dir); err != nil {
+		if err := durable.SyncDir(dir); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("syncing the state dir: %w", err)
 		}

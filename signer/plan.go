@@ -373,7 +373,7 @@ func (p *planner) planWrap(req *Request) (*plan, error) {
 	if !strings.HasPrefix(req.AuthKey, "tskey-") || strings.Contains(req.AuthKey, "--TL") {
 		return nil, errors.New("auth_key must be an unwrapped pre-auth key starting with tskey-")
 	}
-	keyHash := secretHash(req.AuthKey)
+	keyHash := SecretDigest(req.AuthKey)
 	digest := sha256.Sum256([]byte("signet wrap-authkey v1\x00" + keyHash))
 	shown := authKeyLabel(req.AuthKey)
 	pl := &plan{

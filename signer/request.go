@@ -211,17 +211,11 @@ var kinds = []Kind{KindSignNode, KindWrapAuthKey, KindAddKey, KindRemoveKey, Kin
 func (r *Request) fingerprint() string {
 	c := *r
 	if c.AuthKey != "" {
-		c.AuthKey = secretHash(c.AuthKey)
+		c.AuthKey = SecretDigest(c.AuthKey)
 	}
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// secretHash is how a secret appears in the journal: its SHA-256.
-func secretHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // short trims untrusted text for an error message.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -74,7 +75,7 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 	}
 	nk := nodeKey(4)
 	f.approveOnly(t, "s2", nk)
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	before, _ := os.ReadFile(path)
 	orphan := f.orphanLine(t, "s2", nk)
 	appendFile(t, path, orphan)
@@ -110,7 +111,7 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 func (f *fixture) noteSays(t *testing.T, s string) bool {
 	t.Helper()
 	found := false
-	_, _ = ScanFile(filepath.Join(f.dir, journalFile), func(r Record) error {
+	_, _ = ScanFile(filepath.Join(f.dir, statedir.Journal), func(r Record) error {
 		found = found || r.Type == RecNote && strings.Contains(r.Detail["message"], s)
 		return nil
 	})
@@ -130,7 +131,7 @@ func TestSigIndexBadLineRefused(t *testing.T) {
 			t.Fatalf("%s: %+v", id, r)
 		}
 	}
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	good, _ := os.ReadFile(path)
 	second := bytes.IndexByte(good, '\n') + 1
 	for _, c := range []struct {
@@ -186,7 +187,7 @@ func TestSigIndexTornTail(t *testing.T) {
 	if r := f.svc.Handle(ctx, &Request{ID: "s1", Kind: KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != StatusSigned {
 		t.Fatalf("s1: %+v", r)
 	}
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	good, _ := os.ReadFile(path)
 
 	if err := os.WriteFile(path, good[:len(good)-1], 0o600); err != nil {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // Repair does what a start may write once its checks passed, and
@@ -94,7 +96,7 @@ func (c *StartCheck) repairIndex(note func(string, map[string]string) error) err
 	if _, err := f.ReadAt(buf, c.keep); err != nil {
 		return fmt.Errorf("reading the end of the signature index: %w", err)
 	}
-	aside, err := writeAside(c.dir, "signatures.torn", buf)
+	aside, err := writeAside(c.dir, statedir.SigIndexTorn, buf)
 	if err != nil {
 		return err
 	}

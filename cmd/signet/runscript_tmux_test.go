@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // runPIN is the PIN the test chooses for make run's key.
@@ -210,7 +212,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 	if r.prompts != 3 {
 		t.Fatalf("the first run asked for the PIN %d times before serving, want 3 (choose, repeat, demo authority)", r.prompts)
 	}
-	uri, _ := os.ReadFile(filepath.Join(state, "key.uri"))
+	uri, _ := os.ReadFile(statedir.Path(state, statedir.KeyURI))
 	if !strings.Contains(string(uri), "device=unix://"+filepath.Join(state, "tpm", "tpm.sock")) {
 		t.Fatalf("key.uri %q: the key must use the swtpm socket in the state dir", uri)
 	}
@@ -239,7 +241,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 
 	// Stopping the daemon stops the swtpm, after TPM2_Shutdown.
 	swtpmPID := pidIn(t, filepath.Join(state, "tpm", "swtpm.pid"))
-	if err := syscall.Kill(pidIn(t, filepath.Join(state, "signet.lock")), syscall.SIGTERM); err != nil {
+	if err := syscall.Kill(pidIn(t, statedir.Path(state, statedir.Lock)), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	r.until("the end", r.exited)
@@ -273,7 +275,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 
 	// A run killed with -9 leaves its swtpm; the next run stops it (with
 	// TPM2_Shutdown) and starts its own.
-	servePID := pidIn(t, filepath.Join(state, "signet.lock"))
+	servePID := pidIn(t, statedir.Path(state, statedir.Lock))
 	script := parentOf(t, servePID)
 	_ = syscall.Kill(script, syscall.SIGKILL)
 	_ = syscall.Kill(servePID, syscall.SIGKILL)
@@ -291,7 +293,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 		t.Fatalf("PIN tries after the leftover swtpm was stopped: %q, before %q", after, before)
 	}
 	swtpmPID = pidIn(t, filepath.Join(state, "tpm", "swtpm.pid"))
-	_ = syscall.Kill(pidIn(t, filepath.Join(state, "signet.lock")), syscall.SIGTERM)
+	_ = syscall.Kill(pidIn(t, statedir.Path(state, statedir.Lock)), syscall.SIGTERM)
 	r.until("the end", r.exited)
 	waitGone(t, swtpmPID, "the swtpm of the last run")
 	if n := contacted.Load(); n != 0 {

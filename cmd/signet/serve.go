@@ -20,6 +20,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -94,7 +95,7 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err != nil {
 		return err
 	}
-	if ks.uri.Scheme == "soft" && !a.insecureSoft {
+	if ks.URI.Scheme == "soft" && !a.insecureSoft {
 		return withHint(errors.New("the key is a software key (soft:), which is for development only"),
 			"provision a TPM or YubiKey key with 'signet key init', or pass --insecure-soft-key to try signet out")
 	}
@@ -106,7 +107,7 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err := confineServe(log, ks, a); err != nil {
 		return err
 	}
-	unlock, err := signer.LockStateDir(ks.dir)
+	unlock, err := statedir.TakeLock(ks.Dir)
 	if err != nil {
 		return err
 	}
@@ -133,15 +134,15 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err := console.StartIdle(stopHint()); err != nil {
 		return err
 	}
-	key, err := hsm.Open(ctx, ks.uri.String(), console)
+	key, err := hsm.Open(ctx, ks.URI.String(), console)
 	if err != nil {
-		return fmt.Errorf("opening the key %s: %w", ks.uri, err)
+		return fmt.Errorf("opening the key %s: %w", ks.URI, err)
 	}
 	defer key.Close()
-	if !key.PublicKey().Equal(ks.pub) {
-		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.pub))
+	if !key.PublicKey().Equal(ks.Pub) {
+		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.Pub))
 	}
-	return serveWith(ctx, log, ks.dir, a, key, console, st)
+	return serveWith(ctx, log, ks.Dir, a, key, console, st)
 }
 
 // serveWith runs the daemon with an open key, console and checked state
@@ -163,7 +164,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	policy := signer.DefaultPolicy
 	policy.ReviewTimeout = a.reviewTimeout
 	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: console, Journal: st.journal,
-		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: keyFileNamesPinned, Checked: st.check})
+		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: statedir.KeyFiles(), Checked: st.check})
 	if err == nil && a.qrResults {
 		svc.SetShowResult(console.ShowQR)
 	}
@@ -173,7 +174,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	defer svc.Close()
 	// serve.json tells the read verbs (status --state, key show) where
 	// this daemon listens; the socket may be anywhere (--socket).
-	removeRecord, err := signer.WriteServeRecord(dir, signer.ServeRecord{Socket: a.socket, PID: os.Getpid(), Boot: svc.Status().Boot})
+	removeRecord, err := statedir.WriteServeRecord(dir, statedir.ServeRecordDoc{Socket: a.socket, PID: os.Getpid(), Boot: svc.Status().Boot})
 	if err != nil {
 		return err
 	}
