@@ -38,6 +38,12 @@ const (
 	// backends, when their key lives in the state directory.
 	SoftKey = "key.soft"
 	TPMKey  = "key.tpm"
+	// WGKey is the box's WireGuard private key (mode 0600), for serve
+	// --wireguard.
+	WGKey = "wg.key"
+	// WGStatusSocket is where "signet wg show" reads the running
+	// WireGuard device.
+	WGStatusSocket = "wg.sock"
 )
 
 // Prefixes of the files a repair keeps cut-off bytes in, followed by

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Create writes data to a new file at path with permission perm. It fails
@@ -23,7 +24,9 @@ func Create(path string, data []byte, perm fs.FileMode) error {
 	}
 	defer os.Remove(tmp)
 	// link(2) fails with EEXIST instead of replacing, unlike rename(2).
-	if err := os.Link(tmp, path); err != nil {
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return &fs.PathError{Op: "create", Path: path, Err: syscall.EEXIST}
+	} else if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return syncDir(filepath.Dir(path))

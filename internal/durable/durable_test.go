@@ -41,7 +41,7 @@ func noTemp(t *testing.T, dir string) {
 func TestCreateWritesSyncsAndRefusesToReplace(t *testing.T) {
 	dir := t.TempDir()
 	synced := recordSyncs(t)
-	path := filepath.Join(dir, "key.pub")
+	path := filepath.Join(dir, "new-file")
 	if err := Create(path, []byte("one\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestCreateWritesSyncsAndRefusesToReplace(t *testing.T) {
 		t.Fatalf("directories synced: %q, want the file's directory", *synced)
 	}
 	err := Create(path, []byte("two\n"), 0o644)
-	if !errors.Is(err, fs.ErrExist) {
+	if !errors.Is(err, fs.ErrExist) || err.Error() != "create "+path+": file exists" {
 		t.Fatalf("Create over an existing file: %v, want fs.ErrExist", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "one\n" {
@@ -67,7 +67,7 @@ func TestCreateWritesSyncsAndRefusesToReplace(t *testing.T) {
 func TestReplaceSwapsWholeFile(t *testing.T) {
 	dir := t.TempDir()
 	synced := recordSyncs(t)
-	path := filepath.Join(dir, "serve.json")
+	path := filepath.Join(dir, "replaced-file")
 	for _, data := range []string{"first\n", "second, longer\n"} {
 		if err := Replace(path, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
