@@ -80,7 +80,7 @@ func RebuildIndex(dir string, j *Journal) (RebuildReport, error) {
 		id := q.issued.RequestID
 		rep.Lost = append(rep.Lost, id)
 		msg := fmt.Sprintf("the signatures of request %s (issued in record #%d) were lost: signatures.jsonl was rebuilt without them", id, q.issued.Seq)
-		if _, err := j.Append(Record{Type: RecNote, RequestID: id, Kind: q.kind, Detail: map[string]string{detailEvent: eventSignaturesLost, "message": msg}}); err != nil {
+		if _, err := j.Append(Record{Type: RecNote, RequestID: id, Kind: q.kind, Detail: map[string]string{detailEvent: eventSignaturesLost, DetailMessage: msg}}); err != nil {
 			return rep, err
 		}
 	}

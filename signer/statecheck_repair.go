@@ -21,7 +21,7 @@ func (c *StartCheck) Repair(j *Journal) ([]string, error) {
 	var said []string
 	note := func(msg string, detail map[string]string) error {
 		said = append(said, msg)
-		d := map[string]string{"message": msg}
+		d := map[string]string{DetailMessage: msg}
 		for k, v := range detail {
 			d[k] = v
 		}
