@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -122,7 +123,7 @@ func (r *runScript) checkPurpose() {
 	case strings.Contains(scr, "PIN to sign with the TPM key"):
 		// The prompt says what it signs: the demo authority, or a
 		// request ("request ID, 1 signature").
-		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "PIN to sign with the TPM key ("+demoWhy+")") && !strings.Contains(scr, "PIN to sign with the TPM key (request "); scr = r.screen() {
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "PIN to sign with the TPM key ("+signer.DemoWhy+")") && !strings.Contains(scr, "PIN to sign with the TPM key (request "); scr = r.screen() {
 			if time.Now().After(deadline) {
 				r.t.Fatalf("the PIN prompt does not say what it signs:\n%s", scr)
 			}
@@ -216,7 +217,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 	if !strings.Contains(string(uri), "device=unix://"+filepath.Join(state, "tpm", "tpm.sock")) {
 		t.Fatalf("key.uri %q: the key must use the swtpm socket in the state dir", uri)
 	}
-	if !strings.Contains(r.output(), "PIN to sign with the TPM key ("+demoWhy+")") {
+	if !strings.Contains(r.output(), "PIN to sign with the TPM key ("+signer.DemoWhy+")") {
 		t.Fatal("the demo authority's PIN prompt came without its reason")
 	}
 	c := exec.Command(bin, "sign", "--socket", r.sock, "nodekey:"+strings.Repeat("5a", 32))

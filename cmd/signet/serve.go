@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -231,71 +229,15 @@ func socketGroup(name string, given bool) (int, error) {
 	return id, nil
 }
 
-// demoWhy is what the PIN prompt says the PIN signs when serve makes a
-// demo authority.
-const demoWhy = "the DEMO authority's first AUM"
-
 // ensureAuthority checks the chain store holds an authority; with demo,
-// an empty store gets one trusting the box's key and a throw-away second
-// key.
+// an empty store gets one (signer.EnsureAuthority).
 func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStore, journal *signer.Journal, key hsm.Key, demo bool) error {
-	if store.Len() > 0 {
-		return nil
+	made, err := signer.EnsureAuthority(ctx, store, journal, key, demo)
+	if errors.Is(err, signer.ErrNoAuthority) {
+		return withHint(err, "import one with 'signet chain import' (from 'tailscale lock log --json'), or pass --demo-authority to try signet out")
 	}
-	if !demo {
-		return withHint(errors.New("the chain store is empty: this box holds no authority yet"),
-			"import one with 'signet chain import' (from 'tailscale lock log --json'), or pass --demo-authority to try signet out")
+	if made {
+		fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
 	}
-	second, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	var ids [16]byte
-	if _, err := rand.Read(ids[:]); err != nil {
-		return err
-	}
-	state := tka.State{
-		Keys:              []tka.Key{tka.NewEd25519Key(key.PublicKey(), 2), tka.NewEd25519Key(second, 1)},
-		DisablementValues: [][]byte{tka.DisablementKDF(secret)},
-		StateID1:          uint64FromBytes(ids[:8]),
-		StateID2:          uint64FromBytes(ids[8:]),
-	}
-	clear(secret)
-	// Sign the genesis in memory, journal it, then store it: every AUM in
-	// the chain is journaled before it is stored. The PIN prompt, if the
-	// key asks, says what it signs.
-	sess, err := key.Unlock(ctx, demoWhy)
-	if err != nil {
-		return fmt.Errorf("creating the demo authority: %w", err)
-	}
-	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, sess)
-	sess.Close()
-	if err != nil {
-		return fmt.Errorf("creating the demo authority: %w", err)
-	}
-	const msg = "created a DEMO authority (box key + a throw-away key)"
-	if err := signer.NoteChainAdds(journal, msg, store, []*tka.AUM{genesis}); err != nil {
-		return err
-	}
-	a, err := tka.Bootstrap(store, genesis)
-	if err != nil {
-		return fmt.Errorf("storing the demo authority: %w", err)
-	}
-	if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
-	return nil
-}
-
-func uint64FromBytes(b []byte) uint64 {
-	var v uint64
-	for _, x := range b {
-		v = v<<8 | uint64(x)
-	}
-	return v | 1
+	return err
 }
