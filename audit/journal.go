@@ -50,16 +50,16 @@ func (j *journalView) add(r signer.Record) {
 	}
 	switch r.Type {
 	case signer.RecReceived:
-		q.nodeKey = r.Detail["node_key"]
+		q.nodeKey = r.NodeKey()
 	case signer.RecDecision:
 		q.outcome = string(r.Outcome)
 	case signer.RecIssued:
-		q.issued, q.credential = true, r.Detail["credential"]
+		q.issued, q.credential = true, r.Credential()
 	case signer.RecReleased:
 		q.released = true
 	case signer.RecFailed:
 		// Approved, then signing failed: closed, nothing was signed.
-		q.outcome, q.failure = "failed", r.Detail["reason"]
+		q.outcome, q.failure = "failed", r.Reason()
 	}
 }
 
