@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -100,7 +100,7 @@ func stateDir(t *testing.T) (dir string, sig []byte) {
 	// as issued: it must be ignored.
 	index := fmt.Sprintf("{\"request\":\"sign1\",\"node_key\":%q,\"signature\":%q}\n{\"request\":\"deny1\",\"node_key\":%q,\"signature\":%q}\n",
 		signedNK, hex.EncodeToString(sig), otherNK, hex.EncodeToString(o.Serialize()))
-	if err := os.WriteFile(filepath.Join(dir, "signatures.jsonl"), []byte(index), 0o600); err != nil {
+	if err := os.WriteFile(statedir.Path(dir, statedir.SigIndex), []byte(index), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return dir, sig
@@ -233,14 +233,14 @@ func TestBuildRefuses(t *testing.T) {
 	if err == nil || !errorsAs(err, &h) || !strings.Contains(h.Hints()[0], "signet chain import") {
 		t.Fatalf("no chain: %v", err)
 	}
-	j := filepath.Join(dir, "journal.log")
+	j := statedir.Path(dir, statedir.Journal)
 	b, _ := os.ReadFile(j)
 	os.WriteFile(j, bytes.Replace(b, []byte("deny1"), []byte("DENY1"), 1), 0o600)
 	if _, err := Build(Input{Dir: dir, BoxKey: boxKey.PublicKey(), Status: status(t, stateID), Now: now}); err == nil || !strings.Contains(err.Error(), "reading the journal") {
 		t.Fatalf("a tampered journal: %v", err)
 	}
 	dir, _ = stateDir(t)
-	os.WriteFile(filepath.Join(dir, "signatures.jsonl"), []byte("{\"request\":\"sign1\"}\n{}\n"), 0o600)
+	os.WriteFile(statedir.Path(dir, statedir.SigIndex), []byte("{\"request\":\"sign1\"}\n{}\n"), 0o600)
 	if _, err := Build(Input{Dir: dir, BoxKey: boxKey.PublicKey(), Status: status(t, stateID), Now: now}); err == nil {
 		t.Fatal("a damaged index must be refused")
 	}

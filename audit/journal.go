@@ -2,11 +2,11 @@ package audit
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // request is what the journal says about one request.
@@ -27,7 +27,7 @@ type journalView struct {
 // scanJournal reads the journal of dir (verifying it) into a view.
 func scanJournal(dir string) (*journalView, error) {
 	j := &journalView{reqs: map[string]*request{}}
-	_, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(r signer.Record) error {
+	_, err := signer.ScanFile(statedir.Path(dir, statedir.Journal), func(r signer.Record) error {
 		j.add(r)
 		return nil
 	})
@@ -50,16 +50,16 @@ func (j *journalView) add(r signer.Record) {
 	}
 	switch r.Type {
 	case signer.RecReceived:
-		q.nodeKey = r.Detail["node_key"]
+		q.nodeKey = r.NodeKey()
 	case signer.RecDecision:
 		q.outcome = string(r.Outcome)
 	case signer.RecIssued:
-		q.issued, q.credential = true, r.Detail["credential"]
+		q.issued, q.credential = true, r.Credential()
 	case signer.RecReleased:
 		q.released = true
 	case signer.RecFailed:
 		// Approved, then signing failed: closed, nothing was signed.
-		q.outcome, q.failure = "failed", r.Detail["reason"]
+		q.outcome, q.failure = "failed", r.Reason()
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -95,7 +96,7 @@ func (s *scriptTerm) count(sub string) int {
 // an attestation record.
 func softKey(t *testing.T, dir string) *BoxKey {
 	t.Helper()
-	path := filepath.Join(dir, "key.soft")
+	path := statedir.Path(dir, statedir.SoftKey)
 	pub, err := soft.Create(context.Background(), path, hsm.FixedPIN(testPass))
 	if err != nil {
 		t.Fatal(err)

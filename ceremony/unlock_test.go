@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/statedir"
 )
 
 // tpmPIN is the PIN of the simulator's keys.
@@ -35,7 +35,7 @@ func openSim(t *testing.T) transport.TPM {
 // and returns it with an Open that opens it on the simulator.
 func simKey(t *testing.T, sim transport.TPM, dir string, maxTries uint32) (*BoxKey, func(context.Context, string, hsm.PINPrompt) (hsm.Key, error)) {
 	t.Helper()
-	path := filepath.Join(dir, "key.tpm")
+	path := statedir.Path(dir, statedir.TPMKey)
 	p, err := tpm.Provision(context.Background(), sim, tpm.ProvisionOptions{Path: path, PIN: []byte(tpmPIN), MaxTries: maxTries})
 	if err != nil {
 		t.Fatal(err)

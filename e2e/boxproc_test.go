@@ -28,6 +28,7 @@ import (
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -89,7 +90,7 @@ func newBoxProc(t *testing.T, bin string) *boxProc {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	path := filepath.Join(b.dir, "key.tpm")
+	path := statedir.Path(b.dir, statedir.TPMKey)
 	p, err := tpm.Provision(context.Background(), dev, tpm.ProvisionOptions{Path: path, PIN: []byte(boxPIN)})
 	if err != nil {
 		t.Fatalf("provisioning the swtpm key: %v", err)
@@ -97,9 +98,11 @@ func newBoxProc(t *testing.T, bin string) *boxProc {
 	hsm.Wipe(p.LockoutSecret)
 	b.pub = p.Key.PublicKey
 	u := hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}
-	// key.uri last: its presence means the key state is complete.
-	os.WriteFile(filepath.Join(b.dir, "key.pub"), []byte(tka.FormatTLPub(p.Key.PublicKey)+"\n"), 0o644)
-	os.WriteFile(filepath.Join(b.dir, "key.uri"), []byte(u.String()+"\n"), 0o644)
+	// The key files as 'signet key init' writes them.
+	att := hsm.Attestation{Backend: "tpm", Summary: "swtpm key made by the e2e rig"}
+	if err := statedir.WriteKey(b.dir, u, p.Key.PublicKey, statedir.NewAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
+		t.Fatal(err)
+	}
 	out, err := b.signet("wg", "keygen")
 	if err != nil {
 		t.Fatalf("signet wg keygen: %v\n%s", err, out)
@@ -182,7 +185,7 @@ func (b *boxProc) launch(approveAll bool) {
 
 // pid is the running daemon's process id, from its lock file.
 func (b *boxProc) pid() int {
-	text, err := os.ReadFile(filepath.Join(b.dir, "signet.lock"))
+	text, err := os.ReadFile(statedir.Path(b.dir, statedir.Lock))
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -101,7 +101,7 @@ type box struct {
 func softKey(t *testing.T, dir string, p hsm.PINPrompt) hsm.Key {
 	ctx := context.Background()
 	soft.UseCheapKDFForTests()
-	path := filepath.Join(dir, "key.soft")
+	path := statedir.Path(dir, statedir.SoftKey)
 	if _, err := soft.Create(ctx, path, p); err != nil {
 		t.Fatal(err)
 	}

@@ -42,12 +42,12 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 		return tka.AUMHash{}, fmt.Errorf("nothing stored: %w", err)
 	}
 	if err := s.auth.Inform(s.store, aums); err != nil {
-		base.Detail = map[string]string{"message": "refused AUMs from the tailnet: " + err.Error()}
+		base.Detail = map[string]string{DetailMessage: "refused AUMs from the tailnet: " + err.Error()}
 		_, _ = s.journal.Append(base)
 		return tka.AUMHash{}, fmt.Errorf("the AUMs were refused (nothing stored): %w", err)
 	}
 	if head := s.auth.Head(); head != before {
-		base.Detail = map[string]string{"message": "chain updated from the tailnet", "head": head.String(), "previous": before.String()}
+		base.Detail = map[string]string{DetailMessage: "chain updated from the tailnet", "head": head.String(), DetailPrevious: before.String()}
 		if _, err := s.journal.Append(base); err != nil {
 			return tka.AUMHash{}, err
 		}
@@ -102,9 +102,9 @@ func (s *Service) Delivered(d api.DeliveredRequest, requester string) (already b
 		}
 		return false, fmt.Errorf("request %s released no AUMs for a relay to deliver; report a node-key signature with its node_key", d.ID)
 	}
-	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{"via": api.Short(d.Via)}}
+	rec := Record{Type: RecDelivered, RequestID: d.ID, Requester: requester, Detail: map[string]string{DetailVia: api.Short(d.Via)}}
 	if k.node != "" {
-		rec.Detail["node_key"] = k.node
+		rec.Detail[DetailNodeKey] = k.node
 	}
 	if _, err := s.journal.Append(rec); err != nil {
 		return false, fmt.Errorf("the delivery of request %s was not recorded (nothing else changed; report it again): %w", d.ID, err)

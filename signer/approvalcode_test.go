@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 )
 
 // oldSchemeCode is how the code was made before it had a secret: from the
@@ -64,7 +65,7 @@ func TestReviewCodeFreshEachShowing(t *testing.T) {
 	if rv[0].Code == rv[1].Code {
 		t.Fatalf("both showings have code %s", rv[0].Code)
 	}
-	journal, err := os.ReadFile(filepath.Join(f.dir, journalFile))
+	journal, err := os.ReadFile(filepath.Join(f.dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -74,7 +75,7 @@ func BenchmarkBatch1000SWTPM(b *testing.B) {
 		b.Fatal(err)
 	}
 	pin := []byte("bench pin")
-	keyPath := filepath.Join(dir, "key.tpm")
+	keyPath := statedir.Path(dir, statedir.TPMKey)
 	if _, err := tpm.Provision(ctx, t, tpm.ProvisionOptions{Path: keyPath, PIN: append([]byte(nil), pin...)}); err != nil {
 		b.Fatal(err)
 	}

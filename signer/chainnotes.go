@@ -27,7 +27,7 @@ func NoteChainAdds(j Appender, msg string, st tka.Store, aums []*tka.AUM) error 
 	if len(tips) == 0 {
 		return nil
 	}
-	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{"message": msg, detailAdds: strings.Join(tips, " ")}})
+	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{DetailMessage: msg, detailAdds: strings.Join(tips, " ")}})
 	return err
 }
 
@@ -35,7 +35,7 @@ func NoteChainAdds(j Appender, msg string, st tka.Store, aums []*tka.AUM) error 
 // (after an import, a new authority, news from the tailnet). Every start
 // checks that chain.log still holds it.
 func NoteChainHead(j Appender, msg string, head tka.AUMHash) error {
-	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{"message": msg, detailHead: head.String()}})
+	_, err := j.Append(Record{Type: RecNote, Detail: map[string]string{DetailMessage: msg, detailHead: head.String()}})
 	return err
 }
 

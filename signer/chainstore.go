@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/blake2s"
 
+	"github.com/signetbox/signet/internal/durable"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -34,7 +36,6 @@ import (
 // its check is corruption wherever it is, and the store refuses to open
 // (see chainstore_torn.go).
 const (
-	chainFile   = "chain.log"
 	chainMagic  = "SGNCHN1\n"
 	recAUM      = 1
 	recAncestor = 2
@@ -74,7 +75,7 @@ var _ tka.Store = (*ChainStore)(nil)
 
 // OpenChainStore opens (or creates) the chain store in dir.
 func OpenChainStore(dir string) (*ChainStore, error) {
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the chain store: %w", err)
@@ -123,7 +124,7 @@ func (s *ChainStore) load(path string) error {
 			return fmt.Errorf("initialising the chain store: %w", err)
 		}
 		s.size = int64(len(chainMagic))
-		return syncDir(filepath.Dir(path))
+		return durable.SyncDir(filepath.Dir(path))
 	}
 	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, st.Size()), 1<<16)
 	magic := make([]byte, len(chainMagic))
@@ -368,14 +369,4 @@ func (s *ChainStore) SetLastActiveAncestor(h tka.AUMHash) error {
 	s.size += int64(len(buf))
 	s.ancestor = &h
 	return nil
-}
-
-// syncDir fsyncs a directory so a file created in it survives a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

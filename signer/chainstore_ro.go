@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -16,7 +17,7 @@ var errReadOnlyStore = errors.New("the chain store was opened read-only; use a v
 // read it while `signet serve` runs. It never writes: a torn or
 // in-progress last commit is left alone and not read, and Commit fails.
 func OpenChainStoreReadOnly(dir string) (*ChainStore, error) {
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening the chain store: %w", err)

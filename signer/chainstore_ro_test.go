@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestChainStoreReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := buildStore(t, dir, 10)
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	before, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

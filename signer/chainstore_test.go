@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -59,7 +60,7 @@ func TestChainStoreReopens(t *testing.T) {
 	if st.Len() != len(c.Updates)+1 {
 		t.Fatalf("store holds %d AUMs, want %d", st.Len(), len(c.Updates)+1)
 	}
-	fi, err := os.Stat(filepath.Join(dir, chainFile))
+	fi, err := os.Stat(filepath.Join(dir, statedir.Chain))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestChainStoreReopens(t *testing.T) {
 func TestChainStoreTornTail(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := buildStore(t, dir, 40)
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	before, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestChainStoreTornTail(t *testing.T) {
 func TestChainStoreLastRecordDamaged(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := buildStore(t, dir, 3)
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	good, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +158,7 @@ func TestChainStoreLastRecordDamaged(t *testing.T) {
 func TestChainStoreCorruptMiddle(t *testing.T) {
 	dir := t.TempDir()
 	buildStore(t, dir, 40)
-	path := filepath.Join(dir, chainFile)
+	path := filepath.Join(dir, statedir.Chain)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestChainStoreCorruptMiddle(t *testing.T) {
 
 func TestChainStoreBadMagic(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, chainFile), []byte("not a chain store at all"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, statedir.Chain), []byte("not a chain store at all"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := OpenChainStore(dir); err == nil || !strings.Contains(err.Error(), "not a signet chain store") {

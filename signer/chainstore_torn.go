@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/blake2s"
 
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -129,7 +130,7 @@ func (s *ChainStore) CutTorn() (string, error) {
 	if _, err := s.f.ReadAt(buf, s.torn.Offset); err != nil {
 		return "", fmt.Errorf("reading the torn commit of %s: %w", s.path, err)
 	}
-	aside, err := writeAside(filepath.Dir(s.path), "chain.torn", buf)
+	aside, err := writeAside(filepath.Dir(s.path), statedir.ChainTorn, buf)
 	if err != nil {
 		return "", err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/tmpfstest"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -51,7 +52,7 @@ func buildDF(t *testing.T, dir string, padKeys, metaBytes int, signed bool) *dfS
 	t.Helper()
 	ctx := context.Background()
 	d := &dfState{dir: dir, prompt: &scripted{}}
-	d.keyPath = filepath.Join(t.TempDir(), "key.soft")
+	d.keyPath = statedir.Path(t.TempDir(), statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	if _, err := soft.Create(ctx, d.keyPath, d.prompt); err != nil {
 		t.Fatal(err)
@@ -201,7 +202,7 @@ func runDiskFull(t *testing.T, c dfCase) {
 	want := int64(4096-c.slack(recs)%4096) % 4096 // the journal's size after the pad, mod 4096
 	n := int((want - (fileSize(t, d.j.Path())+int64(empty))%4096 + 2*4096) % 4096)
 	d.pad(t, n)
-	idx, chain := fileSize(t, filepath.Join(d.dir, sigIndexFile)), fileSize(t, d.st.Path())
+	idx, chain := fileSize(t, filepath.Join(d.dir, statedir.SigIndex)), fileSize(t, d.st.Path())
 	tmpfstest.Fill(t, d.dir)
 	reviews := len(d.prompt.reviews())
 	var err error
@@ -223,7 +224,7 @@ func runDiskFull(t *testing.T, c dfCase) {
 		t.Fatalf("%d reviews shown", got)
 	}
 	// What was recorded is exactly what the error says.
-	if c.step != "released" && c.step != "delivered" && fileSize(t, filepath.Join(d.dir, sigIndexFile)) != idx {
+	if c.step != "released" && c.step != "delivered" && fileSize(t, filepath.Join(d.dir, statedir.SigIndex)) != idx {
 		t.Fatal("signatures.jsonl keeps lines of a request that was not issued")
 	}
 	if fileSize(t, d.st.Path()) != chain {

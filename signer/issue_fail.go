@@ -33,13 +33,13 @@ func issuedRecord(base Record, out *issued) Record {
 		if rec.Detail == nil {
 			rec.Detail = map[string]string{}
 		}
-		rec.Detail["count"] = fmt.Sprint(len(out.sigHashes))
+		rec.Detail[DetailCount] = fmt.Sprint(len(out.sigHashes))
 	}
 	if hashes := out.aumHashes(); hashes != "" {
 		if rec.Detail == nil {
 			rec.Detail = map[string]string{}
 		}
-		rec.Detail["aums"] = hashes
+		rec.Detail[DetailAUMs] = hashes
 	}
 	return rec
 }

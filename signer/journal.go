@@ -25,10 +25,11 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/internal/durable"
+	"github.com/signetbox/signet/statedir"
 )
 
 const (
-	journalFile = "journal.log"
 	// maxJournalLine bounds one record so a corrupt file cannot make the
 	// reader allocate without bound; real records are well under 4 KiB.
 	maxJournalLine = 64 << 10
@@ -90,7 +91,7 @@ type Journal struct {
 // record. A torn last line is reported as a *TornError (see RepairTorn); a
 // broken chain as a *ChainError. The caller should hold LockStateDir.
 func OpenJournal(dir string) (*Journal, error) {
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
@@ -103,7 +104,7 @@ func OpenJournal(dir string) (*Journal, error) {
 	}
 	j.size, j.last = sum.Size, sum.last
 	if sum.Records == 0 {
-		if err := syncDir(dir); err != nil {
+		if err := durable.SyncDir(dir); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("syncing the state dir: %w", err)
 		}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // The tests here re-run the test binary as a child, selected by
@@ -23,8 +25,6 @@ func init() {
 		return
 	}
 	switch role {
-	case "lock":
-		childHoldLock(dir)
 	case "append":
 		childAppend(dir)
 	case "fsize":
@@ -47,46 +47,6 @@ func startChild(t *testing.T, role, dir string) (*exec.Cmd, *bufio.Scanner) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd, bufio.NewScanner(out)
-}
-
-// childHoldLock takes the state dir lock, says so, and waits to be killed.
-func childHoldLock(dir string) {
-	if _, err := LockStateDir(dir); err != nil {
-		fmt.Println("error", err)
-		return
-	}
-	fmt.Println("locked")
-	time.Sleep(time.Minute)
-}
-
-func TestLockStateDirHeldByAnotherProcess(t *testing.T) {
-	dir := t.TempDir()
-	cmd, out := startChild(t, "lock", dir)
-	if !out.Scan() || out.Text() != "locked" {
-		t.Fatalf("child did not lock: %q", out.Text())
-	}
-	_, err := LockStateDir(dir)
-	want := fmt.Sprintf("(pid %d holds %s)", cmd.Process.Pid, filepath.Join(dir, lockFile))
-	if !errors.Is(err, ErrStateDirBusy) || !strings.Contains(err.Error(), want) {
-		t.Fatalf("got %v, want ErrStateDirBusy naming %s", err, want)
-	}
-	// Once the holder dies, the kernel drops its lock.
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	unlock, err := LockStateDir(dir)
-	if err != nil {
-		t.Fatalf("lock after the holder died: %v", err)
-	}
-	b, _ := os.ReadFile(filepath.Join(dir, lockFile))
-	if strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
-		t.Fatalf("lock file holds %q, want our pid", b)
-	}
-	unlock()
-	unlock2, err := LockStateDir(dir)
-	if err != nil {
-		t.Fatalf("lock after unlock: %v", err)
-	}
-	unlock2()
 }
 
 // childAppend appends records forever, printing "ok <seq>" once each is
@@ -141,7 +101,7 @@ func TestJournalKill9(t *testing.T) {
 		}
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
-		sum, err := Verify(filepath.Join(dir, journalFile))
+		sum, err := Verify(filepath.Join(dir, statedir.Journal))
 		var torn *TornError
 		if errors.As(err, &torn) {
 			if _, err := RepairTorn(dir); err != nil {
@@ -187,7 +147,7 @@ func TestJournalWriteFails(t *testing.T) {
 	}
 	appendLife(t, j, "before")
 	j.Close()
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	before, _ := os.ReadFile(path)
 	cmd, out := startChild(t, "fsize", dir)
 	var lines []string

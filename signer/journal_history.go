@@ -1,7 +1,6 @@
 package signer
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/signetbox/signet/api"
@@ -36,6 +35,7 @@ type reqHistory struct {
 	kind        api.Kind
 	fingerprint string
 	outcome     Outcome // of the newest decision
+	operator    string  // of the newest decision
 	approvedSeq uint64  // of the newest approving decision
 	issued      *Record // the issued record, Detail kept
 	released    bool
@@ -90,9 +90,9 @@ func (h *history) add(r Record) {
 	}
 	switch r.Type {
 	case RecReceived:
-		q.fingerprint = r.Detail["fingerprint"]
+		q.fingerprint = r.Detail[DetailFingerprint]
 	case RecDecision:
-		q.outcome = r.Outcome
+		q.outcome, q.operator = r.Outcome, r.Operator()
 		if r.Outcome == OutcomeApproved {
 			q.approvedSeq = r.Seq
 		}
@@ -100,14 +100,14 @@ func (h *history) add(r Record) {
 		rec := r
 		q.issued = &rec
 	case RecFailed:
-		q.failed = r.Detail["reason"]
+		q.failed = r.Reason()
 	case RecReleased:
 		if !q.released {
 			h.released = append(h.released, r.RequestID)
 		}
 		q.released = true
 	case RecDelivered:
-		h.delivered = append(h.delivered, deliveryKey{r.RequestID, r.Detail["node_key"]})
+		h.delivered = append(h.delivered, deliveryKey{r.RequestID, r.NodeKey()})
 	}
 }
 
@@ -136,10 +136,7 @@ func (q *reqHistory) signsNodes() bool {
 
 // issuedCount is how many signatures the issued record stands for.
 func (q *reqHistory) issuedCount() int {
-	if n, err := strconv.Atoi(q.issued.Detail["count"]); err == nil {
-		return n
-	}
-	return 1
+	return q.issued.IssuedCount()
 }
 
 // issuedAUMs lists the hex AUM hashes the issued record names.
@@ -147,5 +144,5 @@ func (q *reqHistory) issuedAUMs() []string {
 	if q.issued == nil {
 		return nil
 	}
-	return strings.Fields(q.issued.Detail["aums"])
+	return q.issued.IssuedAUMs()
 }

@@ -3,10 +3,12 @@ package signer
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/signetbox/signet/internal/durable"
+	"github.com/signetbox/signet/statedir"
 )
 
 // RepairTorn moves a torn last record of the journal in dir aside, into
@@ -17,7 +19,7 @@ import (
 // returned is the journal's own. A journal whose chain is broken is
 // refused and left as it is. The caller should hold LockStateDir.
 func RepairTorn(dir string) (string, error) {
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return "", fmt.Errorf("opening the journal: %w", err)
@@ -41,7 +43,7 @@ func RepairTorn(dir string) (string, error) {
 	if _, err := f.ReadAt(buf, torn.Offset); err != nil {
 		return "", fmt.Errorf("reading the torn record: %w", err)
 	}
-	aside, err := writeAside(dir, "journal.torn", buf)
+	aside, err := writeAside(dir, statedir.JournalTorn, buf)
 	if err != nil {
 		return "", err
 	}
@@ -56,32 +58,9 @@ func RepairTorn(dir string) (string, error) {
 
 // writeAside stores b durably in a new <prefix>.<unix-time> file in dir.
 func writeAside(dir, prefix string, b []byte) (string, error) {
-	base := filepath.Join(dir, fmt.Sprintf("%s.%d", prefix, time.Now().Unix()))
-	for i := 0; ; i++ {
-		name := base
-		if i > 0 {
-			name = fmt.Sprintf("%s.%d", base, i)
-		}
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) && i < 100 {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("saving bytes aside: %w", err)
-		}
-		_, err = f.Write(b)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = syncDir(dir)
-		}
-		if err != nil {
-			return "", fmt.Errorf("saving bytes aside in %s: %w", name, err)
-		}
-		return name, nil
+	name, err := durable.WriteAside(dir, prefix, time.Now().Unix(), b)
+	if err != nil {
+		return "", fmt.Errorf("saving bytes aside: %w", err)
 	}
+	return name, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 )
 
 // openTestJournal opens a journal in a fresh dir.
@@ -67,14 +68,14 @@ func TestJournalAppendReopenVerify(t *testing.T) {
 	if r.Seq != 21 || r.Prev != last.Hash {
 		t.Fatalf("after reopen got seq %d prev %s, want 21 and %s", r.Seq, r.Prev, last.Hash)
 	}
-	sum, err := Verify(filepath.Join(dir, journalFile))
+	sum, err := Verify(filepath.Join(dir, statedir.Journal))
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	if sum.Records != 21 || sum.Head != r.Hash || sum.First.IsZero() || sum.Last.Before(sum.First) {
 		t.Fatalf("summary %+v", sum)
 	}
-	fi, err := os.Stat(filepath.Join(dir, journalFile))
+	fi, err := os.Stat(filepath.Join(dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestJournalAppendReopenVerify(t *testing.T) {
 func TestJournalLineFormat(t *testing.T) {
 	j, dir := openTestJournal(t)
 	r := mustAppend(t, j, Record{Type: RecDecision, RequestID: "r1", Outcome: OutcomeDenied})
-	b, err := os.ReadFile(filepath.Join(dir, journalFile))
+	b, err := os.ReadFile(filepath.Join(dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestJournalTamper(t *testing.T) {
 				appendLife(t, j, fmt.Sprintf("req-%d", i))
 			}
 			j.Close()
-			path := filepath.Join(dir, journalFile)
+			path := filepath.Join(dir, statedir.Journal)
 			b, _ := os.ReadFile(path)
 			lines := bytes.SplitAfter(b, []byte("\n"))
 			l := string(lines[16]) // record 17
@@ -188,7 +189,7 @@ func TestJournalTorn(t *testing.T) {
 	appendLife(t, j, "req-1")
 	last, _ := j.Last()
 	j.Close()
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	good, _ := os.ReadFile(path)
 	partial := []byte(`{"Seq":5,"Time":"2026-01-02T03:04:05Z","Type":"no`)
 	if err := os.WriteFile(path, append(bytes.Clone(good), partial...), 0o600); err != nil {
@@ -306,7 +307,7 @@ func TestJournalRefusesSecrets(t *testing.T) {
 	if ok.Seq != 1 {
 		t.Fatalf("refused records took sequence numbers: got seq %d", ok.Seq)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, journalFile))
+	b, _ := os.ReadFile(filepath.Join(dir, statedir.Journal))
 	if bytes.Contains(b, []byte("tskey")) || bytes.Contains(b, []byte("0123456789")) {
 		t.Fatalf("the journal holds the auth key: %s", b)
 	}

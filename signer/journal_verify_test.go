@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // TestVerifyAppended verifies a journal in two parts, cut after every
@@ -17,7 +19,7 @@ func TestVerifyAppended(t *testing.T) {
 	for i := range 3 {
 		appendLife(t, j, fmt.Sprintf("req-%d", i))
 	}
-	path := filepath.Join(dir, journalFile)
+	path := filepath.Join(dir, statedir.Journal)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -8,13 +8,13 @@ package signer
 // NAME.replaced-<time>: the pinned bytes must be among those.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // absentFile is the pinned digest of a key file that does not exist.
@@ -29,8 +29,7 @@ func fileDigest(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading %s: %w", path, err)
 	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return SecretDigest(string(b)), nil
 }
 
 // checkPin compares the key files with the newest pin, and says in c.pin
@@ -71,8 +70,7 @@ func (c *StartCheck) checkPin(h *history, names []string) error {
 // replacedAs reports whether a NAME.replaced-* file in dir (as `signet key
 // init --replace-existing-key` leaves them) has the digest want.
 func replacedAs(dir, name, want string) bool {
-	old, _ := filepath.Glob(filepath.Join(dir, name+".replaced-*"))
-	for _, p := range old {
+	for _, p := range statedir.Replaced(dir, name) {
 		if d, err := fileDigest(p); err == nil && d == want {
 			return true
 		}

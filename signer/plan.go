@@ -172,13 +172,13 @@ func (p *planner) planSignNode(req *api.Request) (*plan, error) {
 		return nil, err
 	}
 	if sig, ok := p.existing(t.nk); ok {
-		return &plan{answer: &api.Response{ID: req.ID, Status: api.StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk)}}, nil
+		return &plan{answer: &api.Response{ID: req.ID, Status: api.StatusAlreadySigned, Signature: hex.EncodeToString(sig), Deliver: deliverNode(t.nk.String())}}, nil
 	}
 	h := p.preview(t).SigHash()
 	pl := &plan{
 		digest:     h[:],
 		signatures: 1,
-		detail:     map[string]string{"node_key": t.nk.String()},
+		detail:     map[string]string{DetailNodeKey: t.nk.String()},
 		review: Review{
 			Kind:    api.KindSignNode,
 			Summary: nodeSummary(t),
@@ -199,7 +199,7 @@ func (p *planner) planSignNode(req *api.Request) (*plan, error) {
 		}
 		raw := s.Serialize()
 		return &issued{
-			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, Signature: hex.EncodeToString(raw), Deliver: deliverNode(t.nk)},
+			resp:      signedAnswer(req.ID, KindSignNode, signedParts{nodes: []api.NodeResult{{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)}}}),
 			sigHashes: []string{hashHex(raw)},
 			nodes:     map[tka.NodeKey][]byte{t.nk: raw},
 		}, nil
@@ -225,16 +225,6 @@ func compareKeys(t nodeTarget) []string {
 		keys = append(keys, tka.FormatTLPub(t.rot))
 	}
 	return keys
-}
-
-// deliverBatch says how a batch's signatures reach the tailnet.
-var deliverBatch = []string{"a signet-relay connected to this box delivers them; without one, the stock tailscale client cannot submit signatures made elsewhere: see docs/delivery.md"}
-
-// deliverNode says how a node-key signature reaches the tailnet.
-func deliverNode(nk tka.NodeKey) []string {
-	return []string{
-		"a signet-relay connected to this box delivers it; without one, the stock tailscale client cannot submit a signature made elsewhere: keep it and see docs/delivery.md for " + nk.String(),
-	}
 }
 
 // setHash names everything a request issued with one hex hash: the hash
@@ -265,7 +255,7 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 	if req.Limit < 0 {
 		return nil, fmt.Errorf("the batch limit is %d; it must be 0 (all) or more", req.Limit)
 	}
-	targets, already, over, err := p.batchTargets(req)
+	targets, already, alreadyAt, over, err := p.batchTargets(req)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +272,7 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 	pl := &plan{
 		digest:     digest.Sum(nil),
 		signatures: len(targets),
-		detail:     map[string]string{"nodes": fmt.Sprint(len(targets)), "already_signed": fmt.Sprint(len(already))},
+		detail:     map[string]string{DetailNodes: fmt.Sprint(len(targets)), DetailAlreadySigned: fmt.Sprint(len(already))},
 		review: Review{
 			Kind:    api.KindBatch,
 			Summary: []string{batchSummary(len(targets), len(already), over)},
@@ -290,7 +280,7 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 		},
 	}
 	if over > 0 {
-		pl.detail["over_limit"] = fmt.Sprint(over)
+		pl.detail[DetailOverLimit] = fmt.Sprint(over)
 	}
 	pl.sign = func(ctx context.Context, key tka.Signer) (*issued, error) {
 		if !key.PublicKey().Equal(p.boxPub) {
@@ -308,16 +298,22 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("signing the batch: %w", err)
 		}
-		out := &issued{resp: &api.Response{ID: req.ID, Status: api.StatusSigned, Nodes: already}, nodes: map[tka.NodeKey][]byte{}}
+		out := &issued{nodes: map[tka.NodeKey][]byte{}}
+		parts := signedParts{already: already, alreadyAt: alreadyAt}
 		for i, t := range targets {
 			s := sigs[i]
 			s.Signature = made[i]
 			raw := s.Serialize()
 			out.nodes[t.nk] = raw
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
-			out.resp.Nodes = append(out.resp.Nodes, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
+			parts.nodes = append(parts.nodes, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
 		}
-		out.resp.Deliver = deliverBatch
+		out.resp = signedAnswer(req.ID, KindBatch, parts)
+		if len(alreadyAt) > 0 {
+			// The positions let a replay list the skipped nodes as
+			// this answer does (answer.go).
+			out.detail = map[string]string{DetailAlreadyAt: formatPositions(alreadyAt)}
+		}
 		return out, nil
 	}
 	return pl, nil
@@ -326,27 +322,27 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 // batchTargets parses a batch's nodes and sorts them: the nodes to sign
 // (at most req.Limit, when set), those this box signed already, and how
 // many more the limit left out.
-func (p *planner) batchTargets(req *api.Request) (targets []nodeTarget, already []api.NodeResult, over int, err error) {
+func (p *planner) batchTargets(req *api.Request) (targets []nodeTarget, already []api.NodeResult, alreadyAt []int, over int, err error) {
 	seen := map[tka.NodeKey]bool{}
 	for i, n := range req.Nodes {
 		t, err := parseNode(n.NodeKey, n.TLPub, n.Claims)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("batch node %d: %w", i, err)
+			return nil, nil, nil, 0, fmt.Errorf("batch node %d: %w", i, err)
 		}
 		if seen[t.nk] {
-			return nil, nil, 0, fmt.Errorf("batch node %d: %s is listed twice", i, t.nk)
+			return nil, nil, nil, 0, fmt.Errorf("batch node %d: %s is listed twice", i, t.nk)
 		}
 		seen[t.nk] = true
 		switch sig, ok := p.existing(t.nk); {
 		case ok:
-			already = append(already, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(sig), Note: "already signed"})
+			already, alreadyAt = append(already, alreadyResult(t.nk, sig)), append(alreadyAt, i)
 		case req.Limit > 0 && len(targets) == req.Limit:
 			over++
 		default:
 			targets = append(targets, t)
 		}
 	}
-	return targets, already, over, nil
+	return targets, already, alreadyAt, over, nil
 }
 
 // batchSummary is the review's first line: how many signatures, and
@@ -374,13 +370,13 @@ func (p *planner) planWrap(req *api.Request) (*plan, error) {
 	if !strings.HasPrefix(req.AuthKey, "tskey-") || strings.Contains(req.AuthKey, "--TL") {
 		return nil, errors.New("auth_key must be an unwrapped pre-auth key starting with tskey-")
 	}
-	keyHash := secretHash(req.AuthKey)
+	keyHash := SecretDigest(req.AuthKey)
 	digest := sha256.Sum256([]byte("signet wrap-authkey v1\x00" + keyHash))
 	shown := authKeyLabel(req.AuthKey)
 	pl := &plan{
 		digest:     digest[:],
 		signatures: 1,
-		detail:     map[string]string{"auth_key": keyHash},
+		detail:     map[string]string{DetailAuthKey: keyHash},
 		review: Review{
 			Kind: api.KindWrapAuthKey,
 			Summary: []string{
@@ -405,8 +401,8 @@ func (p *planner) planWrap(req *api.Request) (*plan, error) {
 		cred := tka.FormatTLPub(w.Credential.WrappingPubkey)
 		clear(w.Private)
 		return &issued{
-			detail:    map[string]string{"credential": cred},
-			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, WrappedAuthKey: wrapped, Deliver: []string{"use the wrapped key with `tailscale up --auth-key=…` on the new device; nothing to submit"}},
+			detail:    map[string]string{DetailCredential: cred},
+			resp:      signedAnswer(req.ID, KindWrapAuthKey, signedParts{wrapped: wrapped}),
 			sigHashes: []string{hashHex([]byte(wrapped))},
 		}, nil
 	}

@@ -217,7 +217,7 @@ func (p *planner) planAUM(req *api.Request) (*plan, error) {
 	pl := &plan{
 		digest:     chainDigest(preview),
 		signatures: len(preview),
-		detail:     map[string]string{"key": keyDetail(req), "aums": fmt.Sprint(len(preview))},
+		detail:     map[string]string{DetailKey: keyDetail(req), DetailAUMs: fmt.Sprint(len(preview))},
 		review:     Review{Kind: req.Kind, Summary: summary, Effect: effect, Signed: signed, Override: railIf(req.Override, rail)},
 		onHead:     true,
 	}
@@ -226,7 +226,7 @@ func (p *planner) planAUM(req *api.Request) (*plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return p.issuedAUMs(req.ID, preview, aums)
+		return p.issuedAUMs(req.ID, req.Kind, preview, aums)
 	}
 	return pl, nil
 }
@@ -240,18 +240,18 @@ func railIf(override bool, rail string) string {
 
 // issuedAUMs checks that the signed AUMs are the reviewed ones and makes
 // the response.
-func (p *planner) issuedAUMs(id string, preview, aums []*tka.AUM) (*issued, error) {
+func (p *planner) issuedAUMs(id string, kind Kind, preview, aums []*tka.AUM) (*issued, error) {
 	if err := sameChain(preview, aums); err != nil {
 		return nil, err
 	}
-	out := &issued{resp: &api.Response{ID: id, Status: api.StatusSigned}, aums: aums}
+	out := &issued{aums: aums}
+	var parts signedParts
 	for _, u := range aums {
-		hexAUM := tka.FormatHexAUM(u)
-		out.resp.AUMs = append(out.resp.AUMs, hexAUM)
+		parts.aums = append(parts.aums, tka.FormatHexAUM(u))
 		h := u.Hash()
 		out.sigHashes = append(out.sigHashes, hex.EncodeToString(h[:]))
-		out.resp.Deliver = append(out.resp.Deliver, "tailscale lock revoke-keys --finish "+hexAUM)
 	}
+	out.resp = signedAnswer(id, kind, parts)
 	return out, nil
 }
 
@@ -346,7 +346,7 @@ func (p *planner) planCosign(req *api.Request) (*plan, error) {
 	pl := &plan{
 		digest:     h[:],
 		signatures: 1,
-		detail:     map[string]string{"recovery_aum": u.Hash().String()},
+		detail:     map[string]string{DetailRecoveryAUM: u.Hash().String()},
 		review: Review{Kind: api.KindCosign, Summary: append([]string{"co-signature on recovery checkpoint " + u.Hash().String()}, lines...),
 			Effect: effect, Signed: signed},
 	}
@@ -358,11 +358,11 @@ func (p *planner) planCosign(req *api.Request) (*plan, error) {
 		}
 		blob := tka.FormatHexAUM(&signed)
 		return &issued{
-			resp:      &api.Response{ID: req.ID, Status: api.StatusSigned, AUMs: []string{blob}, Deliver: deliverCosign(blob)},
+			resp:      signedAnswer(req.ID, api.KindCosign, signedParts{cosigned: blob}),
 			sigHashes: []string{hashHex(signed.Serialize())},
 			// The co-signed AUM is in no chain: the journal keeps it
 			// (public) so a replay after a restart can answer with it.
-			detail: map[string]string{cosignedDetail: blob},
+			detail: map[string]string{DetailCosignedAUM: blob},
 		}, nil
 	}
 	return pl, nil
@@ -387,14 +387,3 @@ var errNoSign = errors.New("probe: not signing")
 
 func (n noSign) PublicKey() ed25519.PublicKey                   { return n.pub }
 func (n noSign) Sign(context.Context, [32]byte) ([]byte, error) { return nil, errNoSign }
-
-// cosignedDetail names the "issued" record's copy of a co-signed AUM.
-const cosignedDetail = "cosigned_aum"
-
-// deliverCosign says what to do with a co-signed recovery AUM.
-func deliverCosign(blob string) []string {
-	return []string{
-		"to add another co-signature: tailscale lock revoke-keys --cosign " + blob,
-		"when enough keys signed: tailscale lock revoke-keys --finish " + blob,
-	}
-}

@@ -85,6 +85,6 @@ func (s *Service) tellQueued(ctx context.Context, id string, pl *plan) {
 // counts is how many signatures pl asks for and, for a batch, how many
 // nodes it skips as already signed: the numbers its review shows.
 func (pl *plan) counts() (sign, already int) {
-	already, _ = strconv.Atoi(pl.detail["already_signed"])
+	already, _ = strconv.Atoi(pl.detail[DetailAlreadySigned])
 	return pl.signatures, already
 }

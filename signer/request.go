@@ -14,15 +14,9 @@ import (
 func fingerprint(r *api.Request) string {
 	c := *r
 	if c.AuthKey != "" {
-		c.AuthKey = secretHash(c.AuthKey)
+		c.AuthKey = SecretDigest(c.AuthKey)
 	}
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// secretHash is how a secret appears in the journal: its SHA-256.
-func secretHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -4,11 +4,11 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 )
 
 // A Tailscale secret anywhere but auth_key (a pre-auth key pasted as a
@@ -43,7 +43,7 @@ func TestAPIRefusesSecretOutsideAuthKey(t *testing.T) {
 	if len(f.prompt.reviews()) != 0 {
 		t.Fatal("a request carrying a secret reached the console")
 	}
-	if b, err := os.ReadFile(filepath.Join(f.dir, "journal.log")); err != nil || strings.Contains(string(b), "kQ7x9ZZ") {
+	if b, err := os.ReadFile(statedir.Path(f.dir, statedir.Journal)); err != nil || strings.Contains(string(b), "kQ7x9ZZ") {
 		t.Fatalf("the journal (%v) holds the secret", err)
 	}
 }

@@ -63,6 +63,10 @@ type Service struct {
 type answer struct {
 	fingerprint string
 	resp        *api.Response
+	// alreadyAt, on a replayed batch answer, are the positions in the
+	// request of the nodes the first answer gave as signed before: the
+	// replay completes resp from the request itself (service_start.go).
+	alreadyAt []int
 }
 
 // Config is what a Service is built from.
@@ -154,6 +158,9 @@ func (s *Service) handle(ctx context.Context, req *api.Request, requester string
 		s.mu.Unlock()
 		if a.fingerprint != fp {
 			return nil, fmt.Errorf("request id %q was already used for a different request; use a new id", req.ID)
+		}
+		if len(a.alreadyAt) > 0 {
+			return s.completeReplay(req, a), nil
 		}
 		return a.resp, nil
 	}
@@ -247,7 +254,7 @@ func (s *Service) review(ctx context.Context, req *api.Request, requester, fp st
 	if rec.Detail == nil {
 		rec.Detail = map[string]string{}
 	}
-	rec.Detail["fingerprint"] = fp
+	rec.Detail[DetailFingerprint] = fp
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, err
 	}
@@ -339,7 +346,7 @@ func (s *Service) decide(base Record, req *api.Request, fp string, d Decision) (
 	rec := base
 	rec.Type, rec.Outcome = RecDecision, d.Outcome
 	if d.Operator != "" {
-		rec.Detail = map[string]string{"operator": d.Operator}
+		rec.Detail = map[string]string{DetailOperator: d.Operator}
 	}
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, err
@@ -347,10 +354,7 @@ func (s *Service) decide(base Record, req *api.Request, fp string, d Decision) (
 	if d.Approved() {
 		return nil, nil
 	}
-	resp := &api.Response{ID: req.ID, Status: api.StatusDenied, Error: "denied on the console (" + string(d.Outcome) + ")"}
-	if d.Outcome == OutcomeStale {
-		resp.Error = d.Operator + "; send a new request"
-	}
+	resp := deniedAnswer(req.ID, d.Outcome, d.Operator)
 	s.remember(req.ID, fp, resp)
 	return resp, nil
 }
@@ -405,7 +409,7 @@ func (s *Service) issue(ctx context.Context, base Record, req *api.Request, fp s
 	for nk, sig := range out.nodes {
 		s.signed[nk] = sig
 	}
-	s.answers[req.ID] = answer{fp, out.resp}
+	s.answers[req.ID] = answer{fingerprint: fp, resp: out.resp}
 	var chainAUMs []string
 	if len(out.aums) > 0 {
 		chainAUMs = out.resp.AUMs
@@ -462,14 +466,14 @@ func (s *Service) Close() error { return s.index.close() }
 
 func (s *Service) note(base Record, msg string) {
 	rec := base
-	rec.Type, rec.Detail = RecNote, map[string]string{"message": msg}
+	rec.Type, rec.Detail = RecNote, map[string]string{DetailMessage: msg}
 	_, _ = s.journal.Append(rec)
 }
 
 func (s *Service) remember(id, fp string, resp *api.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answers[id] = answer{fp, resp}
+	s.answers[id] = answer{fingerprint: fp, resp: resp}
 }
 
 // aumHashes lists the hex hashes of the AUMs signed, space-separated, for
@@ -482,47 +486,4 @@ func (o *issued) aumHashes() string {
 		hashes = append(hashes, hex.EncodeToString(h[:]))
 	}
 	return strings.Join(hashes, " ")
-}
-
-// replayedAUMs adds the AUMs an "issued" record names, read from the chain
-// store, to resp as the first answer listed them.
-func (s *Service) replayedAUMs(resp *api.Response, hashes string) error {
-	for _, x := range strings.Fields(hashes) {
-		var h tka.AUMHash
-		b, err := hex.DecodeString(x)
-		if err != nil || len(b) != len(h) {
-			return fmt.Errorf("journal: bad AUM hash %q in the issued record of request %s", x, resp.ID)
-		}
-		copy(h[:], b)
-		u, err := s.store.AUM(h)
-		if err != nil {
-			return fmt.Errorf("replaying request %s: its AUM %v is not in the chain store: %w", resp.ID, h, err)
-		}
-		blob := tka.FormatHexAUM(u)
-		resp.AUMs = append(resp.AUMs, blob)
-		resp.Deliver = append(resp.Deliver, "tailscale lock revoke-keys --finish "+blob)
-	}
-	return nil
-}
-
-// replayedDeliver completes a replayed answer as the first one was made:
-// a single node's signature and how to deliver it, a batch's delivery
-// line, a co-signed AUM (kept in its "issued" record).
-//
-// NOTE(signer): a batch's replay lists the nodes this request signed, in
-// the first answer's order, but not the nodes it skipped as already
-// signed: the journal keeps only their count.
-func replayedDeliver(kind api.Kind, resp *api.Response, cosignedAUM string) {
-	switch {
-	case kind == api.KindSignNode && len(resp.Nodes) == 1:
-		n := resp.Nodes[0]
-		resp.Signature, resp.Nodes = n.Signature, nil
-		if nk, err := tka.ParseNodeKey(n.NodeKey); err == nil {
-			resp.Deliver = deliverNode(nk)
-		}
-	case kind == api.KindBatch && len(resp.Nodes) > 0:
-		resp.Deliver = deliverBatch
-	case cosignedAUM != "":
-		resp.AUMs, resp.Deliver = []string{cosignedAUM}, deliverCosign(cosignedAUM)
-	}
 }

@@ -71,8 +71,8 @@ func TestRestartIssuedNotReleasedNotSignedAgain(t *testing.T) {
 // After a restart, a replayed request gets the first answer again: a
 // node's signature with its delivery line, a co-signed recovery AUM (in
 // no chain, so kept in the journal), and a batch's signatures in the
-// first answer's order with its delivery line. A batch's skipped,
-// already-signed nodes are the one thing a replay leaves out.
+// first answer's order with its delivery line, the nodes it skipped as
+// signed before included.
 func TestRestartReplaysFirstAnswers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -101,16 +101,85 @@ func TestRestartReplaysFirstAnswers(t *testing.T) {
 		}
 	}
 	again := svc.Handle(ctx, batch, "tester")
-	var signed []api.NodeResult
-	for _, n := range first[batch.ID].Nodes {
-		if n.Note == "" {
-			signed = append(signed, n)
-		}
+	if len(first[batch.ID].Nodes) != 5 || !reflect.DeepEqual(again, first[batch.ID]) {
+		t.Errorf("the batch replayed after a restart:\n got %+v\nwant %+v", again, first[batch.ID])
 	}
-	if len(signed) != 4 || !reflect.DeepEqual(again.Nodes, signed) || !slices.Equal(again.Deliver, first[batch.ID].Deliver) {
-		t.Errorf("the batch replayed after a restart:\n got %+v\nwant nodes %+v and deliver %q", again, signed, first[batch.ID].Deliver)
+	// The completed answer is kept: asking again gives it again.
+	if again2 := svc.Handle(ctx, batch, "tester"); !reflect.DeepEqual(again2, first[batch.ID]) {
+		t.Errorf("the batch replayed twice:\n got %+v\nwant %+v", again2, first[batch.ID])
 	}
 	if n := len(f.prompt.reviews()); n != 3 {
 		t.Errorf("%d reviews, want 3: a replay never reaches the console", n)
+	}
+}
+
+// Every kind of final answer a restart can rebuild from the journal is
+// the answer the client got first: signed (one node, a batch with
+// skipped nodes, each AUM kind, a co-signature), denied, stale, and
+// failed.
+func TestReplayedAnswerEqualsLive(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	added := tka.FormatTLPub(chaingen.NewKey(60).PublicKey())
+	node := &api.Request{ID: "k-node", Kind: KindSignNode, NodeKey: nodeKey(60).String()}
+	batch := &api.Request{ID: "k-batch", Kind: KindBatch, Limit: 2}
+	for _, b := range []byte{61, 60, 62, 63} { // 60: signed by k-node; 63: over the limit
+		batch.Nodes = append(batch.Nodes, api.BatchNode{NodeKey: nodeKey(b).String()})
+	}
+	reqs := []*api.Request{
+		node,
+		batch,
+		{ID: "k-add", Kind: KindAddKey, Key: added},
+		{ID: "k-update", Kind: api.KindUpdateKey, Key: added, Votes: 2},
+		{ID: "k-checkpoint", Kind: api.KindCheckpoint},
+		{ID: "k-remove", Kind: api.KindRemoveKey, Key: added},
+		{ID: "k-denied", Kind: KindSignNode, NodeKey: nodeKey(70).String()},
+		{ID: "k-stale", Kind: KindSignNode, NodeKey: nodeKey(71).String()},
+	}
+	f.prompt.answers = []Outcome{OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeDenied, OutcomeStale}
+	first := map[string]*api.Response{}
+	for _, req := range reqs {
+		first[req.ID] = f.svc.Handle(ctx, req, "tester")
+	}
+	u, err := f.svc.Authority().RecoveryAUM(f.store, []tka.KeyID{tka.KeyID(f.other.PublicKey())}, tka.KeyID(f.box.PublicKey()), tka.AUMHash{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosign := &api.Request{ID: "k-cosign", Kind: api.KindCosign, AUM: tka.FormatHexAUM(u)}
+	first[cosign.ID] = f.svc.Handle(ctx, cosign, "tester")
+	reqs = append(reqs, cosign)
+	for _, req := range reqs {
+		r := first[req.ID]
+		want := api.StatusSigned
+		switch req.ID {
+		case "k-denied", "k-stale":
+			want = api.StatusDenied
+		}
+		if r.Status != want {
+			t.Fatalf("%s: %s %s, want %s", req.ID, r.Status, r.Error, want)
+		}
+	}
+	if n := len(first[batch.ID].Nodes); n != 3 || first[batch.ID].Nodes[0].Note != "already signed" {
+		t.Fatalf("the batch's first answer: %+v; want node 60 as signed before and two new signatures", first[batch.ID].Nodes)
+	}
+	if e := first["k-stale"].Error; e != "test; send a new request" {
+		t.Fatalf("a stale answer says %q", e)
+	}
+	svc := f.restart(t)
+	for _, req := range reqs {
+		if again := svc.Handle(ctx, req, "tester"); !reflect.DeepEqual(again, first[req.ID]) {
+			t.Errorf("%s (%s) replayed after a restart:\n got %+v\nwant %+v", req.ID, req.Kind, again, first[req.ID])
+		}
+	}
+	if n := len(f.prompt.reviews()); n != len(reqs) {
+		t.Errorf("%d reviews, want %d: a replay never reaches the console", n, len(reqs))
+	}
+}
+
+// The answer to a request whose signatures an index rebuild lost names
+// the record that says so.
+func TestLostAnswer(t *testing.T) {
+	if r := lostAnswer("x", 7); r.Status != api.StatusError || !strings.Contains(r.Error, "signatures.jsonl was rebuilt (journal record #7)") {
+		t.Fatalf("lostAnswer = %+v", r)
 	}
 }

@@ -3,7 +3,9 @@ package signer
 import (
 	"fmt"
 
+	"encoding/hex"
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/tka"
 )
 
 // startChecks runs the start checks (statecheck.go) unless the caller did,
@@ -43,32 +45,73 @@ func (s *Service) replayHistory(h *history, chk *StartCheck) error {
 	for id, q := range h.reqs {
 		switch {
 		case q.outcome != "" && q.outcome != OutcomeApproved:
-			s.answers[id] = answer{q.fingerprint, &api.Response{ID: id, Status: api.StatusDenied, Error: "denied on the console (" + string(q.outcome) + ")"}}
+			s.answers[id] = answer{fingerprint: q.fingerprint, resp: deniedAnswer(id, q.outcome, q.operator)}
 		case q.failed != "":
-			s.answers[id] = answer{q.fingerprint, failedResponse(id, q.failed)}
+			s.answers[id] = answer{fingerprint: q.fingerprint, resp: failedResponse(id, q.failed)}
 		}
 	}
 	for _, id := range h.released {
 		q := h.reqs[id]
-		var detail map[string]string
-		if q.issued != nil {
-			detail = q.issued.Detail
-		}
 		if q.lostSeq != 0 && len(s.byReq[id]) == 0 {
-			s.answers[id] = answer{q.fingerprint, &api.Response{ID: id, Status: api.StatusError,
-				Error: fmt.Sprintf("the signatures of request %s were lost when signatures.jsonl was rebuilt (journal record #%d); it is not signed again under this id: send a new request with a new id", id, q.lostSeq)}}
+			s.answers[id] = answer{fingerprint: q.fingerprint, resp: lostAnswer(id, q.lostSeq)}
 			continue
 		}
-		resp := &api.Response{ID: id, Status: api.StatusSigned, Nodes: s.byReq[id]}
-		replayedDeliver(q.kind, resp, detail[cosignedDetail])
-		if err := s.replayedAUMs(resp, detail["aums"]); err != nil {
+		parts, err := s.replayedParts(id, q)
+		if err != nil {
 			return err
 		}
-		s.answers[id] = answer{q.fingerprint, resp}
-		s.out.released(id, s.byReq[id], resp.AUMs)
+		s.answers[id] = answer{fingerprint: q.fingerprint, resp: signedAnswer(id, q.kind, parts), alreadyAt: parts.alreadyAt}
+		s.out.released(id, s.byReq[id], parts.aums)
 	}
 	for _, d := range h.delivered {
 		s.out.markDelivered(d)
 	}
 	return nil
+}
+
+// replayedParts gathers what request id's first signed answer was made
+// of: its node signatures from the index, its AUMs from the chain store,
+// a co-signed AUM and a batch's skipped positions from its issued record.
+func (s *Service) replayedParts(id string, q *reqHistory) (signedParts, error) {
+	p := signedParts{nodes: s.byReq[id]}
+	if q.issued == nil {
+		return p, nil
+	}
+	p.cosigned, p.alreadyAt = q.issued.CosignedAUM(), q.issued.alreadyAt()
+	for _, x := range q.issued.IssuedAUMs() {
+		var h tka.AUMHash
+		b, err := hex.DecodeString(x)
+		if err != nil || len(b) != len(h) {
+			return p, fmt.Errorf("journal: bad AUM hash %q in the issued record of request %s", x, id)
+		}
+		copy(h[:], b)
+		u, err := s.store.AUM(h)
+		if err != nil {
+			return p, fmt.Errorf("replaying request %s: its AUM %v is not in the chain store: %w", id, h, err)
+		}
+		p.aums = append(p.aums, tka.FormatHexAUM(u))
+	}
+	return p, nil
+}
+
+// completeReplay is the replayed answer a to a batch req whose first
+// answer also listed nodes signed before: they are found by their
+// positions in req (the same request: its fingerprint matched) and this
+// box's signatures of them. The completed answer is kept.
+func (s *Service) completeReplay(req *api.Request, a answer) *api.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := signedParts{nodes: s.byReq[req.ID]}
+	for _, at := range a.alreadyAt {
+		if at >= len(req.Nodes) {
+			continue
+		}
+		nk, err := tka.ParseNodeKey(req.Nodes[at].NodeKey)
+		if sig, ok := s.signed[nk]; err == nil && ok {
+			p.already = append(p.already, alreadyResult(nk, sig))
+		}
+	}
+	resp := signedAnswer(req.ID, KindBatch, p)
+	s.answers[req.ID] = answer{fingerprint: a.fingerprint, resp: resp}
+	return resp
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -70,7 +70,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	keyPath := filepath.Join(dir, "key.soft")
+	keyPath := statedir.Path(dir, statedir.SoftKey)
 	prompt := &scripted{}
 	soft.UseCheapKDFForTests()
 	if _, err := soft.Create(context.Background(), keyPath, prompt); err != nil {
@@ -298,7 +298,7 @@ func TestWrapAuthKeyKeepsSecretOutOfJournal(t *testing.T) {
 	if err := f.svc.Authority().NodeKeyAuthorized(nk, rot.Serialize()); err != nil {
 		t.Fatalf("a node joining with the wrapped key is not authorized: %v", err)
 	}
-	b, err := os.ReadFile(filepath.Join(f.dir, "journal.log"))
+	b, err := os.ReadFile(statedir.Path(f.dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}

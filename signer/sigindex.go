@@ -12,12 +12,13 @@ import (
 	"path/filepath"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
-// sigIndexFile lists the node-key signatures this box issued, one JSON
-// line per signature, written (one write, one fsync per request) before
-// the journal's "issued" record. Signatures are public; the index lets a
+// The signature index (statedir.SigIndex) lists the node-key signatures
+// this box issued, one JSON line per signature, written (one write, one
+// fsync per request) before the journal's "issued" record. Signatures are public; the index lets a
 // restarted daemon answer "already signed" and replays without the key.
 //
 // Every byte of a line matters: a line must be exactly what the daemon
@@ -26,7 +27,6 @@ import (
 // request's lines to the SigHash of its "issued" record. The file is
 // never cut or rewritten silently: see statecheck.go for the one tail a
 // start moves aside, and sigindex_rebuild.go for the explicit rebuild.
-const sigIndexFile = "signatures.jsonl"
 
 // maxIndexLine bounds one line so a damaged file cannot make the reader
 // allocate without bound; real lines are well under 1 KiB.
@@ -168,7 +168,7 @@ type sigIndex struct {
 // openSigIndex opens the index in dir for appending after its first size
 // bytes, which the start checks verified (and any tail was dealt with).
 func openSigIndex(dir string, size int64) (*sigIndex, error) {
-	path := filepath.Join(dir, sigIndexFile)
+	path := filepath.Join(dir, statedir.SigIndex)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the signature index: %w", err)
@@ -259,7 +259,7 @@ type IssuedSignature struct {
 // be ignored by the caller (see statecheck.go). A missing index is an
 // empty one.
 func ScanSignatures(dir string, fn func(IssuedSignature)) error {
-	x, err := readSigIndex(filepath.Join(dir, sigIndexFile))
+	x, err := readSigIndex(filepath.Join(dir, statedir.SigIndex))
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/signetbox/signet/internal/durable"
+	"github.com/signetbox/signet/statedir"
 )
 
 // RebuildReport says what RebuildIndex did.
@@ -42,7 +45,7 @@ type RebuildReport struct {
 // replaces the old). The caller holds the state dir lock, and the daemon
 // is not running.
 func RebuildIndex(dir string, j *Journal) (RebuildReport, error) {
-	path := filepath.Join(dir, sigIndexFile)
+	path := filepath.Join(dir, statedir.SigIndex)
 	byReq, lines, err := readLinesLoosely(path)
 	if err != nil {
 		return RebuildReport{}, err
@@ -77,7 +80,7 @@ func RebuildIndex(dir string, j *Journal) (RebuildReport, error) {
 		id := q.issued.RequestID
 		rep.Lost = append(rep.Lost, id)
 		msg := fmt.Sprintf("the signatures of request %s (issued in record #%d) were lost: signatures.jsonl was rebuilt without them", id, q.issued.Seq)
-		if _, err := j.Append(Record{Type: RecNote, RequestID: id, Kind: q.kind, Detail: map[string]string{detailEvent: eventSignaturesLost, "message": msg}}); err != nil {
+		if _, err := j.Append(Record{Type: RecNote, RequestID: id, Kind: q.kind, Detail: map[string]string{detailEvent: eventSignaturesLost, DetailMessage: msg}}); err != nil {
 			return rep, err
 		}
 	}
@@ -129,23 +132,6 @@ func canonLine(e sigEntry) []byte {
 // name ("" if there was no old file). A crash leaves the old or the new
 // file in place, never neither.
 func replaceKeepingOld(path string, data []byte) (string, error) {
-	dir := filepath.Dir(path)
-	tmp := path + ".new"
-	_ = os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("writing the rebuilt index: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("writing the rebuilt index: %w", err)
-	}
 	aside := ""
 	if _, err := os.Stat(path); err == nil {
 		aside = fmt.Sprintf("%s.damaged.%d", path, time.Now().UnixNano())
@@ -153,8 +139,8 @@ func replaceKeepingOld(path string, data []byte) (string, error) {
 			return "", fmt.Errorf("keeping the old index: %w", err)
 		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := durable.Replace(path, data, 0o600); err != nil {
 		return aside, fmt.Errorf("putting the rebuilt index in place: %w", err)
 	}
-	return aside, syncDir(dir)
+	return aside, nil
 }

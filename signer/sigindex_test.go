@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -75,7 +76,7 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 	}
 	nk := nodeKey(4)
 	f.approveOnly(t, "s2", nk)
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	before, _ := os.ReadFile(path)
 	orphan := f.orphanLine(t, "s2", nk)
 	appendFile(t, path, orphan)
@@ -111,7 +112,7 @@ func TestSigIndexLineWithoutIssuedRecord(t *testing.T) {
 func (f *fixture) noteSays(t *testing.T, s string) bool {
 	t.Helper()
 	found := false
-	_, _ = ScanFile(filepath.Join(f.dir, journalFile), func(r Record) error {
+	_, _ = ScanFile(filepath.Join(f.dir, statedir.Journal), func(r Record) error {
 		found = found || r.Type == RecNote && strings.Contains(r.Detail["message"], s)
 		return nil
 	})
@@ -131,7 +132,7 @@ func TestSigIndexBadLineRefused(t *testing.T) {
 			t.Fatalf("%s: %+v", id, r)
 		}
 	}
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	good, _ := os.ReadFile(path)
 	second := bytes.IndexByte(good, '\n') + 1
 	for _, c := range []struct {
@@ -187,7 +188,7 @@ func TestSigIndexTornTail(t *testing.T) {
 	if r := f.svc.Handle(ctx, &api.Request{ID: "s1", Kind: api.KindSignNode, NodeKey: nodeKey(1).String()}, "tester"); r.Status != api.StatusSigned {
 		t.Fatalf("s1: %+v", r)
 	}
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	good, _ := os.ReadFile(path)
 
 	if err := os.WriteFile(path, good[:len(good)-1], 0o600); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -41,11 +42,11 @@ func bigState(b *testing.B, dir string, requests, aums int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	jf, err := os.Create(filepath.Join(dir, journalFile))
+	jf, err := os.Create(filepath.Join(dir, statedir.Journal))
 	if err != nil {
 		b.Fatal(err)
 	}
-	xf, err := os.Create(filepath.Join(dir, sigIndexFile))
+	xf, err := os.Create(filepath.Join(dir, statedir.SigIndex))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func BenchmarkStart(b *testing.B) {
 	dir := b.TempDir()
 	bigState(b, dir, 20000, 1000)
 	soft.UseCheapKDFForTests()
-	keyPath := filepath.Join(b.TempDir(), "key.soft")
+	keyPath := statedir.Path(b.TempDir(), statedir.SoftKey)
 	if _, err := soft.Create(context.Background(), keyPath, &scripted{}); err != nil {
 		b.Fatal(err)
 	}
@@ -121,11 +122,11 @@ func BenchmarkStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer box.Close()
-	fi, _ := os.Stat(filepath.Join(dir, journalFile))
+	fi, _ := os.Stat(filepath.Join(dir, statedir.Journal))
 	var starts, passes, opens, services []time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		if _, err := Verify(filepath.Join(dir, journalFile)); err != nil {
+		if _, err := Verify(filepath.Join(dir, statedir.Journal)); err != nil {
 			b.Fatal(err)
 		}
 		t1 := time.Now()

@@ -32,6 +32,7 @@ import (
 	"slices"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -76,7 +77,7 @@ type StartCheck struct {
 // key.pub) and keyFiles the names of the key files to pin; either may be
 // empty to skip those checks. It reads and never writes.
 func CheckStart(dir string, store *ChainStore, j *Journal, boxPub ed25519.PublicKey, keyFiles []string) (*StartCheck, error) {
-	x, err := readSigIndex(filepath.Join(dir, sigIndexFile))
+	x, err := readSigIndex(filepath.Join(dir, statedir.SigIndex))
 	if err != nil {
 		return nil, err
 	}
@@ -92,17 +93,17 @@ func CheckStart(dir string, store *ChainStore, j *Journal, boxPub ed25519.Public
 // verify verbs. A missing chain store is an empty one.
 func CheckStateDir(dir string, boxPub ed25519.PublicKey, keyFiles []string) (*StartCheck, error) {
 	h := newHistory()
-	if _, err := ScanFile(filepath.Join(dir, journalFile), func(r Record) error { h.add(r); return nil }); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if _, err := ScanFile(filepath.Join(dir, statedir.Journal), func(r Record) error { h.add(r); return nil }); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	var store *ChainStore
-	if _, err := os.Stat(filepath.Join(dir, chainFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, statedir.Chain)); err == nil {
 		if store, err = OpenChainStoreReadOnly(dir); err != nil {
 			return nil, err
 		}
 		defer store.Close()
 	}
-	x, err := readSigIndex(filepath.Join(dir, sigIndexFile))
+	x, err := readSigIndex(filepath.Join(dir, statedir.SigIndex))
 	if err != nil {
 		return nil, err
 	}

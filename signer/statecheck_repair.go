@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // Repair does what a start may write once its checks passed, and
@@ -19,7 +21,7 @@ func (c *StartCheck) Repair(j *Journal) ([]string, error) {
 	var said []string
 	note := func(msg string, detail map[string]string) error {
 		said = append(said, msg)
-		d := map[string]string{"message": msg}
+		d := map[string]string{DetailMessage: msg}
 		for k, v := range detail {
 			d[k] = v
 		}
@@ -94,7 +96,7 @@ func (c *StartCheck) repairIndex(note func(string, map[string]string) error) err
 	if _, err := f.ReadAt(buf, c.keep); err != nil {
 		return fmt.Errorf("reading the end of the signature index: %w", err)
 	}
-	aside, err := writeAside(c.dir, "signatures.torn", buf)
+	aside, err := writeAside(c.dir, statedir.SigIndexTorn, buf)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -39,7 +40,7 @@ func (f *fixture) reopen(t *testing.T, keyFiles ...string) (*Service, error) {
 // journalLines returns journal.log split after each newline.
 func (f *fixture) journalLines(t *testing.T) [][]byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(f.dir, journalFile))
+	b, err := os.ReadFile(filepath.Join(f.dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestStartRefusesJournalCut(t *testing.T) {
 	lines := f.journalLines(t)
 	// received, decision, issued, released (and a trailing empty split).
 	cut := lines[:len(lines)-3]
-	writeLines(t, filepath.Join(f.dir, journalFile), cut)
+	writeLines(t, filepath.Join(f.dir, statedir.Journal), cut)
 	_, err := f.reopen(t)
 	var se *StateError
 	if !errors.As(err, &se) || !strings.Contains(se.Problem, "but no journal record") || !strings.Contains(se.Fix, "restore journal.log from a backup") {
@@ -79,7 +80,7 @@ func TestStartRefusesJournalCut(t *testing.T) {
 	}
 	// Cutting only the released record is a state a crash leaves (after
 	// the chain commit, before "released"): it starts.
-	writeLines(t, filepath.Join(f.dir, journalFile), lines[:len(lines)-2])
+	writeLines(t, filepath.Join(f.dir, statedir.Journal), lines[:len(lines)-2])
 	if _, err := f.reopen(t); err != nil {
 		t.Fatalf("a crash before the released record must start: %v", err)
 	}
@@ -89,7 +90,7 @@ func TestStartRefusesJournalCut(t *testing.T) {
 // is refused; the chain store is left as it was.
 func TestStartRefusesChainCut(t *testing.T) {
 	f := newFixture(t)
-	path := filepath.Join(f.dir, chainFile)
+	path := filepath.Join(f.dir, statedir.Chain)
 	before, _ := os.ReadFile(path)
 	f.addKey(t, "a1", 70)
 	after, _ := os.ReadFile(path)
@@ -136,7 +137,7 @@ func TestStartRefusesChainCut(t *testing.T) {
 // `key init --replace-existing-key` (old files moved aside) is re-pinned.
 func TestStartKeyFilePins(t *testing.T) {
 	f := newFixture(t)
-	names := []string{"key.uri", "key.pub", "attestation.json"}
+	names := statedir.KeyFiles()
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(f.dir, n), []byte(n+" v1\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -148,7 +149,7 @@ func TestStartKeyFilePins(t *testing.T) {
 	if !f.noteSays(t, "pinned the key files: no journal record pinned them yet") {
 		t.Fatal("the first start must pin the key files")
 	}
-	pub := filepath.Join(f.dir, "key.pub")
+	pub := statedir.Path(f.dir, statedir.KeyPub)
 	if err := os.WriteFile(pub, []byte("key.pub v2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestRebuildIndexSaysWhatWasLost(t *testing.T) {
 	if r := f.svc.Handle(ctx, batch, "tester"); r.Status != api.StatusSigned || len(r.Nodes) != 2 {
 		t.Fatalf("b1: %+v", r)
 	}
-	path := filepath.Join(f.dir, sigIndexFile)
+	path := filepath.Join(f.dir, statedir.SigIndex)
 	good, _ := os.ReadFile(path)
 	lines := bytes.SplitAfter(good, []byte("\n"))
 	lines[1] = bytes.Replace(lines[1], []byte(`"signature":"`), []byte(`"signature":"zz`), 1)
@@ -255,12 +256,12 @@ func TestStartRefusesUnexplainedAUM(t *testing.T) {
 		t.Fatalf("Inform journaled %d records, want a note before the commit and one after", len(after)-len(before))
 	}
 	// Without the note after the commit (a crash): it starts.
-	writeLines(t, filepath.Join(f.dir, journalFile), after[:len(after)-2])
+	writeLines(t, filepath.Join(f.dir, statedir.Journal), after[:len(after)-2])
 	if _, err := f.reopen(t); err != nil {
 		t.Fatalf("a crash after the commit must start: %v", err)
 	}
 	// Without both: the chain holds an AUM nothing explains.
-	writeLines(t, filepath.Join(f.dir, journalFile), before)
+	writeLines(t, filepath.Join(f.dir, statedir.Journal), before)
 	_, err = f.reopen(t)
 	if err == nil || !strings.Contains(err.Error(), "chain.log holds AUM "+news[0].Hash().String()+", but no journal record says how it came") {
 		t.Fatalf("want a refusal naming the unexplained AUM, got %v", err)

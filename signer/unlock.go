@@ -107,7 +107,7 @@ func (s *Service) notify(msg string) {
 // the console, and answers, now and to every replay, with StatusFailed.
 func (s *Service) fail(base Record, req *api.Request, fp string, cause error) (*api.Response, error) {
 	rec := base
-	rec.Type, rec.Detail = RecFailed, map[string]string{"reason": cause.Error()}
+	rec.Type, rec.Detail = RecFailed, map[string]string{DetailReason: cause.Error()}
 	if _, err := s.journal.Append(rec); err != nil {
 		return nil, fmt.Errorf("signing failed (%v), and closing the request in the journal failed too: %w", cause, err)
 	}

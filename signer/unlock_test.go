@@ -17,6 +17,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/statedir"
 )
 
 // pinScript is the console of these tests: it approves every review and
@@ -86,7 +87,7 @@ func tpmFixture(t *testing.T, maxTries uint32) (*fixture, *pinScript, *tpm.Key) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPath := filepath.Join(dir, "key.tpm")
+	keyPath := statedir.Path(dir, statedir.TPMKey)
 	_, err = tpm.Provision(context.Background(), dev, tpm.ProvisionOptions{Path: keyPath, PIN: []byte(testTPMPIN), MaxTries: maxTries, RecoveryTime: time.Hour})
 	dev.Close()
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/ceremony"
-	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // newCeremonyCmd builds "signet ceremony" and its verbs.
@@ -119,7 +119,7 @@ var testOnlyCeremonyRand io.Reader
 // runCeremonyInit opens what the ceremony needs (the state directory and
 // its lock, the journal, the chain store, the console) and runs it.
 func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyArgs) error {
-	dir, err := absStateDir(a.key.state)
+	dir, err := statedir.Abs(a.key.state)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 	if err != nil {
 		return err
 	}
-	unlock, err := signer.LockStateDir(dir)
+	unlock, err := statedir.TakeLock(dir)
 	if err != nil {
 		return withHint(err, "stop signet serve while the ceremony runs")
 	}
@@ -147,7 +147,7 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 	o := ceremony.Options{
 		Stdout: stdout, Log: stderr, StateDir: dir, OutDir: out,
 		Secrets: a.disablement, QR: !a.noQR, Genesis: a.genesis,
-		Key: box, Backend: a.key.hsm, Journal: journal, WriteNew: writeNew,
+		Key: box, Backend: a.key.hsm, Journal: journal, WriteNew: statedir.WriteNew,
 		Rand: testOnlyCeremonyRand, Version: version(), // a nil Rand is crypto/rand
 	}
 	if a.genesis {
@@ -183,18 +183,18 @@ func ceremonyKey(dir, backend string) (*ceremony.BoxKey, error) {
 			"pass --hsm tpm (or piv, or soft for a trial run) and its flags, as for 'signet key init'")
 	}
 	if err != nil {
-		if _, statErr := os.Lstat(filepath.Join(dir, uriFile)); statErr == nil {
+		if there, _ := statedir.HasKey(dir); there {
 			return nil, err // a key is there but cannot be read
 		}
 		return nil, nil
 	}
-	if backend != "" && backend != ks.uri.Scheme {
-		return nil, withHint(fmt.Errorf("--hsm %s: %s already holds a %s key", backend, dir, ks.uri.Scheme),
+	if backend != "" && backend != ks.URI.Scheme {
+		return nil, withHint(fmt.Errorf("--hsm %s: %s already holds a %s key", backend, dir, ks.URI.Scheme),
 			"drop --hsm to use that key, or use another --state")
 	}
-	box := &ceremony.BoxKey{URI: ks.uri, Public: ks.pub}
-	if d := ks.att; d != nil {
-		box.Attestation = &hsm.Attestation{Backend: d.Backend, Hardware: d.Hardware, Summary: d.Summary, Facts: d.Facts, Evidence: d.Evidence}
+	box := &ceremony.BoxKey{URI: ks.URI, Public: ks.Pub}
+	if ks.Att != nil {
+		box.Attestation = ks.Att.HSM()
 	}
 	return box, nil
 }
@@ -205,7 +205,7 @@ func makeCeremonyKey(ctx context.Context, con *console, dir string, a *keyInitAr
 	if err != nil {
 		return nil, err
 	}
-	if err := writeKeyState(dir, res.uri, res.pub, newAttestationDoc(res.uri, res.pub, res.att)); err != nil {
+	if err := statedir.WriteKey(dir, res.uri, res.pub, statedir.NewAttestationDoc(res.uri, res.pub, res.att)); err != nil {
 		return nil, err
 	}
 	return &ceremony.BoxKey{URI: res.uri, Public: res.pub, Attestation: &res.att}, nil

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -32,11 +32,11 @@ request against it and appends the AUMs it signs.`,
 // openChain locks the state dir and opens its chain store. close unlocks.
 // Unless create is set, a state dir without a chain store is an error.
 func openChain(dir string, create bool) (st *signer.ChainStore, close func(), err error) {
-	if _, err := os.Stat(filepath.Join(dir, "chain.log")); !create && err != nil {
+	if _, err := os.Stat(statedir.Path(dir, statedir.Chain)); !create && err != nil {
 		return nil, nil, withHint(fmt.Errorf("no chain store in %s: %w", dir, err),
 			"import the chain with 'tailscale lock log --json --limit 100000 | signet chain import -'")
 	}
-	unlock, err := signer.LockStateDir(dir)
+	unlock, err := statedir.TakeLock(dir)
 	if err != nil {
 		return nil, nil, withHint(err, "stop signet serve, or work on a copy of the state directory with --state")
 	}
@@ -52,7 +52,7 @@ func openChain(dir string, create bool) (st *signer.ChainStore, close func(), er
 // without the state dir lock: it never writes, so it may run next to
 // signet serve. A state dir without a chain store is an error.
 func openChainReadOnly(dir string) (*signer.ChainStore, error) {
-	if _, err := os.Stat(filepath.Join(dir, "chain.log")); err != nil {
+	if _, err := os.Stat(statedir.Path(dir, statedir.Chain)); err != nil {
 		return nil, withHint(fmt.Errorf("no chain store in %s: %w", dir, err),
 			"import the chain with 'tailscale lock log --json --limit 100000 | signet chain import -'")
 	}

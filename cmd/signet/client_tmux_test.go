@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +25,7 @@ import (
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -178,7 +178,7 @@ func clientSecret(t *testing.T, s *tmuxServe) {
 	if err != nil || resp.Status != api.StatusError || strings.Contains(resp.Error, "kQ7x9ZZ") {
 		t.Fatalf("the API answer to a secret: %v %+v", err, resp)
 	}
-	journal, err := os.ReadFile(filepath.Join(s.dir, "journal.log"))
+	journal, err := os.ReadFile(statedir.Path(s.dir, statedir.Journal))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}

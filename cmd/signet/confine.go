@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/signetbox/signet/internal/confine"
+	"github.com/signetbox/signet/statedir"
 )
 
 // pcscdDir holds pcscd's client socket (pcscd.comm) on Debian.
@@ -36,7 +37,7 @@ func addConfineFlags(f *pflag.FlagSet, a *serveArgs) {
 
 // confineServe confines the daemon. In the first run it does not return
 // on success: the process continues as the confined second run.
-func confineServe(log io.Writer, ks *keyState, a *serveArgs) error {
+func confineServe(log io.Writer, ks *statedir.KeyState, a *serveArgs) error {
 	if abi, ok := confine.Marked(); ok {
 		if err := confine.Verify(); err != nil {
 			return err
@@ -75,12 +76,12 @@ func confineServe(log io.Writer, ks *keyState, a *serveArgs) error {
 }
 
 // servePolicy lists everything serve opens after confinement.
-func servePolicy(exe string, ks *keyState, a *serveArgs) (confine.Policy, error) {
+func servePolicy(exe string, ks *statedir.KeyState, a *serveArgs) (confine.Policy, error) {
 	p, err := confine.Base(exe)
 	if err != nil {
 		return p, err
 	}
-	p.Add(ks.dir, confine.Write)
+	p.Add(ks.Dir, confine.Write)
 	p.Add(filepath.Dir(a.socket), confine.Write)
 	console := a.console
 	if console == "" {
@@ -92,14 +93,14 @@ func servePolicy(exe string, ks *keyState, a *serveArgs) (confine.Policy, error)
 		// loader, with its name and a hint.
 		p.AddOptional(a.wireguard, confine.Read)
 	}
-	switch ks.uri.Scheme {
+	switch ks.URI.Scheme {
 	case "tpm":
-		p.Add(ks.uri.Path, confine.Read)
-		if err := addTPMDevice(&p, ks.uri.Device); err != nil {
+		p.Add(ks.URI.Path, confine.Read)
+		if err := addTPMDevice(&p, ks.URI.Device); err != nil {
 			return p, err
 		}
 	case "soft":
-		p.Add(ks.uri.Path, confine.Read)
+		p.Add(ks.URI.Path, confine.Read)
 	case "piv":
 		// libpcsclite connects to pcscd's socket; PCSCLITE_CSOCK_NAME
 		// moves it (tests with a private pcscd do).

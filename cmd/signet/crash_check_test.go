@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -171,8 +171,8 @@ type indexLine struct {
 // and the new answers against them.
 func (r *crashRig) checkFiles() {
 	r.t.Helper()
-	journal, err1 := os.ReadFile(filepath.Join(r.dir, "journal.log"))
-	index, err2 := os.ReadFile(filepath.Join(r.dir, "signatures.jsonl"))
+	journal, err1 := os.ReadFile(statedir.Path(r.dir, statedir.Journal))
+	index, err2 := os.ReadFile(statedir.Path(r.dir, statedir.SigIndex))
 	if err := errors.Join(err1, err2); err != nil {
 		r.violation("reading the journal and signatures.jsonl: %v", err)
 		return

@@ -30,6 +30,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/statedir"
 )
 
 const crashPassphrase = "crash soak passphrase"
@@ -125,7 +126,7 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 	r := &crashRig{t: t, bin: buildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
-	keyPath := filepath.Join(r.dir, "key.soft")
+	keyPath := statedir.Path(r.dir, statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
@@ -135,8 +136,8 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	att := newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := writeKeyState(r.dir, u, pub, att); err != nil {
+	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
+	if err := statedir.WriteKey(r.dir, u, pub, att); err != nil {
 		t.Fatal(err)
 	}
 	return r

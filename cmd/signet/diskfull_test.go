@@ -16,6 +16,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/tmpfstest"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // diskFullSteps maps what the daemon says when a write fails to what the
@@ -45,14 +46,14 @@ func TestServeDiskFull(t *testing.T) {
 	r := &crashRig{t: t, bin: buildSignet(t), dir: dir, rng: rand.New(rand.NewPCG(1, 2)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog(), noDeny: true}
 	r.sock = filepath.Join(t.TempDir(), "signet.sock")
-	keyPath := filepath.Join(dir, "key.soft")
+	keyPath := statedir.Path(dir, statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := hsm.ParseURI("soft:" + keyPath)
-	if err := writeKeyState(dir, u, pub, newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key"})); err != nil {
+	if err := statedir.WriteKey(dir, u, pub, statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key"})); err != nil {
 		t.Fatal(err)
 	}
 	d := r.mustStart()
@@ -85,7 +86,7 @@ func TestServeDiskFull(t *testing.T) {
 		t.Fatalf("the answer does not say which step failed and why: %s", failed.Error)
 	}
 	issued, released := false, false
-	if _, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(rec signer.Record) error {
+	if _, err := signer.ScanFile(statedir.Path(dir, statedir.Journal), func(rec signer.Record) error {
 		if rec.RequestID == failed.ID {
 			issued = issued || rec.Type == signer.RecIssued
 			released = released || rec.Type == signer.RecReleased

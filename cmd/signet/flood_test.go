@@ -38,6 +38,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // floodRig is a running daemon and what the attacks need.
@@ -134,15 +135,15 @@ func copyExecutable(t *testing.T, src, dst string) string {
 }
 
 func (r *floodRig) softKey() {
-	keyPath := filepath.Join(r.dir, "key.soft")
+	keyPath := statedir.Path(r.dir, statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	u, _ := hsm.ParseURI("soft:" + keyPath)
-	att := newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := writeKeyState(r.dir, u, pub, att); err != nil {
+	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
+	if err := statedir.WriteKey(r.dir, u, pub, att); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -584,7 +585,7 @@ func (r *floodRig) forgedReports(t *testing.T) {
 // delivered counts the delivered records of request id in dir's journal.
 func delivered(t *testing.T, dir, id string) int {
 	n := 0
-	if _, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(rec signer.Record) error {
+	if _, err := signer.ScanFile(statedir.Path(dir, statedir.Journal), func(rec signer.Record) error {
 		if rec.Type == signer.RecDelivered && rec.RequestID == id {
 			n++
 		}

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,13 +21,14 @@ import (
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
 // journalRecords reads the daemon's journal.log as it stands.
 func journalRecords(t *testing.T, dir string) ([]signer.Record, []byte) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "journal.log"))
+	raw, err := os.ReadFile(statedir.Path(dir, statedir.Journal))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // newJournalCmd builds "signet journal" and its verbs.
@@ -171,7 +171,7 @@ func journalPath(cmd *cobra.Command, args []string) string {
 }
 
 // journalPathIn is the journal of the state directory dir.
-func journalPathIn(dir string) string { return filepath.Join(dir, "journal.log") }
+func journalPathIn(dir string) string { return statedir.Path(dir, statedir.Journal) }
 
 // journalErr adds what still verified to a verification error.
 func journalErr(sum signer.Summary, err error) error {

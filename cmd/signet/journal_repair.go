@@ -1,16 +1,15 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // journalRepairArgs holds the flags of "signet journal repair".
@@ -56,7 +55,7 @@ The state directory must not be in use by signet serve.`,
 
 // runJournalRepair repairs the state dir dir under its lock.
 func runJournalRepair(w io.Writer, dir string, a *journalRepairArgs) error {
-	unlock, err := signer.LockStateDir(dir)
+	unlock, err := statedir.TakeLock(dir)
 	if err != nil {
 		return err
 	}
@@ -102,7 +101,7 @@ func repairJournalTail(w io.Writer, dir string) (bool, error) {
 // if asked, rebuilds the index first).
 func repairStateTails(w io.Writer, dir string, a *journalRepairArgs) (bool, error) {
 	var store *signer.ChainStore
-	if _, err := os.Stat(filepath.Join(dir, "chain.log")); err == nil {
+	if _, err := os.Stat(statedir.Path(dir, statedir.Chain)); err == nil {
 		if store, err = signer.OpenChainStore(dir); err != nil {
 			return false, err
 		}
@@ -143,12 +142,12 @@ func repairStateTails(w io.Writer, dir string, a *journalRepairArgs) (bool, erro
 // keyFilesOf returns the box's public key and the key files to pin, or
 // nothing for a state dir without a key (a copy of the journal alone).
 func keyFilesOf(dir string) ([]byte, []string, error) {
-	if _, err := os.Stat(filepath.Join(dir, uriFile)); errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
+	if there, err := statedir.HasKey(dir); err != nil || !there {
+		return nil, nil, err
 	}
 	ks, err := loadKeyState(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ks.pub, keyFileNamesPinned, nil
+	return ks.Pub, statedir.KeyFiles(), nil
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/signetbox/signet/ceremony"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/wgintake"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -55,12 +55,12 @@ func cmdWGUp(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[0])
 	cfg, err := wgintake.LoadConfig(ts.MkAbs(args[1]))
 	ts.Check(err)
-	priv, err := wgintake.ReadPrivateKey(filepath.Join(dir, wgKeyFile))
+	priv, err := wgintake.ReadPrivateKey(statedir.Path(dir, statedir.WGKey))
 	ts.Check(err)
 	tun, err := wgintake.Up(priv, cfg)
 	ts.Check(err)
 	ts.Defer(tun.Close)
-	l, err := wgintake.ListenStatus(filepath.Join(dir, wgStatusSock))
+	l, err := wgintake.ListenStatus(statedir.Path(dir, statedir.WGStatusSocket))
 	ts.Check(err)
 	ts.Defer(func() { l.Close() })
 	go tun.ServeStatus(l)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-tpm/tpm2"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -84,14 +85,14 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 	a, err := attestKey(ctx, st, args.roots)
 	if err != nil && errors.Is(err, hsm.ErrNoDevice) {
 		// A TPM behind swtpm or a card serves one process at a time.
-		if _, rec, derr := signer.StateDirStatus(ctx, st.dir); derr == nil {
+		if _, rec, derr := signer.StateDirStatus(ctx, st.Dir); derr == nil {
 			return withHint(err, fmt.Sprintf("signet serve (pid %d) holds the key device; stop it to attest the key ('signet key show' asks the daemon for the device's state)", rec.PID))
 		}
 	}
 	if err != nil {
 		return err
 	}
-	r := &attestReport{SchemaVersion: keyAttestSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: a.Backend, URI: st.uri.String(),
+	r := &attestReport{SchemaVersion: keyAttestSchema, PublicKey: tka.FormatTLPub(st.Pub), Backend: a.Backend, URI: st.URI.String(),
 		Verified: a.Hardware, Hardware: a.Hardware, Summary: a.Summary, Facts: a.Facts, Evidence: []string{}}
 	if r.Facts == nil {
 		r.Facts = map[string]string{}
@@ -120,12 +121,12 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 }
 
 // attestKey gets a fresh attestation from the device and verifies it.
-func attestKey(ctx context.Context, st *keyState, rootsFile string) (hsm.Attestation, error) {
-	if st.uri.Scheme == "soft" {
+func attestKey(ctx context.Context, st *statedir.KeyState, rootsFile string) (hsm.Attestation, error) {
+	if st.URI.Scheme == "soft" {
 		if rootsFile != "" {
 			return hsm.Attestation{}, usageErrorf("--roots applies only to piv keys")
 		}
-		return softAttestation(st.uri.Path), nil
+		return softAttestation(st.URI.Path), nil
 	}
 	roots, err := loadRoots(rootsFile)
 	if err != nil {
@@ -142,8 +143,8 @@ func attestKey(ctx context.Context, st *keyState, rootsFile string) (hsm.Attesta
 	if err != nil {
 		return hsm.Attestation{}, err
 	}
-	if st.uri.Scheme == "tpm" {
-		err = checkTPMAttestation(a, st.att)
+	if st.URI.Scheme == "tpm" {
+		err = checkTPMAttestation(a, st.Att)
 	}
 	return a, err
 }
@@ -152,7 +153,7 @@ func attestKey(ctx context.Context, st *keyState, rootsFile string) (hsm.Attesta
 // leave this TPM (fixedTPM, fixedParent) and only its policy releases it
 // (no userWithAuth, a non-empty policy digest). It also checks that the SRK
 // is the one recorded at init.
-func checkTPMAttestation(a hsm.Attestation, recorded *attestationDoc) error {
+func checkTPMAttestation(a hsm.Attestation, recorded *statedir.AttestationDoc) error {
 	if len(a.Evidence) == 0 {
 		return errors.New("tpm attestation has no public area to check")
 	}

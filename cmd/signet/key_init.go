@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -163,9 +163,6 @@ type initResult struct {
 	att hsm.Attestation
 }
 
-// keyFileNames are the files a replaced key leaves behind, moved aside.
-var keyFileNames = []string{uriFile, pubFile, attestationFile, "key.tpm", "key.soft"}
-
 // runKeyInit checks the state directory, opens the console, makes the key
 // with the chosen backend and records it.
 func runKeyInit(ctx context.Context, stdout, stderr io.Writer, args *keyInitArgs) error {
@@ -190,8 +187,8 @@ func runKeyInit(ctx context.Context, stdout, stderr io.Writer, args *keyInitArgs
 	if err != nil {
 		return err
 	}
-	doc := newAttestationDoc(res.uri, res.pub, res.att)
-	if err := writeKeyState(dir, res.uri, res.pub, doc); err != nil {
+	doc := statedir.NewAttestationDoc(res.uri, res.pub, res.att)
+	if err := statedir.WriteKey(dir, res.uri, res.pub, doc); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n", tka.FormatTLPub(res.pub))
@@ -212,21 +209,21 @@ func initBackend(ctx context.Context, con *console, dir string, args *keyInitArg
 // prepareStateDir makes the state directory (0700) if needed and refuses a
 // directory that already holds a key, unless replace is set.
 func prepareStateDir(state string, replace bool) (string, error) {
-	dir, err := absStateDir(state)
+	dir, err := statedir.Abs(state)
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("making the state directory: %w", err)
 	}
-	_, err = os.Lstat(filepath.Join(dir, uriFile))
+	there, err := statedir.HasKey(dir)
 	switch {
-	case err == nil && !replace:
-		return "", withHint(fmt.Errorf("%s already holds a key (%s exists); refusing to replace it", dir, uriFile),
+	case err != nil:
+		return "", err
+	case there && !replace:
+		return "", withHint(fmt.Errorf("%s already holds a key (%s exists); refusing to replace it", dir, statedir.KeyURI),
 			"run 'signet key show' to see it",
 			"to make a new key anyway, pass --replace-existing-key: the Tailnet Lock authority must then be told about the new key")
-	case err != nil && !os.IsNotExist(err):
-		return "", fmt.Errorf("checking %s: %w", filepath.Join(dir, uriFile), err)
 	}
 	return dir, nil
 }
@@ -238,7 +235,7 @@ func confirmReplace(ctx context.Context, con *console, dir string, stderr io.Wri
 	if err := con.confirmWord(ctx, q, "replace"); err != nil {
 		return err
 	}
-	moved, err := moveAside(dir, keyFileNames...)
+	moved, err := statedir.MoveAside(dir, statedir.ReplacedKeyFiles()...)
 	for _, m := range moved {
 		fmt.Fprintf(stderr, "signet: moved the old key file to %s\n", m)
 	}

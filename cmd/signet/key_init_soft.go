@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/statedir"
 )
 
 // initSoft writes a passphrase-encrypted software key (development only).
 func initSoft(ctx context.Context, con *console, dir string) (*initResult, error) {
-	path := filepath.Join(dir, "key.soft")
+	path := statedir.Path(dir, statedir.SoftKey)
 	pub, err := soft.Create(ctx, path, &ttyPrompt{con: con, noun: "passphrase"})
 	if err != nil {
 		return nil, err

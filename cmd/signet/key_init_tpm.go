@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/go-tpm/tpm2/transport"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/statedir"
 )
 
 // initTPM seals a new key to the TPM and shows the new lockout secret once.
@@ -20,7 +20,7 @@ func initTPM(ctx context.Context, con *console, dir string, args *keyInitArgs) (
 	}
 	defer t.Close()
 	opts := tpm.ProvisionOptions{
-		Path:         filepath.Join(dir, "key.tpm"),
+		Path:         statedir.Path(dir, statedir.TPMKey),
 		PCRs:         args.pcrList,
 		MaxTries:     args.maxTries,
 		RecoveryTime: args.recoveryTime,

@@ -9,6 +9,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/statedir"
 	"github.com/spf13/cobra"
 )
 
@@ -55,7 +56,7 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 	if err != nil {
 		return err
 	}
-	if st.uri.Scheme == "soft" {
+	if st.URI.Scheme == "soft" {
 		return changeSoftPassphrase(ctx, stderr, st)
 	}
 	con, err := openConsole()
@@ -63,11 +64,11 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		return err
 	}
 	defer con.Close()
-	if st.uri.Scheme == "piv" {
-		if err := piv.ChangePIN(ctx, st.uri.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
+	if st.URI.Scheme == "piv" {
+		if err := piv.ChangePIN(ctx, st.URI.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.uri.Serial)
+		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.URI.Serial)
 		return nil
 	}
 	old, err := con.readSecret(ctx, "Current TPM PIN: ")
@@ -80,12 +81,12 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		return err
 	}
 	defer hsm.Wipe(next)
-	t, err := tpm.OpenDevice(st.uri.Device)
+	t, err := tpm.OpenDevice(st.URI.Device)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	if err := tpm.ChangePIN(ctx, t, st.uri.Path, old, next); err != nil {
+	if err := tpm.ChangePIN(ctx, t, st.URI.Path, old, next); err != nil {
 		return err
 	}
 	fmt.Fprintln(stderr, "signet: the TPM PIN is changed")
@@ -120,7 +121,7 @@ func runKeyResetLockout(ctx context.Context, stderr io.Writer, args *keyPINArgs)
 	if err != nil {
 		return err
 	}
-	if st.uri.Scheme == "soft" {
+	if st.URI.Scheme == "soft" {
 		return errors.New("a soft key has no lockout: a wrong passphrase can be retried at once")
 	}
 	con, err := openConsole()
@@ -128,23 +129,23 @@ func runKeyResetLockout(ctx context.Context, stderr io.Writer, args *keyPINArgs)
 		return err
 	}
 	defer con.Close()
-	if st.uri.Scheme == "piv" {
-		if err := piv.Unblock(ctx, st.uri.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
+	if st.URI.Scheme == "piv" {
+		if err := piv.Unblock(ctx, st.URI.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is unblocked and set to the new PIN\n", st.uri.Serial)
+		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is unblocked and set to the new PIN\n", st.URI.Serial)
 		return nil
 	}
 	return resetTPMLockout(ctx, con, st, stderr)
 }
 
-func resetTPMLockout(ctx context.Context, con *console, st *keyState, stderr io.Writer) error {
+func resetTPMLockout(ctx context.Context, con *console, st *statedir.KeyState, stderr io.Writer) error {
 	secret, err := readLockoutSecret(ctx, con)
 	if err != nil {
 		return err
 	}
 	defer hsm.Wipe(secret)
-	t, err := tpm.OpenDevice(st.uri.Device)
+	t, err := tpm.OpenDevice(st.URI.Device)
 	if err != nil {
 		return err
 	}

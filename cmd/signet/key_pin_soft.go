@@ -7,14 +7,14 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // changeSoftPassphrase changes the passphrase of a soft key. It holds the
 // state dir lock throughout, so no daemon has the key open and no other
 // signet process rewrites the key file meanwhile.
-func changeSoftPassphrase(ctx context.Context, stderr io.Writer, st *keyState) error {
-	unlock, err := signer.LockStateDir(st.dir)
+func changeSoftPassphrase(ctx context.Context, stderr io.Writer, st *statedir.KeyState) error {
+	unlock, err := statedir.TakeLock(st.Dir)
 	if err != nil {
 		return withHint(err, "stop signet serve, then change the passphrase; the daemon keeps the key open")
 	}
@@ -34,9 +34,9 @@ func changeSoftPassphrase(ctx context.Context, stderr io.Writer, st *keyState) e
 		return err
 	}
 	defer hsm.Wipe(next)
-	if err := soft.ChangePassphrase(ctx, st.uri.Path, old, next); err != nil {
+	if err := soft.ChangePassphrase(ctx, st.URI.Path, old, next); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "signet: the passphrase of soft key %s is changed\n", st.uri.Path)
+	fmt.Fprintf(stderr, "signet: the passphrase of soft key %s is changed\n", st.URI.Path)
 	return nil
 }

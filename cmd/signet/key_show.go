@@ -11,6 +11,7 @@ import (
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/cli"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -84,9 +85,9 @@ func runKeyShow(ctx context.Context, w, log io.Writer, args *keyShowArgs) error 
 	if err != nil {
 		return err
 	}
-	r := &keyReport{SchemaVersion: keyShowSchema, PublicKey: tka.FormatTLPub(st.pub), Backend: st.uri.Scheme, URI: st.uri.String()}
-	if st.att != nil {
-		r.Attestation = &attestationJSON{Summary: st.att.Summary, Hardware: st.att.Hardware}
+	r := &keyReport{SchemaVersion: keyShowSchema, PublicKey: tka.FormatTLPub(st.Pub), Backend: st.URI.Scheme, URI: st.URI.String()}
+	if st.Att != nil {
+		r.Attestation = &attestationJSON{Summary: st.Att.Summary, Hardware: st.Att.Hardware}
 	}
 	dev, err := readKeyDevice(ctx, log, st)
 	if err != nil {
@@ -109,34 +110,34 @@ func runKeyShow(ctx context.Context, w, log io.Writer, args *keyShowArgs) error 
 // attestation need none) and checks it against key.pub. roots verify PIV
 // attestations (nil: Yubico's). A socket TPM's exchanges end at ctx's
 // deadline.
-func openNoPIN(ctx context.Context, st *keyState, roots *x509.CertPool) (hsm.Key, error) {
+func openNoPIN(ctx context.Context, st *statedir.KeyState, roots *x509.CertPool) (hsm.Key, error) {
 	var k hsm.Key
-	switch st.uri.Scheme {
+	switch st.URI.Scheme {
 	case "tpm":
 		deadline, _ := ctx.Deadline()
-		t, err := tpm.OpenDeviceDeadline(st.uri.Device, deadline)
+		t, err := tpm.OpenDeviceDeadline(st.URI.Device, deadline)
 		if err != nil {
 			return nil, err
 		}
-		tk, err := tpm.NewKey(ctx, t, st.uri.Path, nil)
+		tk, err := tpm.NewKey(ctx, t, st.URI.Path, nil)
 		if err != nil {
 			t.Close()
 			return nil, err
 		}
 		k = ownedTPMKey{tk, t}
 	case "piv":
-		pk, err := piv.Open(ctx, piv.Options{Serial: st.uri.Serial, Slot: st.uri.Slot, PublicKey: st.pub, Roots: roots})
+		pk, err := piv.Open(ctx, piv.Options{Serial: st.URI.Serial, Slot: st.URI.Slot, PublicKey: st.Pub, Roots: roots})
 		if err != nil {
 			return nil, err
 		}
 		k = piv.HSMKey{Key: pk}
 	default:
-		return nil, fmt.Errorf("a %s key cannot be opened without its passphrase", st.uri.Scheme)
+		return nil, fmt.Errorf("a %s key cannot be opened without its passphrase", st.URI.Scheme)
 	}
-	if !k.PublicKey().Equal(st.pub) {
+	if !k.PublicKey().Equal(st.Pub) {
 		k.Close()
 		return nil, fmt.Errorf("the key %s is %s, not the %s in %s; the state directory belongs to another key",
-			st.uri, tka.FormatTLPub(k.PublicKey()), tka.FormatTLPub(st.pub), pubFile)
+			st.URI, tka.FormatTLPub(k.PublicKey()), tka.FormatTLPub(st.Pub), statedir.KeyPub)
 	}
 	return k, nil
 }

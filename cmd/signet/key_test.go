@@ -19,7 +19,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/vpiv"
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"golang.org/x/sys/unix"
 )
 
@@ -225,7 +225,7 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: holdlock dir")
 	}
-	unlock, err := signer.LockStateDir(ts.MkAbs(args[0]))
+	unlock, err := statedir.TakeLock(ts.MkAbs(args[0]))
 	ts.Check(err)
 	ts.Defer(unlock)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -75,15 +76,15 @@ type deviceReading struct {
 }
 
 // readKeyDevice reads the state of st's key device: through the daemon
-// that serves st.dir when one runs, else from the device, within
+// that serves st.Dir when one runs, else from the device, within
 // deviceReadTimeout. A device that could not be read, or is not present,
 // is an error: a read verb never reports what it did not learn.
-func readKeyDevice(ctx context.Context, log io.Writer, st *keyState) (deviceReading, error) {
-	info, rec, err := signer.StateDirStatus(ctx, st.dir)
+func readKeyDevice(ctx context.Context, log io.Writer, st *statedir.KeyState) (deviceReading, error) {
+	info, rec, err := signer.StateDirStatus(ctx, st.Dir)
 	switch {
 	case err == nil:
 		return daemonReading(info, rec, st)
-	case errors.Is(err, signer.ErrNoDaemon) && rec.Socket == "":
+	case errors.Is(err, statedir.ErrNoDaemon) && rec.Socket == "":
 		// No record: no daemon has served this state dir.
 	default:
 		// A stale or unreadable record: say so, then read the device.
@@ -97,16 +98,16 @@ func readKeyDevice(ctx context.Context, log io.Writer, st *keyState) (deviceRead
 			"check that it is connected; while 'signet serve' runs on this state dir, key show asks the daemon instead")
 	}
 	if !s.Present {
-		return deviceReading{}, withHint(fmt.Errorf("the key device of %s is not present", st.uri), "connect it and try again")
+		return deviceReading{}, withHint(fmt.Errorf("the key device of %s is not present", st.URI), "connect it and try again")
 	}
-	return deviceReading{device: deviceFromStatus(st.uri.Scheme, s)}, nil
+	return deviceReading{device: deviceFromStatus(st.URI.Scheme, s)}, nil
 }
 
-// daemonReading checks and converts what the daemon serving st.dir said.
-func daemonReading(info *api.StatusInfo, rec signer.ServeRecord, st *keyState) (deviceReading, error) {
+// daemonReading checks and converts what the daemon serving st.Dir said.
+func daemonReading(info *api.StatusInfo, rec statedir.ServeRecordDoc, st *statedir.KeyState) (deviceReading, error) {
 	who := fmt.Sprintf("signet serve (pid %d)", rec.PID)
-	if info.BoxKey != tka.FormatTLPub(st.pub) {
-		return deviceReading{}, fmt.Errorf("%s on %s holds the key %s, not the %s in %s", who, st.dir, info.BoxKey, tka.FormatTLPub(st.pub), pubFile)
+	if info.BoxKey != tka.FormatTLPub(st.Pub) {
+		return deviceReading{}, fmt.Errorf("%s on %s holds the key %s, not the %s in %s", who, st.Dir, info.BoxKey, tka.FormatTLPub(st.Pub), statedir.KeyPub)
 	}
 	switch h := info.HSM; {
 	case h == nil:
@@ -123,9 +124,9 @@ func daemonReading(info *api.StatusInfo, rec signer.ServeRecord, st *keyState) (
 
 // keyStatus reads the device state without a PIN. A key that does not
 // match key.pub is an error.
-func keyStatus(ctx context.Context, st *keyState) (hsm.Status, error) {
-	if st.uri.Scheme == "soft" {
-		if _, err := os.Stat(st.uri.Path); err != nil {
+func keyStatus(ctx context.Context, st *statedir.KeyState) (hsm.Status, error) {
+	if st.URI.Scheme == "soft" {
+		if _, err := os.Stat(st.URI.Path); err != nil {
 			return hsm.Status{}, fmt.Errorf("soft key file: %w", err)
 		}
 		return hsm.Status{Present: true, PINRetries: -1, MaxTries: -1, Policy: "passphrase (software key, insecure)"}, nil

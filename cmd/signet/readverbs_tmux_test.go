@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // readVerbDeadline stops a verb that hangs. It is not a speed check: a
@@ -108,7 +108,7 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 	s.tpmKey()
 	s.launch(true)
 	pid := s.daemonPID()
-	pub, err := os.ReadFile(filepath.Join(s.dir, pubFile))
+	pub, err := os.ReadFile(filepath.Join(s.dir, statedir.KeyPub))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,16 +192,16 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 	// A record that another daemon answers to is stale: status refuses
 	// it, and key show says so and reads the device itself, which the
 	// daemon holds: it gives up after its timeout and exits 1.
-	recPath := filepath.Join(s.dir, "serve.json")
+	recPath := statedir.Path(s.dir, statedir.ServeRecord)
 	good, err := os.ReadFile(recPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec signer.ServeRecord
+	var rec statedir.ServeRecordDoc
 	if err := json.Unmarshal(good, &rec); err != nil || rec.Socket != s.sock || rec.PID != pid {
 		t.Fatalf("serve.json %s: want socket %s, pid %d (%v)", good, s.sock, pid, err)
 	}
-	forged, _ := json.Marshal(signer.ServeRecord{Socket: s.sock, PID: 1, Boot: "another daemon"})
+	forged, _ := json.Marshal(statedir.ServeRecordDoc{Socket: s.sock, PID: 1, Boot: "another daemon"})
 	if err := os.WriteFile(recPath, forged, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -85,7 +85,7 @@ func TestRecoveryTwoCosigners(t *testing.T) {
 	// signed by B. One co-signature (A's 1 vote) cannot outvote C's AUM;
 	// two (3 votes) do. Then C, compromised, adds the attacker's key, and the
 	// attacker signs a node of its own.
-	keyB, err := soft.Open(ctx, filepath.Join(boxB.dir, "key.soft"), hsm.FixedPIN(tmuxPassphrase))
+	keyB, err := soft.Open(ctx, statedir.Path(boxB.dir, statedir.SoftKey), hsm.FixedPIN(tmuxPassphrase))
 	if err != nil {
 		t.Fatal(err)
 	}

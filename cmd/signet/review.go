@@ -89,7 +89,7 @@ func runReview(cmd *cobra.Command, a *reviewArgs) error {
 	if err != nil {
 		return err
 	}
-	rep, err := audit.Build(audit.Input{Dir: dir, BoxKey: ks.pub, Status: st, Devices: devs, Since: since, Now: now, StaleDays: a.staleDays})
+	rep, err := audit.Build(audit.Input{Dir: dir, BoxKey: ks.Pub, Status: st, Devices: devs, Since: since, Now: now, StaleDays: a.staleDays})
 	if err != nil {
 		return err
 	}

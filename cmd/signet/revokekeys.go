@@ -106,7 +106,7 @@ func runRecoveryPlan(cmd *cobra.Command, a *revokeKeysArgs) error {
 	if err != nil {
 		return err
 	}
-	rec, err := keyplan.BuildRecovery(auth, st, req, tka.KeyID(ks.pub))
+	rec, err := keyplan.BuildRecovery(auth, st, req, tka.KeyID(ks.Pub))
 	if err != nil {
 		return err
 	}

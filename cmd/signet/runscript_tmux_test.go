@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
 // runPIN is the PIN the test chooses for make run's key.
@@ -120,7 +123,7 @@ func (r *runScript) checkPurpose() {
 	case strings.Contains(scr, "PIN to sign with the TPM key"):
 		// The prompt says what it signs: the demo authority, or a
 		// request ("request ID, 1 signature").
-		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "PIN to sign with the TPM key ("+demoWhy+")") && !strings.Contains(scr, "PIN to sign with the TPM key (request "); scr = r.screen() {
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(scr, "PIN to sign with the TPM key ("+signer.DemoWhy+")") && !strings.Contains(scr, "PIN to sign with the TPM key (request "); scr = r.screen() {
 			if time.Now().After(deadline) {
 				r.t.Fatalf("the PIN prompt does not say what it signs:\n%s", scr)
 			}
@@ -210,11 +213,11 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 	if r.prompts != 3 {
 		t.Fatalf("the first run asked for the PIN %d times before serving, want 3 (choose, repeat, demo authority)", r.prompts)
 	}
-	uri, _ := os.ReadFile(filepath.Join(state, "key.uri"))
+	uri, _ := os.ReadFile(statedir.Path(state, statedir.KeyURI))
 	if !strings.Contains(string(uri), "device=unix://"+filepath.Join(state, "tpm", "tpm.sock")) {
 		t.Fatalf("key.uri %q: the key must use the swtpm socket in the state dir", uri)
 	}
-	if !strings.Contains(r.output(), "PIN to sign with the TPM key ("+demoWhy+")") {
+	if !strings.Contains(r.output(), "PIN to sign with the TPM key ("+signer.DemoWhy+")") {
 		t.Fatal("the demo authority's PIN prompt came without its reason")
 	}
 	c := exec.Command(bin, "sign", "--socket", r.sock, "nodekey:"+strings.Repeat("5a", 32))
@@ -239,7 +242,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 
 	// Stopping the daemon stops the swtpm, after TPM2_Shutdown.
 	swtpmPID := pidIn(t, filepath.Join(state, "tpm", "swtpm.pid"))
-	if err := syscall.Kill(pidIn(t, filepath.Join(state, "signet.lock")), syscall.SIGTERM); err != nil {
+	if err := syscall.Kill(pidIn(t, statedir.Path(state, statedir.Lock)), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	r.until("the end", r.exited)
@@ -273,7 +276,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 
 	// A run killed with -9 leaves its swtpm; the next run stops it (with
 	// TPM2_Shutdown) and starts its own.
-	servePID := pidIn(t, filepath.Join(state, "signet.lock"))
+	servePID := pidIn(t, statedir.Path(state, statedir.Lock))
 	script := parentOf(t, servePID)
 	_ = syscall.Kill(script, syscall.SIGKILL)
 	_ = syscall.Kill(servePID, syscall.SIGKILL)
@@ -291,7 +294,7 @@ func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 		t.Fatalf("PIN tries after the leftover swtpm was stopped: %q, before %q", after, before)
 	}
 	swtpmPID = pidIn(t, filepath.Join(state, "tpm", "swtpm.pid"))
-	_ = syscall.Kill(pidIn(t, filepath.Join(state, "signet.lock")), syscall.SIGTERM)
+	_ = syscall.Kill(pidIn(t, statedir.Path(state, statedir.Lock)), syscall.SIGTERM)
 	r.until("the end", r.exited)
 	waitGone(t, swtpmPID, "the swtpm of the last run")
 	if n := contacted.Load(); n != 0 {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -94,7 +93,7 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err != nil {
 		return err
 	}
-	if ks.uri.Scheme == "soft" && !a.insecureSoft {
+	if ks.URI.Scheme == "soft" && !a.insecureSoft {
 		return withHint(errors.New("the key is a software key (soft:), which is for development only"),
 			"provision a TPM or YubiKey key with 'signet key init', or pass --insecure-soft-key to try signet out")
 	}
@@ -106,7 +105,7 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err := confineServe(log, ks, a); err != nil {
 		return err
 	}
-	unlock, err := signer.LockStateDir(ks.dir)
+	unlock, err := statedir.TakeLock(ks.Dir)
 	if err != nil {
 		return err
 	}
@@ -133,15 +132,15 @@ func runServe(ctx context.Context, log io.Writer, dir string, a *serveArgs) erro
 	if err := console.StartIdle(stopHint()); err != nil {
 		return err
 	}
-	key, err := hsm.Open(ctx, ks.uri.String(), console)
+	key, err := hsm.Open(ctx, ks.URI.String(), console)
 	if err != nil {
-		return fmt.Errorf("opening the key %s: %w", ks.uri, err)
+		return fmt.Errorf("opening the key %s: %w", ks.URI, err)
 	}
 	defer key.Close()
-	if !key.PublicKey().Equal(ks.pub) {
-		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.pub))
+	if !key.PublicKey().Equal(ks.Pub) {
+		return fmt.Errorf("the key device holds %s but key.pub says %s; was the device swapped?", tka.FormatTLPub(key.PublicKey()), tka.FormatTLPub(ks.Pub))
 	}
-	return serveWith(ctx, log, ks.dir, a, key, console, st)
+	return serveWith(ctx, log, ks.Dir, a, key, console, st)
 }
 
 // serveWith runs the daemon with an open key, console and checked state
@@ -163,7 +162,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	policy := signer.DefaultPolicy
 	policy.ReviewTimeout = a.reviewTimeout
 	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: console, Journal: st.journal,
-		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: keyFileNamesPinned, Checked: st.check})
+		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: statedir.KeyFiles(), Checked: st.check})
 	if err == nil && a.qrResults {
 		svc.SetShowResult(console.ShowQR)
 	}
@@ -173,7 +172,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	defer svc.Close()
 	// serve.json tells the read verbs (status --state, key show) where
 	// this daemon listens; the socket may be anywhere (--socket).
-	removeRecord, err := signer.WriteServeRecord(dir, signer.ServeRecord{Socket: a.socket, PID: os.Getpid(), Boot: svc.Status().Boot})
+	removeRecord, err := statedir.WriteServeRecord(dir, statedir.ServeRecordDoc{Socket: a.socket, PID: os.Getpid(), Boot: svc.Status().Boot})
 	if err != nil {
 		return err
 	}
@@ -230,71 +229,15 @@ func socketGroup(name string, given bool) (int, error) {
 	return id, nil
 }
 
-// demoWhy is what the PIN prompt says the PIN signs when serve makes a
-// demo authority.
-const demoWhy = "the DEMO authority's first AUM"
-
 // ensureAuthority checks the chain store holds an authority; with demo,
-// an empty store gets one trusting the box's key and a throw-away second
-// key.
+// an empty store gets one (signer.EnsureAuthority).
 func ensureAuthority(ctx context.Context, log io.Writer, store *signer.ChainStore, journal *signer.Journal, key hsm.Key, demo bool) error {
-	if store.Len() > 0 {
-		return nil
+	made, err := signer.EnsureAuthority(ctx, store, journal, key, demo)
+	if errors.Is(err, signer.ErrNoAuthority) {
+		return withHint(err, "import one with 'signet chain import' (from 'tailscale lock log --json'), or pass --demo-authority to try signet out")
 	}
-	if !demo {
-		return withHint(errors.New("the chain store is empty: this box holds no authority yet"),
-			"import one with 'signet chain import' (from 'tailscale lock log --json'), or pass --demo-authority to try signet out")
+	if made {
+		fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
 	}
-	second, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	var ids [16]byte
-	if _, err := rand.Read(ids[:]); err != nil {
-		return err
-	}
-	state := tka.State{
-		Keys:              []tka.Key{tka.NewEd25519Key(key.PublicKey(), 2), tka.NewEd25519Key(second, 1)},
-		DisablementValues: [][]byte{tka.DisablementKDF(secret)},
-		StateID1:          uint64FromBytes(ids[:8]),
-		StateID2:          uint64FromBytes(ids[8:]),
-	}
-	clear(secret)
-	// Sign the genesis in memory, journal it, then store it: every AUM in
-	// the chain is journaled before it is stored. The PIN prompt, if the
-	// key asks, says what it signs.
-	sess, err := key.Unlock(ctx, demoWhy)
-	if err != nil {
-		return fmt.Errorf("creating the demo authority: %w", err)
-	}
-	_, genesis, err := tka.Create(ctx, tka.NewMemStore(), state, sess)
-	sess.Close()
-	if err != nil {
-		return fmt.Errorf("creating the demo authority: %w", err)
-	}
-	const msg = "created a DEMO authority (box key + a throw-away key)"
-	if err := signer.NoteChainAdds(journal, msg, store, []*tka.AUM{genesis}); err != nil {
-		return err
-	}
-	a, err := tka.Bootstrap(store, genesis)
-	if err != nil {
-		return fmt.Errorf("storing the demo authority: %w", err)
-	}
-	if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
-		return err
-	}
-	fmt.Fprintf(log, "signet: created a DEMO authority in %s (box key + a throw-away key); not for a real tailnet\n", filepath.Dir(store.Path()))
-	return nil
-}
-
-func uint64FromBytes(b []byte) uint64 {
-	var v uint64
-	for _, x := range b {
-		v = v<<8 | uint64(x)
-	}
-	return v | 1
+	return err
 }

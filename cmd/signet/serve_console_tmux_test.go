@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -81,7 +82,7 @@ func (s *tmuxServe) paneTTY() string {
 
 // daemonPID reads the daemon's pid from its state-dir lock.
 func (s *tmuxServe) daemonPID() int {
-	b, err := os.ReadFile(filepath.Join(s.dir, "signet.lock"))
+	b, err := os.ReadFile(statedir.Path(s.dir, statedir.Lock))
 	if err != nil {
 		s.t.Fatal(err)
 	}

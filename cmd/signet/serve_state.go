@@ -4,10 +4,10 @@ import (
 	"errors"
 
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 )
 
-// keyFileNamesPinned are the key files the journal pins (signer/pins.go).
-var keyFileNamesPinned = []string{uriFile, pubFile, attestationFile}
+// statedir.KeyFiles() are the key files the journal pins (signer/pins.go).
 
 // serveState is the state dir as signet serve opens it: the chain store
 // and the journal, and the verdict of the start checks on them.
@@ -17,16 +17,16 @@ type serveState struct {
 	check   *signer.StartCheck
 }
 
-// openServeState opens the chain store and the journal of ks.dir (under
+// openServeState opens the chain store and the journal of ks.Dir (under
 // the state dir lock) and runs the start checks. Nothing is written: an
 // incomplete chain commit or index line is dealt with by Repair, once the
 // key is open.
-func openServeState(ks *keyState) (*serveState, error) {
-	store, err := signer.OpenChainStore(ks.dir)
+func openServeState(ks *statedir.KeyState) (*serveState, error) {
+	store, err := signer.OpenChainStore(ks.Dir)
 	if err != nil {
 		return nil, err
 	}
-	journal, err := signer.OpenJournal(ks.dir)
+	journal, err := signer.OpenJournal(ks.Dir)
 	if err != nil {
 		store.Close()
 		var torn *signer.TornError
@@ -35,7 +35,7 @@ func openServeState(ks *keyState) (*serveState, error) {
 		}
 		return nil, err
 	}
-	check, err := signer.CheckStart(ks.dir, store, journal, ks.pub, keyFileNamesPinned)
+	check, err := signer.CheckStart(ks.Dir, store, journal, ks.Pub, statedir.KeyFiles())
 	if err != nil {
 		journal.Close()
 		store.Close()

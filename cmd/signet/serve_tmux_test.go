@@ -21,6 +21,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -99,7 +100,7 @@ func startServe(t testing.TB) *tmuxServe {
 func (s *tmuxServe) softKey() ed25519.PublicKey {
 	t := s.t
 	t.Helper()
-	keyPath := filepath.Join(s.dir, "key.soft")
+	keyPath := statedir.Path(s.dir, statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
 	if err != nil {
@@ -109,8 +110,8 @@ func (s *tmuxServe) softKey() ed25519.PublicKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	att := newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := writeKeyState(s.dir, u, pub, att); err != nil {
+	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
+	if err := statedir.WriteKey(s.dir, u, pub, att); err != nil {
 		t.Fatal(err)
 	}
 	s.soft = true
@@ -318,7 +319,7 @@ func BenchmarkServeIdleRSS(b *testing.B) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second)
-	pidText, err := os.ReadFile(filepath.Join(s.dir, "signet.lock"))
+	pidText, err := os.ReadFile(statedir.Path(s.dir, statedir.Lock))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/statedir"
 )
 
 // tmuxTPMPIN is the PIN of the test's TPM keys.
@@ -58,7 +59,7 @@ func (s *tmuxServe) tpmKey() ed25519.PublicKey {
 	}
 	defer dev.Close()
 	ctx := context.Background()
-	path := filepath.Join(s.dir, "key.tpm")
+	path := statedir.Path(s.dir, statedir.TPMKey)
 	p, err := tpm.Provision(ctx, dev, tpm.ProvisionOptions{Path: path, PIN: []byte(tmuxTPMPIN)})
 	if err != nil {
 		t.Fatalf("provisioning the swtpm key: %v", err)
@@ -69,7 +70,7 @@ func (s *tmuxServe) tpmKey() ed25519.PublicKey {
 	if !att.Hardware || att.Backend != "tpm" {
 		t.Fatalf("the swtpm key's attestation: %+v", att)
 	}
-	if err := writeKeyState(s.dir, u, p.Key.PublicKey, newAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
+	if err := statedir.WriteKey(s.dir, u, p.Key.PublicKey, statedir.NewAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
 		t.Fatal(err)
 	}
 	s.pin = tmuxTPMPIN

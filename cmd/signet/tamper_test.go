@@ -45,6 +45,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -61,7 +62,7 @@ const (
 )
 
 // tamperFiles are the files of the state dir the matrix mutates.
-var tamperFiles = []string{"journal.log", "chain.log", "signatures.jsonl", uriFile, pubFile, attestationFile}
+var tamperFiles = []string{statedir.Journal, statedir.Chain, statedir.SigIndex, statedir.KeyURI, statedir.KeyPub, statedir.Attestation}
 
 // flipsAt are the flips tried at a byte: the low bit everywhere (every
 // byte changes; a digit or letter becomes its neighbour), and the case bit
@@ -102,7 +103,7 @@ func buildTamperState(t *testing.T) *tamperState {
 	t.Helper()
 	ctx := context.Background()
 	ts := &tamperState{dir: memDir(t), files: map[string][]byte{}, snaps: map[string]bool{}}
-	keyPath := filepath.Join(t.TempDir(), "key.soft")
+	keyPath := statedir.Path(t.TempDir(), statedir.SoftKey)
 	soft.UseCheapKDFForTests()
 	pin := hsm.FixedPIN("tamper passphrase")
 	pub, err := soft.Create(ctx, keyPath, pin)
@@ -110,7 +111,7 @@ func buildTamperState(t *testing.T) *tamperState {
 		t.Fatal(err)
 	}
 	u, _ := hsm.ParseURI("soft:" + keyPath)
-	if err := writeKeyState(ts.dir, u, pub, newAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})); err != nil {
+	if err := statedir.WriteKey(ts.dir, u, pub, statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})); err != nil {
 		t.Fatal(err)
 	}
 	snap := func() {
@@ -146,7 +147,7 @@ func buildTamperState(t *testing.T) *tamperState {
 		t.Fatal(err)
 	}
 	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: tamperPrompt{pin}, Journal: st.journal,
-		Insecure: true, Dir: ts.dir, KeyFiles: keyFileNamesPinned, Checked: st.check})
+		Insecure: true, Dir: ts.dir, KeyFiles: statedir.KeyFiles(), Checked: st.check})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func memDir(t *testing.T) string {
 func meaning(dir string, n int) (string, error) {
 	var b strings.Builder
 	i := 0
-	if _, err := signer.ScanFile(filepath.Join(dir, "journal.log"), func(r signer.Record) error {
+	if _, err := signer.ScanFile(statedir.Path(dir, statedir.Journal), func(r signer.Record) error {
 		if n < 0 || i < n {
 			fmt.Fprintf(&b, "j %s\n", r.Hash)
 		}
@@ -218,7 +219,7 @@ func meaning(dir string, n int) (string, error) {
 	}); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	if _, err := os.Stat(filepath.Join(dir, "chain.log")); err == nil {
+	if _, err := os.Stat(statedir.Path(dir, statedir.Chain)); err == nil {
 		st, err := signer.OpenChainStoreReadOnly(dir)
 		if err != nil {
 			return "", err
@@ -238,7 +239,7 @@ func meaning(dir string, n int) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	for _, name := range []string{uriFile, pubFile, attestationFile} {
+	for _, name := range []string{statedir.KeyURI, statedir.KeyPub, statedir.Attestation} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return "", err
@@ -371,7 +372,7 @@ func (ts *tamperState) judge(t *testing.T, dir string, m mutation) (verdict, str
 	switch {
 	case got == ts.want && len(said) > 0:
 		return repaired, strings.Join(said, "; ")
-	case ts.snaps[got] && m.file == "journal.log" && m.mask == 0:
+	case ts.snaps[got] && m.file == statedir.Journal && m.mask == 0:
 		return rollback, "an earlier state"
 	}
 	return silent, strings.Join(said, "; ")

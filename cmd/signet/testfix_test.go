@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -140,7 +140,7 @@ func fixJournal(dir string, n int) error {
 	// the verbs' output are the same on every run (golden files).
 	at := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
 	j.SetClockForTests(func() time.Time { at = at.Add(time.Second); return at })
-	index, err := os.OpenFile(filepath.Join(dir, "signatures.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	index, err := os.OpenFile(statedir.Path(dir, statedir.SigIndex), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/internal/vpiv"
+	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -236,7 +237,7 @@ func startServePIV(t *testing.T, touch piv.TouchPolicy) (*tmuxServe, *vpiv.Card)
 	}
 	u := hsm.URI{Scheme: "piv", Serial: p.Serial, Slot: p.Slot}
 	att := hsm.Attestation{Backend: "piv", Hardware: true, Summary: "virtual YubiKey for tests"}
-	if err := writeKeyState(s.dir, u, p.PublicKey, newAttestationDoc(u, p.PublicKey, att)); err != nil {
+	if err := statedir.WriteKey(s.dir, u, p.PublicKey, statedir.NewAttestationDoc(u, p.PublicKey, att)); err != nil {
 		t.Fatal(err)
 	}
 	s.pin, s.pinPrompt = tmuxPIVPIN, []byte("PIN to sign with YubiKey")

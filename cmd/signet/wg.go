@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,12 +12,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
-)
-
-// Files of the WireGuard intake in the state directory.
-const (
-	wgKeyFile    = "wg.key"  // the box's WireGuard private key, mode 0600
-	wgStatusSock = "wg.sock" // "signet wg show" reads the running device here
+	"github.com/signetbox/signet/statedir"
 )
 
 // newWGCmd builds "signet wg" and its verbs.
@@ -48,7 +42,7 @@ goes into each peer's configuration.`,
 		Example: `  $ signet --state /var/lib/signet wg keygen`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := filepath.Join(stateDirOf(cmd), wgKeyFile)
+			path := statedir.Path(stateDirOf(cmd), statedir.WGKey)
 			k, err := wgintake.WritePrivateKey(path)
 			if err != nil {
 				return withHint(err, "a box keeps one WireGuard key; to replace it, move "+path+" away first and update every peer")
@@ -78,7 +72,7 @@ allowed address, last handshake and bytes received and sent.
 			if err := checkJSONVersion(asJSON, wgShowSchema); err != nil {
 				return err
 			}
-			st, err := wgintake.ReadStatus(filepath.Join(stateDirOf(cmd), wgStatusSock))
+			st, err := wgintake.ReadStatus(statedir.Path(stateDirOf(cmd), statedir.WGStatusSocket))
 			if err != nil {
 				return withHint(err, "is signet serve running with --wireguard on this state directory?")
 			}
@@ -150,7 +144,7 @@ func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc
 	if err != nil {
 		return nil, withHint(err, "see docs/wireguard.md for the file's fields")
 	}
-	priv, err := wgintake.ReadPrivateKey(filepath.Join(dir, wgKeyFile))
+	priv, err := wgintake.ReadPrivateKey(statedir.Path(dir, statedir.WGKey))
 	if err != nil {
 		return nil, withHint(err, "make the key with 'signet wg keygen'")
 	}
@@ -164,7 +158,7 @@ func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc
 		tun.Close()
 		return nil, err
 	}
-	sl, err := wgintake.ListenStatus(filepath.Join(dir, wgStatusSock))
+	sl, err := wgintake.ListenStatus(statedir.Path(dir, statedir.WGStatusSocket))
 	if err != nil {
 		l.Close()
 		tun.Close()

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/statedir"
 )
 
 // The helper runs as a child of the test: it confines itself to
@@ -42,9 +44,9 @@ func helper() int {
 	fmt.Println("read outside:", errText(err))
 	err = os.WriteFile(filepath.Join(filepath.Dir(outside), "new"), []byte("x"), 0o600)
 	fmt.Println("create outside:", errText(err))
-	err = os.WriteFile(filepath.Join(state, "journal.log"), []byte("entry\n"), 0o600)
+	err = os.WriteFile(statedir.Path(state, statedir.Journal), []byte("entry\n"), 0o600)
 	fmt.Println("write state:", errText(err))
-	err = os.Rename(filepath.Join(state, "journal.log"), filepath.Join(state, "journal.old"))
+	err = os.Rename(statedir.Path(state, statedir.Journal), filepath.Join(state, "journal.old"))
 	fmt.Println("rename in state:", errText(err))
 	_, err = exec.Command("/bin/true").Output()
 	fmt.Println("exec /bin/true:", errText(err))

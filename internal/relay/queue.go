@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/signetbox/signet/internal/durable"
 )
 
 // State is where a job stands. Do NOT reorder: stored in queue.json.
@@ -202,31 +204,10 @@ func (q *Queue) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp := q.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	if err := durable.Replace(q.path, b, 0o600); err != nil {
 		return fmt.Errorf("writing the relay queue: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the relay queue: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing the relay queue: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing the relay queue: %w", err)
-	}
-	if err := os.Rename(tmp, q.path); err != nil {
-		return fmt.Errorf("writing the relay queue: %w", err)
-	}
-	d, err := os.Open(filepath.Dir(q.path))
-	if err != nil {
-		return fmt.Errorf("writing the relay queue: %w", err)
-	}
-	defer d.Close()
-	return d.Sync()
+	return nil
 }
 
 // backoff is the wait before attempt n+1: 1 s doubling to 5 min.

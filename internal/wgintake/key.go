@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/curve25519"
+
+	"github.com/signetbox/signet/internal/durable"
 )
 
 // Key is a WireGuard Curve25519 key, private or public.
@@ -67,19 +69,12 @@ func WritePrivateKey(path string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	data := []byte(k.String() + "\n")
+	defer clear(data)
+	if err := durable.Create(path, data, 0o600); err != nil {
 		return Key{}, fmt.Errorf("creating the WireGuard key file: %w", err)
 	}
-	if _, err := f.WriteString(k.String() + "\n"); err != nil {
-		f.Close()
-		return Key{}, fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return Key{}, fmt.Errorf("writing %s: %w", path, err)
-	}
-	return k, f.Close()
+	return k, nil
 }
 
 // ReadPrivateKey reads a key file written by [WritePrivateKey]. A file

@@ -1,26 +1,23 @@
-package signer
+package statedir
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-const lockFile = "signet.lock"
+// ErrBusy means another process holds the state directory's lock.
+var ErrBusy = errors.New("the state dir is in use by another signet process")
 
-// ErrStateDirBusy means another process holds the state dir's lock.
-var ErrStateDirBusy = errors.New("the state dir is in use by another signet process")
-
-// LockStateDir takes an exclusive flock on signet.lock in dir, so that one
+// TakeLock takes an exclusive flock on signet.lock in dir, so that one
 // process at a time owns the journal and the chain store, and writes its
-// pid there. If another process holds it, the error wraps ErrStateDirBusy
-// and names that process's pid. unlock releases the lock.
-func LockStateDir(dir string) (unlock func(), err error) {
-	path := filepath.Join(dir, lockFile)
+// pid there. If another process holds it, the error wraps ErrBusy and
+// names that process's pid. unlock releases the lock.
+func TakeLock(dir string) (unlock func(), err error) {
+	path := Path(dir, Lock)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the state dir lock: %w", err)
@@ -28,7 +25,7 @@ func LockStateDir(dir string) (unlock func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (pid %s holds %s); stop it first", ErrStateDirBusy, holderPID(f), path)
+			return nil, fmt.Errorf("%w (pid %s holds %s); stop it first", ErrBusy, holderPID(f), path)
 		}
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
