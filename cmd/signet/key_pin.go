@@ -9,6 +9,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/hsm/tpm"
+	"github.com/signetbox/signet/terminal"
 	"github.com/spf13/cobra"
 )
 
@@ -70,12 +71,12 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.uri.Serial)
 		return nil
 	}
-	old, err := con.readSecret(ctx, "Current TPM PIN: ")
+	old, err := con.ReadSecret(ctx, "Current TPM PIN: ")
 	if err != nil {
 		return err
 	}
 	defer hsm.Wipe(old)
-	next, err := con.readNewSecret(ctx, "TPM PIN")
+	next, err := con.ReadNewSecret(ctx, "TPM PIN")
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func runKeyResetLockout(ctx context.Context, stderr io.Writer, args *keyPINArgs)
 	return resetTPMLockout(ctx, con, st, stderr)
 }
 
-func resetTPMLockout(ctx context.Context, con *console, st *keyState, stderr io.Writer) error {
+func resetTPMLockout(ctx context.Context, con *terminal.Line, st *keyState, stderr io.Writer) error {
 	secret, err := readLockoutSecret(ctx, con)
 	if err != nil {
 		return err
