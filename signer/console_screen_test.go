@@ -3,6 +3,8 @@ package signer
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,5 +55,19 @@ func TestConsoleWithTerminal(t *testing.T) {
 	p.c.Close()
 	if err := waitErr(t, p, ch); !errors.Is(err, ErrConsoleClosed) {
 		t.Fatalf("ShowQR after Close: err = %v, want ErrConsoleClosed", err)
+	}
+}
+
+// The review workflow links no QR encoder: QR screens are
+// terminal/qrscreen's, which the daemon composes with WithTerminal.
+func TestConsoleLinksNoQREncoder(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasSuffix(pkg, "/internal/qr") || strings.HasSuffix(pkg, "/qrscreen") {
+			t.Errorf("signer links %s", pkg)
+		}
 	}
 }
