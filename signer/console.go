@@ -3,38 +3,29 @@ package signer
 // Rules for this file and the other console*.go files: the console
 // denies unless the operator typed what the screen asked for; every error,
 // a cancelled ctx and the deadline deny. Text from a request is shown only
-// through Sanitize. A PIN is never echoed, logged or kept: the buffers that
-// held it are wiped.
+// through terminal.Sanitize. A PIN is never echoed, logged or kept: the
+// buffers that held it are wiped. The terminal itself (raw mode, keys,
+// drawing) is the terminal package's.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/signetbox/signet/terminal"
 )
 
 // Console is the box's console prompt: a [Prompt] on a terminal. It shows
 // one review at a time, full screen, and reads the operator's keys in raw
 // mode. It is safe for concurrent use; requests queue for the terminal.
 type Console struct {
-	f    *os.File // the terminal, readable with deadlines
-	own  bool     // Close closes f
-	dup  bool     // f is a non-blocking duplicate NewConsole made
-	fd   int
+	tty  *terminal.TTY
 	opts ConsoleOptions
 
-	turn chan struct{} // one Confirm or PIN at a time
-
-	wmu    sync.Mutex // serialises writes to f and guards notice
-	notice string
-	active bool // a Confirm or PIN owns the screen
-
-	dirty  atomic.Bool // a notice arrived; redraw
-	closed atomic.Bool
+	turn chan struct{} // one Confirm, PIN or QR screen at a time
 
 	warning atomic.Pointer[string] // SetWarning's text
 
@@ -65,45 +56,38 @@ const (
 
 // Console errors.
 var (
-	ErrConsoleClosed  = errors.New("console: closed")
-	ErrPINCanceled    = errors.New("console: the operator cancelled the PIN prompt")
-	ErrPINEmpty       = errors.New("console: no PIN was typed")
-	errReviewNoCode   = errors.New("console: the review has no approval code; refusing to show it")
-	errConsoleNotATTY = errors.New("is not a terminal; set console to a tty such as /dev/tty1")
+	ErrConsoleClosed = terminal.ErrClosed
+	ErrPINCanceled   = terminal.ErrSecretCanceled
+	ErrPINEmpty      = terminal.ErrSecretEmpty
+	errReviewNoCode  = errors.New("console: the review has no approval code; refusing to show it")
 )
 
 // OpenConsole opens the terminal at path (e.g. /dev/tty1 or /dev/tty)
 // without making it the controlling terminal, and returns a Console on it.
 // Close closes the terminal.
 func OpenConsole(path string, opts ConsoleOptions) (*Console, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
+	t, err := terminal.Open(path, terminal.Options{NoColor: opts.NoColor})
 	if err != nil {
-		return nil, fmt.Errorf("opening console: %w", err)
-	}
-	c, err := NewConsole(f, opts)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	c.own = true
-	return c, nil
+	return newConsole(t, opts), nil
 }
 
 // NewConsole returns a Console on tty, a terminal opened for reading and
 // writing. Close does not close tty. If tty cannot be read with deadlines
 // (os.Stdin usually cannot), NewConsole works on a non-blocking duplicate.
 func NewConsole(tty *os.File, opts ConsoleOptions) (*Console, error) {
-	// NOTE: tty.Fd() would put the file in blocking mode and break read
-	// deadlines, so the descriptor is borrowed through SyscallConn.
-	fd, err := fileFD(tty)
+	t, err := terminal.New(tty, terminal.Options{NoColor: opts.NoColor})
 	if err != nil {
-		return nil, fmt.Errorf("console %s: %w", tty.Name(), err)
+		return nil, err
 	}
-	if _, err := getTermState(fd); err != nil {
-		return nil, fmt.Errorf("console %s %w (%w)", tty.Name(), errConsoleNotATTY, err)
-	}
+	return newConsole(t, opts), nil
+}
+
+// newConsole fills in opts' defaults.
+func newConsole(t *terminal.TTY, opts ConsoleOptions) *Console {
 	if opts.Operator == "" {
-		opts.Operator = "console " + tty.Name()
+		opts.Operator = "console " + t.Name()
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultConsoleTimeout
@@ -111,89 +95,35 @@ func NewConsole(tty *os.File, opts ConsoleOptions) (*Console, error) {
 	if opts.PINTimeout <= 0 {
 		opts.PINTimeout = defaultPINTimeout
 	}
-	c := &Console{f: tty, fd: fd, opts: opts, turn: make(chan struct{}, 1)}
-	if err := tty.SetReadDeadline(time.Time{}); err != nil {
-		if err := c.pollableDup(); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return &Console{tty: t, opts: opts, turn: make(chan struct{}, 1)}
 }
 
-// pollableDup replaces c.f by a non-blocking duplicate the runtime polls,
-// so reads can wait with deadlines and be interrupted.
-func (c *Console) pollableDup() error {
-	nfd, err := dupFD(c.fd)
-	if err != nil {
-		return fmt.Errorf("console %s: duplicating the terminal: %w", c.f.Name(), err)
-	}
-	if err := setNonblock(nfd, true); err != nil {
-		return fmt.Errorf("console %s: setting non-blocking mode: %w", c.f.Name(), err)
-	}
-	f := os.NewFile(uintptr(nfd), c.f.Name())
-	if err := f.SetReadDeadline(time.Time{}); err != nil {
-		f.Close()
-		return fmt.Errorf("console %s cannot be polled: %w", c.f.Name(), err)
-	}
-	c.f, c.fd, c.own, c.dup = f, nfd, true, true
-	return nil
-}
+// TTY is the terminal the console runs on, for claiming it
+// ([terminal.TTY.Claimed]) before the first prompt.
+func (c *Console) TTY() *terminal.TTY { return c.tty }
 
 // Close stops the console: a pending Confirm or PIN returns a denial.
-// It closes the terminal if OpenConsole opened it.
+// It puts the terminal's settings back and closes it if OpenConsole
+// opened it.
 func (c *Console) Close() error {
-	if c.closed.Swap(true) {
+	if !c.tty.Stop() {
 		return nil
 	}
-	c.wake()
 	c.stopIdle()
-	if c.dup {
-		// The duplicate shares its open file with the original (often the
-		// shell's terminal): put blocking mode back for whoever reads next.
-		setNonblock(c.fd, false)
-	}
-	if c.own {
-		return c.f.Close()
-	}
-	return nil
+	return c.tty.Close()
 }
 
 // Notify shows msg on the console's status line (the bottom row). msg is
 // sanitised; it must never be a secret.
-func (c *Console) Notify(msg string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.notice = msg
-	if c.active {
-		c.dirty.Store(true)
-		c.wake()
-		return
-	}
-	c.writeNoticeLocked()
-}
-
-// noticeText is the styled status line, after a tag when SetWarning
-// was called.
-func (c *Console) noticeText(cols int) string {
-	tag := ""
-	if c.warningText() != "" {
-		tag = "INSECURE CONSOLE"
-	}
-	switch {
-	case c.notice == "":
-		return c.style(styleWarn, tag)
-	case tag != "":
-		s, _ := sanitizeCap(c.notice, cols-2-len(tag))
-		return c.style(styleWarn, tag) + " " + c.style(styleNotice, s)
-	}
-	s, _ := sanitizeCap(c.notice, cols-1)
-	return c.style(styleNotice, s)
-}
+func (c *Console) Notify(msg string) { c.tty.Notify(msg) }
 
 // SetWarning makes w (one line, sanitised) a permanent warning: a row
 // on every review and a tag on the status line. Call it before the first
 // prompt.
-func (c *Console) SetWarning(w string) { c.warning.Store(&w) }
+func (c *Console) SetWarning(w string) {
+	c.warning.Store(&w)
+	c.tty.SetTag("INSECURE CONSOLE")
+}
 
 // warningText is SetWarning's text, or "".
 func (c *Console) warningText() string {
@@ -203,20 +133,16 @@ func (c *Console) warningText() string {
 	return ""
 }
 
-// wake interrupts a read in progress so the prompt loop looks at its
-// state again (cancelled, closed, new notice).
-func (c *Console) wake() { c.f.SetReadDeadline(time.Now()) }
-
 // acquire waits for the terminal, or for ctx. The idle reader, if it
 // holds the terminal, gives it up at once.
 func (c *Console) acquire(ctx context.Context) error {
-	if c.closed.Load() {
+	if c.tty.Closed() {
 		return ErrConsoleClosed
 	}
 	c.waiting.Add(1)
 	defer c.waiting.Add(-1)
 	if c.idling.Load() {
-		c.wake()
+		c.tty.Wake()
 	}
 	select {
 	case c.turn <- struct{}{}:
@@ -228,30 +154,13 @@ func (c *Console) acquire(ctx context.Context) error {
 
 func (c *Console) release() { <-c.turn }
 
-// setActive marks whether a prompt owns the screen.
-func (c *Console) setActive(on bool) {
-	c.wmu.Lock()
-	c.active = on
-	c.wmu.Unlock()
-}
-
-// write sends s to the terminal in one write.
-func (c *Console) write(s string) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, err := c.f.WriteString(s)
-	return err
-}
-
-// fileFD returns f's descriptor without changing its blocking mode.
-func fileFD(f *os.File) (int, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return -1, err
+// WithTerminal runs fn with the terminal once no prompt holds it, for a
+// screen of the caller's own, such as a QR code (qrscreen.Via). fn must
+// leave the terminal as it found it; Close stops it ([terminal.ErrClosed]).
+func (c *Console) WithTerminal(ctx context.Context, fn func(*terminal.TTY) error) error {
+	if err := c.acquire(ctx); err != nil {
+		return fmt.Errorf("console: waiting for the terminal: %w", err)
 	}
-	fd := -1
-	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
-		return -1, err
-	}
-	return fd, nil
+	defer c.release()
+	return fn(c.tty)
 }

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/ptytest"
 )
 
 // BenchmarkConsolePromptToScreen measures the time from Confirm being
 // called to the approval code arriving on the pty's master side, the way a
 // terminal would receive it.
 func BenchmarkConsolePromptToScreen(b *testing.B) {
-	m, s := openPTY(b, 40, 120)
+	m, s := ptytest.Open(b, 40, 120)
 	c, err := NewConsole(s, ConsoleOptions{})
 	if err != nil {
 		b.Fatal(err)

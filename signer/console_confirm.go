@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/signetbox/signet/terminal"
 )
 
 // maxInput bounds what the operator can type in one field.
@@ -30,16 +32,15 @@ func (c *Console) Confirm(ctx context.Context, r Review) (Decision, error) {
 		return d, fmt.Errorf("console: waiting for the terminal: %w", err)
 	}
 	defer c.release()
-	old, err := makeRaw(c.fd)
+	restore, err := c.tty.Raw()
 	if err != nil {
-		return d, fmt.Errorf("console: %w", err)
+		return d, err
 	}
-	defer old.restore(c.fd)
-	c.wmu.Lock()
-	c.notice, c.active = "", true
-	c.wmu.Unlock()
-	defer c.setActive(false)
-	stop := context.AfterFunc(ctx, c.wake)
+	defer restore()
+	c.tty.ClearNotice()
+	c.tty.SetActive(true)
+	defer c.tty.SetActive(false)
+	stop := context.AfterFunc(ctx, c.tty.Wake)
 	defer stop()
 
 	s := newConfirmState(r, c.opts.Timeout)
@@ -48,14 +49,14 @@ func (c *Console) Confirm(ctx context.Context, r Review) (Decision, error) {
 		d.Outcome = OutcomeDenied
 		err = fmt.Errorf("console: waiting for a decision: %w", err)
 	}
-	c.write(fmt.Sprintf("\x1b[0m\x1b[H\x1b[2Jsignet: request %s (%s): %s\r\n",
-		Sanitize(r.ID), Sanitize(string(r.Kind)), d.Outcome))
+	c.tty.Print(fmt.Sprintf("\x1b[0m\x1b[H\x1b[2Jsignet: request %s (%s): %s\r\n",
+		terminal.Sanitize(r.ID), terminal.Sanitize(string(r.Kind)), d.Outcome))
 	return d, err
 }
 
 // runConfirm is Confirm's loop: draw, read keys, decide.
 func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, error) {
-	kr := &keyReader{c: c}
+	kr := c.tty.Keys()
 	full, shown, drawn := true, "", false
 	for {
 		now := time.Now()
@@ -63,17 +64,17 @@ func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, err
 			return OutcomeTimeout, nil
 		}
 		left := countdown(s.deadline.Sub(now))
-		if full || s.changed || left != shown || c.dirty.Swap(false) {
+		if full || s.changed || left != shown || c.tty.NoticeChanged() {
 			if !drawn {
 				// Only keys typed once the review is on screen count:
 				// drop the rest just before it is drawn (after would drop
 				// a quick operator's first keys).
-				if err := flushInput(c.fd); err != nil {
+				if err := c.tty.FlushInput(); err != nil {
 					return OutcomeDenied, err
 				}
 				drawn = true
 			}
-			if err := c.write(c.confirmFrame(s, left, full)); err != nil {
+			if err := c.tty.Print(c.confirmFrame(s, left, full)); err != nil {
 				return OutcomeDenied, err
 			}
 			full, shown, s.changed = false, left, false
@@ -82,7 +83,7 @@ func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, err
 		if s.deadline.Before(next) {
 			next = s.deadline
 		}
-		keys, err := kr.read(ctx, next)
+		keys, err := kr.Read(ctx, next)
 		if err != nil {
 			return OutcomeDenied, err
 		}
@@ -90,7 +91,7 @@ func (c *Console) runConfirm(ctx context.Context, s *confirmState) (Outcome, err
 			if out, done := s.handle(k); done {
 				return out, nil
 			}
-			full = full || k.kind == keyRedraw
+			full = full || k.Kind == terminal.KeyRedraw
 		}
 	}
 }
@@ -132,12 +133,12 @@ func newConfirmState(r Review, timeout time.Duration) *confirmState {
 }
 
 // handle applies one key; done reports a final outcome.
-func (s *confirmState) handle(k key) (out Outcome, done bool) {
+func (s *confirmState) handle(k terminal.Key) (out Outcome, done bool) {
 	s.changed = true
-	switch k.kind {
-	case keyDeny:
+	switch k.Kind {
+	case terminal.KeyDeny:
 		return OutcomeDenied, true
-	case keyEnter:
+	case terminal.KeyEnter:
 		in := strings.TrimSpace(s.input)
 		s.input = ""
 		switch {
@@ -149,36 +150,36 @@ func (s *confirmState) handle(k key) (out Outcome, done bool) {
 		if s.step++; s.step == len(s.steps) {
 			return OutcomeApproved, true
 		}
-	case keyByte:
-		if k.b >= 0x20 && k.b < 0x7f && len(s.input) < maxInput {
-			s.input += string(rune(k.b))
+	case terminal.KeyByte:
+		if k.B >= 0x20 && k.B < 0x7f && len(s.input) < maxInput {
+			s.input += string(rune(k.B))
 		}
-	case keyBackspace:
+	case terminal.KeyBackspace:
 		if s.input != "" {
 			s.input = s.input[:len(s.input)-1]
 		}
-	case keyClear:
+	case terminal.KeyClear:
 		s.input = ""
 	default:
-		s.scroll(k.kind)
+		s.scroll(k.Kind)
 	}
 	return "", false
 }
 
 // scroll moves the batch list; the draw clamps top.
-func (s *confirmState) scroll(k keyKind) {
+func (s *confirmState) scroll(k terminal.KeyKind) {
 	switch k {
-	case keyUp:
+	case terminal.KeyUp:
 		s.top--
-	case keyDown:
+	case terminal.KeyDown:
 		s.top++
-	case keyPgUp:
+	case terminal.KeyPgUp:
 		s.top -= s.page
-	case keyPgDn:
+	case terminal.KeyPgDn:
 		s.top += s.page
-	case keyHome:
+	case terminal.KeyHome:
 		s.top = 0
-	case keyEnd:
+	case terminal.KeyEnd:
 		s.top = 1 << 30 // clamped when drawn
 	}
 }

@@ -15,118 +15,131 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/signetbox/signet/terminal"
 )
+
+// claimMaxRunes caps how many columns of one claim the console shows
+// (after Sanitize, so escapes count): enough for a host name or an OS
+// string, and a flood of text cannot push the approval code off the
+// screen.
+const claimMaxRunes = 64
+
+// claimNameMaxRunes caps a claim's name ("hostname", "os").
+const claimNameMaxRunes = 24
 
 // confirmFrame draws the whole review screen for s.
 func (c *Console) confirmFrame(s *confirmState, left string, full bool) string {
-	screenH, cols := termSize(c.fd)
-	top := &screenRows{cols: cols}
+	screenH, cols := c.tty.Size()
+	top := &terminal.Rows{Cols: cols}
 	c.headRows(top, s.r)
-	foot := &screenRows{cols: cols}
+	foot := &terminal.Rows{Cols: cols}
 	prompt := c.footRows(foot, s, left)
 
-	avail := screenH - 1 - len(top.rows) - len(foot.rows) // the last row is the notice
-	var mid []screenRow
+	avail := screenH - 1 - len(top.Rows) - len(foot.Rows) // the last row is the notice
+	var mid []terminal.Row
 	if s.r.Kind == KindBatch {
-		body := &screenRows{cols: cols}
+		body := &terminal.Rows{Cols: cols}
 		trustedRows(body, s.r)
 		// Keep a few rows of the list on screen however small it is.
-		mid = cutRows(body.rows, avail-min(len(s.r.Items), 5)-2)
-		batch := &screenRows{cols: cols}
+		mid = cutRows(body.Rows, avail-min(len(s.r.Items), 5)-2)
+		batch := &terminal.Rows{Cols: cols}
 		s.batchRows(batch, avail-len(mid))
-		mid = append(mid, batch.rows...)
+		mid = append(mid, batch.Rows...)
 	} else {
-		body := &screenRows{cols: cols}
+		body := &terminal.Rows{Cols: cols}
 		trustedRows(body, s.r)
 		requestRows(body, s.r)
-		mid = s.bodyWindow(body.rows, avail)
+		mid = s.bodyWindow(body.Rows, avail)
 	}
 	for len(mid) < avail {
-		mid = append(mid, screenRow{})
+		mid = append(mid, terminal.Row{})
 	}
 	if len(mid) > avail && avail > 0 {
 		mid = mid[:avail]
 	}
-	rows := append(append(top.rows, mid...), foot.rows...)
+	rows := append(append(top.Rows, mid...), foot.Rows...)
 	if over := len(rows) - (screenH - 1); over > 0 {
 		// A tiny terminal: keep the title and the foot.
 		rows = append(rows[:1:1], rows[min(1+over, len(rows)):]...)
 	}
-	return c.render(rows, screenH, cols, len(rows), textWidth(prompt)+1, full)
+	return c.tty.Render(rows, screenH, cols, len(rows), terminal.Width(prompt)+1, full)
 }
 
 // cutRows keeps the first n rows, the last of them saying how many more
 // there were.
-func cutRows(rows []screenRow, n int) []screenRow {
+func cutRows(rows []terminal.Row, n int) []terminal.Row {
 	if len(rows) <= n || n < 1 {
 		return rows
 	}
-	return append(rows[:n-1:n-1], screenRow{
-		fmt.Sprintf("(%d more rows do not fit: make the terminal taller)", len(rows)-n+1), styleWarn})
+	return append(rows[:n-1:n-1], terminal.Row{
+		Text:  fmt.Sprintf("(%d more rows do not fit: make the terminal taller)", len(rows)-n+1),
+		Style: terminal.StyleWarn})
 }
 
 // bodyWindow shows the part of rows that fits in h rows, scrolled by the
 // arrow keys, with a row saying which part is shown.
-func (s *confirmState) bodyWindow(rows []screenRow, h int) []screenRow {
+func (s *confirmState) bodyWindow(rows []terminal.Row, h int) []terminal.Row {
 	if len(rows) <= h || h < 2 {
 		return rows
 	}
 	s.page = h - 1
 	s.top = min(max(s.top, 0), len(rows)-s.page)
-	win := append([]screenRow(nil), rows[s.top:s.top+s.page]...)
-	return append(win, screenRow{fmt.Sprintf("(rows %d-%d of %d: Up/Down, PgUp/PgDn scroll)",
-		s.top+1, s.top+s.page, len(rows)), styleWarn})
+	win := append([]terminal.Row(nil), rows[s.top:s.top+s.page]...)
+	return append(win, terminal.Row{
+		Text:  fmt.Sprintf("(rows %d-%d of %d: Up/Down, PgUp/PgDn scroll)", s.top+1, s.top+s.page, len(rows)),
+		Style: terminal.StyleWarn})
 }
 
 // headRows adds the title and the warnings, one row each but the
 // override's.
-func (c *Console) headRows(s *screenRows, r Review) {
-	s.addCut(styleTitle, fmt.Sprintf(" signet: %s request %s ", Sanitize(string(r.Kind)), Sanitize(r.ID)))
+func (c *Console) headRows(s *terminal.Rows, r Review) {
+	s.AddCut(terminal.StyleTitle, fmt.Sprintf(" signet: %s request %s ", terminal.Sanitize(string(r.Kind)), terminal.Sanitize(r.ID)))
 	if w := c.warningText(); w != "" {
-		s.addCut(styleWarn, "WARNING: "+Sanitize(w))
+		s.AddCut(terminal.StyleWarn, "WARNING: "+terminal.Sanitize(w))
 	}
 	if r.Insecure {
-		s.addCut(styleWarn, "WARNING: SOFTWARE KEY: this box is NOT safe for production.")
+		s.AddCut(terminal.StyleWarn, "WARNING: SOFTWARE KEY: this box is NOT safe for production.")
 	}
 	if r.Override != "" {
-		s.add(styleOverride, "SAFETY RAIL OVERRIDDEN: "+Sanitize(r.Override), 2)
-		s.add(styleOverride, "Approving overrides this safety rail. You must type OVERRIDE first.", 0)
+		s.Add(terminal.StyleOverride, "SAFETY RAIL OVERRIDDEN: "+terminal.Sanitize(r.Override), 2)
+		s.Add(terminal.StyleOverride, "Approving overrides this safety rail. You must type OVERRIDE first.", 0)
 	}
 }
 
 // trustedRows adds what gets signed, its effect, the keys to compare with
 // the device, where the request came from, the signing key, the requester
 // and the digest: everything signet computed itself.
-func trustedRows(s *screenRows, r Review) {
+func trustedRows(s *terminal.Rows, r Review) {
 	summary := r.Summary
-	if len(summary) > 0 && textWidth("What gets signed: "+Sanitize(summary[0])) < s.cols {
-		s.add(styleHeading, "What gets signed: "+Sanitize(summary[0]), 4)
+	if len(summary) > 0 && terminal.Width("What gets signed: "+terminal.Sanitize(summary[0])) < s.Cols {
+		s.Add(terminal.StyleHeading, "What gets signed: "+terminal.Sanitize(summary[0]), 4)
 		summary = summary[1:]
 	} else {
-		s.add(styleHeading, "What gets signed:", 0)
+		s.Add(terminal.StyleHeading, "What gets signed:", 0)
 	}
 	for _, l := range summary {
-		s.add("", "  "+Sanitize(l), 4)
+		s.Add("", "  "+terminal.Sanitize(l), 4)
 	}
 	if len(r.Effect) > 0 {
-		s.add(styleHeading, "Effect on the trusted keys:", 0)
+		s.Add(terminal.StyleHeading, "Effect on the trusted keys:", 0)
 		for _, l := range r.Effect {
-			s.add("", "  "+Sanitize(l), 4)
+			s.Add("", "  "+terminal.Sanitize(l), 4)
 		}
 	}
 	compareRows(s, r)
-	signing := Sanitize(r.SigningKey)
-	if textWidth("Signing key:  "+signing) >= s.cols {
+	signing := terminal.Sanitize(r.SigningKey)
+	if terminal.Width("Signing key:  "+signing) >= s.Cols {
 		signing = ShortKey(signing)
 	}
 	for _, f := range [][2]string{
 		{"Signing key:  ", signing},
-		{"Requested by: ", Sanitize(r.Requester)},
-		{"Digest:       ", Sanitize(r.Digest)},
-		{"Chain head:   ", Sanitize(aumHead(r))},
+		{"Requested by: ", terminal.Sanitize(r.Requester)},
+		{"Digest:       ", terminal.Sanitize(r.Digest)},
+		{"Chain head:   ", terminal.Sanitize(aumHead(r))},
 	} {
 		if f[1] != "" {
-			s.add("", f[0]+f[1], 14)
+			s.Add("", f[0]+f[1], 14)
 		}
 	}
 }
@@ -144,13 +157,13 @@ func aumHead(r Review) string {
 // compareRows adds the short forms of the keys the operator compares with
 // the device, and, for a request that did not come from a local process,
 // where it came from and what to check.
-func compareRows(s *screenRows, r Review) {
+func compareRows(s *terminal.Rows, r Review) {
 	if via := origin(r); via != "" {
 		text := "This request came " + via + ": its names are only claims."
 		if len(r.Compare) > 0 {
 			text += " Check the keys below on the device in hand before you type the code."
 		}
-		s.add(styleWarn, text, 2)
+		s.Add(terminal.StyleWarn, text, 2)
 	}
 	const label = "Compare with the device: "
 	for i, k := range r.Compare {
@@ -158,7 +171,7 @@ func compareRows(s *screenRows, r Review) {
 		if i > 0 {
 			lead = strings.Repeat(" ", len(label))
 		}
-		s.add(styleHeading, lead+Sanitize(ShortKey(k)), len(label))
+		s.Add(terminal.StyleHeading, lead+terminal.Sanitize(ShortKey(k)), len(label))
 	}
 }
 
@@ -167,9 +180,9 @@ func compareRows(s *screenRows, r Review) {
 func origin(r Review) string {
 	switch {
 	case strings.HasPrefix(r.Requester, "wireguard:"):
-		return "through the relay (" + Sanitize(r.Requester) + ")"
+		return "through the relay (" + terminal.Sanitize(r.Requester) + ")"
 	case r.Via != "":
-		return "from " + Sanitize(r.Via)
+		return "from " + terminal.Sanitize(r.Via)
 	}
 	return ""
 }
@@ -177,40 +190,40 @@ func origin(r Review) string {
 // requestRows adds the text that came with the request, escaped: key
 // metadata that is signed as given, then the claims nobody verified.
 // Every row here comes after every trusted row.
-func requestRows(s *screenRows, r Review) {
+func requestRows(s *terminal.Rows, r Review) {
 	if len(r.Signed) > 0 {
-		s.add(styleClaims, "Signed as given (text from the request):", 0)
+		s.Add(terminal.StyleClaims, "Signed as given (text from the request):", 0)
 		for _, f := range r.Signed {
-			s.add("", "  "+Sanitize(f.Name)+": "+Sanitize(f.Value), 4)
+			s.Add("", "  "+terminal.Sanitize(f.Name)+": "+terminal.Sanitize(f.Value), 4)
 		}
 	}
 	if len(r.Claims) == 0 && len(r.Signed) > 0 {
 		return
 	}
-	s.add(styleClaims, "Claims from the request (NOT verified):", 0)
+	s.Add(terminal.StyleClaims, "Claims from the request (NOT verified):", 0)
 	if len(r.Claims) == 0 {
-		s.add(styleDim, "  (none)", 0)
+		s.Add(terminal.StyleDim, "  (none)", 0)
 	}
 	for _, cl := range r.Claims {
-		name, _ := sanitizeCap(cl.Name, claimNameMaxRunes)
-		value, cut := sanitizeCap(cl.Value, claimMaxRunes)
+		name, _ := terminal.SanitizeCap(cl.Name, claimNameMaxRunes)
+		value, cut := terminal.SanitizeCap(cl.Value, claimMaxRunes)
 		if cut {
 			value += " [cut]"
 		}
-		s.add("", "  "+name+": "+value, 4)
+		s.Add("", "  "+name+": "+value, 4)
 	}
 }
 
 // batchRows adds the batch's header and the visible part of its list in
 // about h rows. Items wrap: a node key is never cut.
-func (s *confirmState) batchRows(rows *screenRows, h int) {
+func (s *confirmState) batchRows(rows *terminal.Rows, h int) {
 	n := len(s.r.Items)
-	rows.add(styleHeading, fmt.Sprintf("Batch of %d node keys (Up/Down, PgUp/PgDn, Home/End scroll):", n), 0)
+	rows.Add(terminal.StyleHeading, fmt.Sprintf("Batch of %d node keys (Up/Down, PgUp/PgDn, Home/End scroll):", n), 0)
 	w := len(strconv.Itoa(n))
-	item := func(i int) []screenRow {
-		r := &screenRows{cols: rows.cols}
-		r.add("", fmt.Sprintf("  %*d  %s", w, i+1, Sanitize(s.r.Items[i])), w+4)
-		return r.rows
+	item := func(i int) []terminal.Row {
+		r := &terminal.Rows{Cols: rows.Cols}
+		r.Add("", fmt.Sprintf("  %*d  %s", w, i+1, terminal.Sanitize(s.r.Items[i])), w+4)
+		return r.Rows
 	}
 	budget := max(h-2, 3)
 	perPage := 1
@@ -224,18 +237,19 @@ func (s *confirmState) batchRows(rows *screenRows, h int) {
 		if used+len(ir) > budget && i > s.top {
 			break
 		}
-		rows.rows = append(rows.rows, ir...)
+		rows.Rows = append(rows.Rows, ir...)
 		used += len(ir)
 	}
 	s.page = max(i-s.top, 1)
-	rows.add(styleDim, fmt.Sprintf("  showing %d-%d of %d", min(s.top+1, n), i, n), 0)
+	rows.Add(terminal.StyleDim, fmt.Sprintf("  showing %d-%d of %d", min(s.top+1, n), i, n), 0)
 }
 
 // footRows adds the code and the countdown, the instructions and the
 // input line (last); it returns the input line's text.
-func (c *Console) footRows(s *screenRows, st *confirmState, left string) string {
-	s.rows = append(s.rows, screenRow{"Approval code: " + c.style(styleCode, " "+Sanitize(st.r.Code)+" ") +
-		"   Denied automatically in " + left + ".", ""})
+func (c *Console) footRows(s *terminal.Rows, st *confirmState, left string) string {
+	s.Rows = append(s.Rows, terminal.Row{Text: "Approval code: " +
+		c.tty.Style(terminal.StyleCode, " "+terminal.Sanitize(st.r.Code)+" ") +
+		"   Denied automatically in " + left + "."})
 	var todo []string
 	for _, step := range st.steps {
 		todo = append(todo, step.label)
@@ -244,9 +258,9 @@ func (c *Console) footRows(s *screenRows, st *confirmState, left string) string 
 	if len(todo) > 1 {
 		enter = ", each followed by Enter."
 	}
-	s.add("", "To approve: "+strings.Join(todo, ", then ")+enter, 2)
-	s.add("", "To deny: press Esc (or Ctrl-C). Enter alone or a wrong entry also denies.", 2)
+	s.Add("", "To approve: "+strings.Join(todo, ", then ")+enter, 2)
+	s.Add("", "To deny: press Esc (or Ctrl-C). Enter alone or a wrong entry also denies.", 2)
 	prompt := fmt.Sprintf("Step %d of %d, %s: %s", st.step+1, len(st.steps), st.steps[st.step].label, st.input)
-	s.addCut(styleHeading, prompt)
-	return s.rows[len(s.rows)-1].text
+	s.AddCut(terminal.StyleHeading, prompt)
+	return s.Rows[len(s.Rows)-1].Text
 }

@@ -3,17 +3,18 @@ package signer
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/signetbox/signet/terminal"
 )
 
 // idleState is the console between prompts (StartIdle).
 type idleState struct {
-	orig *termState    // the terminal's settings before StartIdle
-	hint string        // what Ctrl-C shows
-	done chan struct{} // closed when the idle reader returned
+	restore func() error  // puts the terminal's settings before StartIdle back
+	hint    string        // what Ctrl-C shows
+	done    chan struct{} // closed when the idle reader returned
 }
 
 // Messages the idle console shows on the row above the status line.
@@ -26,11 +27,11 @@ const idleDiscarded = "Nothing is asked now: what you typed was discarded, and n
 // Ctrl-C, Ctrl-\ and Ctrl-Z show stopHint, which should say how to stop
 // the service. Close puts the terminal's settings back.
 func (c *Console) StartIdle(stopHint string) error {
-	old, err := makeRaw(c.fd)
+	restore, err := c.tty.Raw()
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return err
 	}
-	c.idle = &idleState{orig: old, hint: stopHint, done: make(chan struct{})}
+	c.idle = &idleState{restore: restore, hint: stopHint, done: make(chan struct{})}
 	go c.idleLoop()
 	return nil
 }
@@ -40,7 +41,7 @@ func (c *Console) idleLoop() {
 	defer close(c.idle.done)
 	buf := make([]byte, 256)
 	defer clear(buf)
-	for !c.closed.Load() {
+	for !c.tty.Closed() {
 		c.turn <- struct{}{}
 		err := c.idleRead(buf)
 		<-c.turn
@@ -62,11 +63,11 @@ func (c *Console) idleRead(buf []byte) error {
 		// NOTE(console): acquire adds to waiting, then wakes us if
 		// idling is set; we set the deadline, then look at waiting. One
 		// of the two always sees the other.
-		c.f.SetReadDeadline(time.Now().Add(time.Second))
-		if c.waiting.Load() > 0 || c.closed.Load() {
+		c.tty.SetReadDeadline(time.Now().Add(time.Second))
+		if c.waiting.Load() > 0 || c.tty.Closed() {
 			return nil
 		}
-		n, err := c.f.Read(buf)
+		n, err := c.tty.Read(buf)
 		if n > 0 {
 			c.idleKeys(buf[:n])
 			clear(buf[:n])
@@ -83,13 +84,11 @@ func (c *Console) idleKeys(b []byte) {
 	if bytes.ContainsAny(b, "\x03\x1c\x1a") { // Ctrl-C, Ctrl-\, Ctrl-Z
 		msg = c.idle.hint
 	}
-	rows, cols := termSize(c.fd)
-	text, _ := sanitizeCap(msg, cols-1)
-	c.write(fmt.Sprintf("\x1b7\x1b[%d;1H\x1b[2K%s\x1b8", rows-1, c.style(styleNotice, text)))
+	c.tty.ShowAbove(terminal.StyleNotice, msg)
 }
 
 // stopIdle waits for the idle reader to stop and puts the terminal's
-// settings back; c.closed is set and the reader woken.
+// settings back; the terminal is stopped and the reader woken.
 func (c *Console) stopIdle() {
 	if c.idle == nil {
 		return
@@ -98,5 +97,5 @@ func (c *Console) stopIdle() {
 	case <-c.idle.done:
 	case <-time.After(5 * time.Second):
 	}
-	c.idle.orig.restore(c.fd)
+	c.idle.restore()
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Between prompts nothing typed is shown or kept for the next prompt,
@@ -14,7 +12,7 @@ import (
 // Close gives the terminal its settings back.
 func TestConsoleIdle(t *testing.T) {
 	p := newPTYConsole(t, ConsoleOptions{})
-	before, err := unix.IoctlGetTermios(p.c.fd, unix.TCGETS)
+	before, err := p.termios()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +42,7 @@ func TestConsoleIdle(t *testing.T) {
 		p.waitFor(idleDiscarded)
 	}
 	p.c.Close()
-	after, err := unix.IoctlGetTermios(p.c.fd, unix.TCGETS)
+	after, err := p.termios()
 	if err != nil {
 		t.Fatal(err)
 	}

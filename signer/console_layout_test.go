@@ -3,41 +3,19 @@ package signer
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
-)
 
-// Every rune Sanitize lets through is one column wide by a maintained
-// Unicode width table (rivo/uniseg), so the console's layout math (one
-// column per rune) holds; everything else is escaped.
-func TestSafeRunesAreNarrow(t *testing.T) {
-	kept := 0
-	for r := rune(0); r <= utf8.MaxRune; r++ {
-		if r >= 0xd800 && r <= 0xdfff {
-			continue
-		}
-		s := string(r)
-		if Sanitize(s) != s {
-			continue
-		}
-		kept++
-		if w := uniseg.StringWidth(s); w != 1 {
-			t.Errorf("Sanitize keeps %U (%q), which is %d columns wide", r, s, w)
-		}
-	}
-	if kept != 94+94 { // printable ASCII but the backslash; Latin-1 U+00A1-U+00FF but U+00AD
-		t.Errorf("Sanitize keeps %d runes, want 188", kept)
-	}
-}
+	"github.com/signetbox/signet/terminal"
+)
 
 // The width classes that moved the screen before: each is shown as
 // escapes, and the text is as wide as its rune count.
 func TestSanitizeWidthClasses(t *testing.T) {
 	for _, tc := range widthClasses {
-		out := Sanitize(tc.text)
-		if uniseg.StringWidth(out) != textWidth(out) || strings.ContainsFunc(out, func(r rune) bool { return !safeRune(r) }) {
-			t.Errorf("%s: Sanitize gives %q, %d columns by uniseg, %d counted", tc.name, out, uniseg.StringWidth(out), textWidth(out))
+		out := terminal.Sanitize(tc.text)
+		if uniseg.StringWidth(out) != terminal.Width(out) || terminal.Sanitize(out) != strings.ReplaceAll(out, `\`, `\\`) {
+			t.Errorf("%s: Sanitize gives %q, %d columns by uniseg, %d counted", tc.name, out, uniseg.StringWidth(out), terminal.Width(out))
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/internal/ptytest"
+	"github.com/signetbox/signet/terminal"
 	"golang.org/x/sys/unix"
 )
 
@@ -240,7 +242,7 @@ func TestConsoleInsecureWarning(t *testing.T) {
 	if res.d.Outcome != OutcomeDenied {
 		t.Fatalf("got %+v", res.d)
 	}
-	if !strings.Contains(p.all(), styleWarn+"WARNING: SOFTWARE KEY:") {
+	if !strings.Contains(p.all(), terminal.StyleWarn+"WARNING: SOFTWARE KEY:") {
 		t.Error("the software-key warning is missing or not in the warning colour")
 	}
 }
@@ -382,7 +384,7 @@ func TestConsoleNotATerminal(t *testing.T) {
 // A terminal the runtime cannot poll (like os.Stdin) still works, through
 // a non-blocking duplicate that Close turns back to blocking.
 func TestConsoleUnpollableTTY(t *testing.T) {
-	m, s := openPTY(t, 40, 120)
+	m, s := ptytest.Open(t, 40, 120)
 	fd, err := unix.Open(s.Name(), unix.O_RDWR|unix.O_NOCTTY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -396,8 +398,7 @@ func TestConsoleUnpollableTTY(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &ptyConsole{t: t, master: m, c: c}
-	go p.copyScreen()
+	p := &ptyConsole{t: t, master: m, slave: s, c: c, scr: ptytest.Record(t, m)}
 	r := testReview("req-unpollable")
 	ch := p.confirm(context.Background(), r)
 	p.waitFor("Step 1 of 1")

@@ -13,6 +13,8 @@ import (
 	"github.com/signetbox/signet/ceremony"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
+	"github.com/signetbox/signet/terminal/qrscreen"
 )
 
 // newCeremonyCmd builds "signet ceremony" and its verbs.
@@ -163,7 +165,7 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 		return err
 	}
 	defer con.Close()
-	o.Terminal = con
+	o.Terminal = qrscreen.Line{Line: con}
 	o.MakeKey = func(ctx context.Context) (*ceremony.BoxKey, error) {
 		return makeCeremonyKey(ctx, con, dir, &a.key, stderr)
 	}
@@ -200,7 +202,7 @@ func ceremonyKey(dir, backend string) (*ceremony.BoxKey, error) {
 }
 
 // makeCeremonyKey makes the key as 'signet key init' does and records it.
-func makeCeremonyKey(ctx context.Context, con *console, dir string, a *keyInitArgs, stderr io.Writer) (*ceremony.BoxKey, error) {
+func makeCeremonyKey(ctx context.Context, con *terminal.Line, dir string, a *keyInitArgs, stderr io.Writer) (*ceremony.BoxKey, error) {
 	res, err := initBackend(ctx, con, dir, a, stderr)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/signetbox/signet/ceremony"
 	"github.com/signetbox/signet/hsm"
+	"github.com/signetbox/signet/terminal"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -43,13 +44,13 @@ the command line.`,
 // echo off when stdin is a terminal, else one line of stdin, which must
 // carry the disablement-secret: prefix. The caller wipes the result.
 func readDisablementSecret(ctx context.Context, stdin io.Reader) ([]byte, error) {
-	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+	if f, ok := stdin.(*os.File); ok && terminal.IsTerminal(f) {
 		con, err := openConsole()
 		if err != nil {
 			return nil, err
 		}
 		defer con.Close()
-		line, err := con.readSecret(ctx, "Disablement secret (disablement-secret:HEX, echo off): ")
+		line, err := con.ReadSecret(ctx, "Disablement secret (disablement-secret:HEX, echo off): ")
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +68,7 @@ func readDisablementSecret(ctx context.Context, stdin io.Reader) ([]byte, error)
 // readStdinLine reads the first line of stdin (the newline is optional).
 // The caller wipes the result.
 func readStdinLine(stdin io.Reader) ([]byte, error) {
-	buf := make([]byte, maxSecretLen+1)
+	buf := make([]byte, terminal.MaxLineLen+1)
 	n, err := io.ReadFull(stdin, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		hsm.Wipe(buf)

@@ -14,6 +14,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -196,7 +197,7 @@ func runKeyInit(ctx context.Context, stdout, stderr io.Writer, args *keyInitArgs
 	return nil
 }
 
-func initBackend(ctx context.Context, con *console, dir string, args *keyInitArgs, stderr io.Writer) (*initResult, error) {
+func initBackend(ctx context.Context, con *terminal.Line, dir string, args *keyInitArgs, stderr io.Writer) (*initResult, error) {
 	switch args.hsm {
 	case "tpm":
 		return initTPM(ctx, con, dir, args)
@@ -230,9 +231,9 @@ func prepareStateDir(state string, replace bool) (string, error) {
 
 // confirmReplace asks for the word "replace", then moves the old key files
 // aside.
-func confirmReplace(ctx context.Context, con *console, dir string, stderr io.Writer) error {
+func confirmReplace(ctx context.Context, con *terminal.Line, dir string, stderr io.Writer) error {
 	q := fmt.Sprintf("This makes a NEW signing key; the key recorded in %s will no longer be used.", dir)
-	if err := con.confirmWord(ctx, q, "replace"); err != nil {
+	if err := con.ConfirmWord(ctx, q, "replace"); err != nil {
 		return err
 	}
 	moved, err := statedir.MoveAside(dir, statedir.ReplacedKeyFiles()...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
+	"github.com/signetbox/signet/terminal"
 )
 
 var (
@@ -35,7 +36,7 @@ func (a *keyInitArgs) validatePIV() error {
 }
 
 // initPIV provisions the YubiKey and generates the key on the card.
-func initPIV(ctx context.Context, con *console, args *keyInitArgs, stderr io.Writer) (*initResult, error) {
+func initPIV(ctx context.Context, con *terminal.Line, args *keyInitArgs, stderr io.Writer) (*initResult, error) {
 	u, _ := hsm.ParseURI("piv:slot=" + args.slot) // checked by validatePIV
 	roots, err := loadRoots(args.roots)
 	if err != nil {
@@ -52,7 +53,7 @@ func initPIV(ctx context.Context, con *console, args *keyInitArgs, stderr io.Wri
 		return nil, err
 	}
 	if p.ManagementKey != nil {
-		con.showOnce(fmt.Sprintf("PIV management key of YubiKey %d (AES-192)", p.Serial), p.ManagementKey)
+		con.ShowOnce(fmt.Sprintf("PIV management key of YubiKey %d (AES-192)", p.Serial), p.ManagementKey)
 		hsm.Wipe(p.ManagementKey)
 	}
 	u.Serial = p.Serial

@@ -6,10 +6,11 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
 )
 
 // initSoft writes a passphrase-encrypted software key (development only).
-func initSoft(ctx context.Context, con *console, dir string) (*initResult, error) {
+func initSoft(ctx context.Context, con *terminal.Line, dir string) (*initResult, error) {
 	path := statedir.Path(dir, statedir.SoftKey)
 	pub, err := soft.Create(ctx, path, &ttyPrompt{con: con, noun: "passphrase"})
 	if err != nil {

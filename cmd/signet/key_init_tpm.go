@@ -10,10 +10,11 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
 )
 
 // initTPM seals a new key to the TPM and shows the new lockout secret once.
-func initTPM(ctx context.Context, con *console, dir string, args *keyInitArgs) (*initResult, error) {
+func initTPM(ctx context.Context, con *terminal.Line, dir string, args *keyInitArgs) (*initResult, error) {
 	t, err := tpm.OpenDevice(args.device)
 	if err != nil {
 		return nil, err
@@ -30,13 +31,13 @@ func initTPM(ctx context.Context, con *console, dir string, args *keyInitArgs) (
 		return nil, fmt.Errorf("reading the TPM's state: %w", err)
 	}
 	if st.LockoutAuthSet {
-		con.printf("This TPM already has a lockout secret (from an earlier 'signet key init').\n")
+		con.Printf("This TPM already has a lockout secret (from an earlier 'signet key init').\n")
 		if opts.CurrentLockoutSecret, err = readLockoutSecret(ctx, con); err != nil {
 			return nil, err
 		}
 		defer hsm.Wipe(opts.CurrentLockoutSecret)
 	}
-	if opts.PIN, err = con.readNewSecret(ctx, "TPM PIN"); err != nil {
+	if opts.PIN, err = con.ReadNewSecret(ctx, "TPM PIN"); err != nil {
 		return nil, err
 	}
 	defer hsm.Wipe(opts.PIN)
@@ -45,7 +46,7 @@ func initTPM(ctx context.Context, con *console, dir string, args *keyInitArgs) (
 		return nil, err
 	}
 	if p.LockoutSecret != nil {
-		con.showOnce("TPM lockout secret: it resets the PIN counter after a lockout ('signet key reset-lockout')", p.LockoutSecret)
+		con.ShowOnce("TPM lockout secret: it resets the PIN counter after a lockout ('signet key reset-lockout')", p.LockoutSecret)
 		hsm.Wipe(p.LockoutSecret)
 	}
 	u := hsm.URI{Scheme: "tpm", Path: opts.Path, Device: args.device}
@@ -68,8 +69,8 @@ func tpmAttestation(ctx context.Context, t transport.TPM, path string) hsm.Attes
 
 // readLockoutSecret reads a TPM lockout secret typed as hex (spaces
 // allowed) with echo off.
-func readLockoutSecret(ctx context.Context, con *console) ([]byte, error) {
-	line, err := con.readSecret(ctx, "TPM lockout secret (hex, spaces allowed): ")
+func readLockoutSecret(ctx context.Context, con *terminal.Line) ([]byte, error) {
+	line, err := con.ReadSecret(ctx, "TPM lockout secret (hex, spaces allowed): ")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
 	"github.com/spf13/cobra"
 )
 
@@ -71,12 +72,12 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.URI.Serial)
 		return nil
 	}
-	old, err := con.readSecret(ctx, "Current TPM PIN: ")
+	old, err := con.ReadSecret(ctx, "Current TPM PIN: ")
 	if err != nil {
 		return err
 	}
 	defer hsm.Wipe(old)
-	next, err := con.readNewSecret(ctx, "TPM PIN")
+	next, err := con.ReadNewSecret(ctx, "TPM PIN")
 	if err != nil {
 		return err
 	}
@@ -139,7 +140,7 @@ func runKeyResetLockout(ctx context.Context, stderr io.Writer, args *keyPINArgs)
 	return resetTPMLockout(ctx, con, st, stderr)
 }
 
-func resetTPMLockout(ctx context.Context, con *console, st *statedir.KeyState, stderr io.Writer) error {
+func resetTPMLockout(ctx context.Context, con *terminal.Line, st *statedir.KeyState, stderr io.Writer) error {
 	secret, err := readLockoutSecret(ctx, con)
 	if err != nil {
 		return err

@@ -24,12 +24,12 @@ func changeSoftPassphrase(ctx context.Context, stderr io.Writer, st *statedir.Ke
 		return err
 	}
 	defer con.Close()
-	old, err := con.readSecret(ctx, "Current passphrase: ")
+	old, err := con.ReadSecret(ctx, "Current passphrase: ")
 	if err != nil {
 		return err
 	}
 	defer hsm.Wipe(old)
-	next, err := con.readNewSecret(ctx, "passphrase")
+	next, err := con.ReadNewSecret(ctx, "passphrase")
 	if err != nil {
 		return err
 	}

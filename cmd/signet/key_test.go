@@ -20,6 +20,7 @@ import (
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal"
 	"golang.org/x/sys/unix"
 )
 
@@ -175,7 +176,7 @@ func secretForms(b []byte) []string {
 	h := hex.EncodeToString(b)
 	forms := []string{string(b), h, strings.ToUpper(h), base64.StdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b)}
 	if len(b) >= 4 {
-		forms = append(forms, string(groupHex(b)))
+		forms = append(forms, string(terminal.GroupHex(b)))
 	}
 	var out []string
 	for _, f := range forms {

@@ -19,6 +19,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/terminal/qrscreen"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -164,7 +165,7 @@ func serveWith(ctx context.Context, log io.Writer, dir string, a *serveArgs, key
 	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: console, Journal: st.journal,
 		Policy: policy, Insecure: isSoft(key), Dir: dir, KeyFiles: statedir.KeyFiles(), Checked: st.check})
 	if err == nil && a.qrResults {
-		svc.SetShowResult(console.ShowQR)
+		svc.SetShowResult(qrscreen.Via(console.WithTerminal))
 	}
 	if err != nil {
 		return err

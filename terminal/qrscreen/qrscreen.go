@@ -1,6 +1,10 @@
-package signer
+// Package qrscreen shows data as a QR code full screen on a terminal, for
+// a phone to scan: a signature on the box's console, a disablement secret
+// in the ceremony. It is apart from package terminal so that what only
+// reads keys (signer's review) does not link the QR encoder.
+package qrscreen
 
-// ShowQR draws a QR code with Unicode half blocks: each text row holds two
+// Show draws a QR code with Unicode half blocks: each text row holds two
 // module rows. With colours on, the code is black on a white background
 // ('▀' top dark, '▄' bottom dark, '█' both, ' ' neither). With NoColor no
 // colours can be set, so the glyphs draw the light modules instead, in the
@@ -14,7 +18,11 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/internal/qr"
+	"github.com/signetbox/signet/terminal"
 )
+
+// qrTick is how often the QR screen looks for a resized terminal.
+const qrTick = 250 * time.Millisecond
 
 // qrQuiet is the quiet zone around a QR code, in modules (ISO/IEC 18004
 // asks for four).
@@ -23,52 +31,48 @@ const qrQuiet = 4
 // styleQR is black on white for the code and its quiet zone.
 const styleQR = "\x1b[30;47m"
 
-// ErrQRTooBig reports a QR code that does not fit the terminal.
-var ErrQRTooBig = errors.New("console: the QR code does not fit the terminal")
+// ErrTooBig reports a QR code that does not fit the terminal.
+var ErrTooBig = errors.New("console: the QR code does not fit the terminal")
 
-// qrLevels are the error-correction levels ShowQR tries, most redundant
+// qrLevels are the error-correction levels Show tries, most redundant
 // first: it uses the first whose code fits the screen.
 var qrLevels = []qr.Level{qr.H, qr.Q, qr.M, qr.L}
 
-// ShowQR shows data as a QR code full screen, with title (sanitised) above
-// it and "press Enter when done" below, and waits until the operator
-// presses Enter or Esc (nil), ctx is done (ctx's error) or the console is
-// closed ([ErrConsoleClosed]). It picks the most redundant
+// Show shows data as a QR code full screen on t, with title (sanitised)
+// above it and "press Enter when done" below, in raw mode, and waits
+// until the operator presses Enter or Esc (nil), ctx is done (ctx's
+// error) or t is stopped ([terminal.ErrClosed]). The caller owns t for
+// the while. It picks the most redundant
 // error-correction level whose code fits the terminal; when even level L
-// does not fit, it says so on one line and returns [ErrQRTooBig] with the
+// does not fit, it says so on one line and returns [ErrTooBig] with the
 // sizes. The screen, and the terminal's scrollback, are erased
-// afterwards, so data may be a secret.
-func (c *Console) ShowQR(ctx context.Context, title string, data string) error {
-	if err := c.acquire(ctx); err != nil {
-		return fmt.Errorf("console: waiting for the terminal: %w", err)
-	}
-	defer c.release()
-	old, err := makeRaw(c.fd)
+// afterwards, and every buffer that held the code is wiped, so data may
+// be a secret; the caller wipes data.
+func Show(ctx context.Context, t *terminal.TTY, title string, data []byte) error {
+	restore, err := t.Raw()
 	if err != nil {
-		return fmt.Errorf("console: %w", err)
+		return err
 	}
-	defer old.restore(c.fd)
-	c.setActive(true)
-	defer c.setActive(false)
-	stop := context.AfterFunc(ctx, c.wake)
+	defer restore()
+	t.SetActive(true)
+	defer t.SetActive(false)
+	stop := context.AfterFunc(ctx, t.Wake)
 	defer stop()
 
-	rows, cols := termSize(c.fd)
-	buf := []byte(data)
-	defer clear(buf)
-	code, err := qrForScreen(buf, rows, cols)
-	if errors.Is(err, ErrQRTooBig) {
+	rows, cols := t.Size()
+	code, err := qrForScreen(data, rows, cols)
+	if errors.Is(err, ErrTooBig) {
 		h, w := qrScreenSize(code.Size)
 		code.Wipe()
-		msg, _ := sanitizeCap(fmt.Sprintf("signet: the QR code needs a %dx%d terminal; this one is %dx%d", h, w, rows, cols), cols-1)
-		c.write("\x1b[0m\x1b[H\x1b[2J" + c.style(styleWarn, msg) + "\r\n")
+		msg, _ := terminal.SanitizeCap(fmt.Sprintf("signet: the QR code needs a %dx%d terminal; this one is %dx%d", h, w, rows, cols), cols-1)
+		t.Print("\x1b[0m\x1b[H\x1b[2J" + t.Style(terminal.StyleWarn, msg) + "\r\n")
 	}
 	if err != nil {
 		return err
 	}
 	defer code.Wipe()
-	defer c.write("\x1b[0m\x1b[H\x1b[2J\x1b[3J\x1b[?25h")
-	if err := c.runQR(ctx, code, title, len(data)); err != nil {
+	defer t.Print("\x1b[0m\x1b[H\x1b[2J\x1b[3J\x1b[?25h")
+	if err := runQR(ctx, t, code, title, len(data)); err != nil {
 		return fmt.Errorf("console: showing the QR code: %w", err)
 	}
 	return nil
@@ -76,7 +80,7 @@ func (c *Console) ShowQR(ctx context.Context, title string, data string) error {
 
 // qrForScreen encodes data at the most redundant level whose code fits a
 // rows x cols terminal. When none fits it returns the level L code with
-// an error wrapping [ErrQRTooBig].
+// an error wrapping [ErrTooBig].
 func qrForScreen(data []byte, rows, cols int) (*qr.Code, error) {
 	var code *qr.Code
 	for _, l := range qrLevels {
@@ -94,7 +98,7 @@ func qrForScreen(data []byte, rows, cols int) (*qr.Code, error) {
 	}
 	h, w := qrScreenSize(code.Size)
 	return code, fmt.Errorf("%w: it needs %dx%d (rows x columns) and the terminal is %dx%d; make the terminal bigger or the font smaller",
-		ErrQRTooBig, h, w, rows, cols)
+		ErrTooBig, h, w, rows, cols)
 }
 
 // qrTextRows is how many text rows a code of size modules takes, with
@@ -109,29 +113,29 @@ func qrScreenSize(size int) (rows, cols int) {
 
 // runQR draws the code and waits for Enter or Esc, redrawing when a
 // notice arrives, on Ctrl-L and when the terminal is resized.
-func (c *Console) runQR(ctx context.Context, code *qr.Code, title string, n int) error {
-	kr := &keyReader{c: c}
+func runQR(ctx context.Context, t *terminal.TTY, code *qr.Code, title string, n int) error {
+	kr := t.Keys()
 	drawn := [2]int{}
 	for redraw := true; ; {
-		if rows, cols := termSize(c.fd); redraw || drawn != [2]int{rows, cols} {
-			frame := c.qrFrame(code, title, n, rows, cols)
-			err := c.writeBytes(frame)
+		if rows, cols := t.Size(); redraw || drawn != [2]int{rows, cols} {
+			frame := qrFrame(t, code, title, n, rows, cols)
+			_, err := t.Write(frame)
 			clear(frame)
 			if err != nil {
 				return err
 			}
 			drawn = [2]int{rows, cols}
 		}
-		keys, err := kr.read(ctx, time.Now().Add(confirmTick))
+		keys, err := kr.Read(ctx, time.Now().Add(qrTick))
 		if err != nil {
 			return err
 		}
-		redraw = c.dirty.Swap(false)
+		redraw = t.NoticeChanged()
 		for _, k := range keys {
-			switch k.kind {
-			case keyEnter, keyDeny:
+			switch k.Kind {
+			case terminal.KeyEnter, terminal.KeyDeny:
 				return nil
-			case keyRedraw:
+			case terminal.KeyRedraw:
 				redraw = true
 			}
 		}
@@ -143,38 +147,38 @@ func (c *Console) runQR(ctx context.Context, code *qr.Code, title string, n int)
 // below the code's size gets a one-line message instead of the code. The
 // buffer is allocated once, big enough, so the caller can wipe the only
 // copy.
-func (c *Console) qrFrame(code *qr.Code, title string, n, rows, cols int) []byte {
+func qrFrame(t *terminal.TTY, code *qr.Code, title string, n, rows, cols int) []byte {
 	width := code.Size + 2*qrQuiet
 	b := make([]byte, 0, qrTextRows(code.Size)*(3*width+32)+3*4*cols+256)
 	b = append(b, "\x1b[?25l\x1b[0m\x1b[H\x1b[2J"...)
-	t, _ := sanitizeCap(" "+title+" ", cols-1)
-	b = append(b, c.style(styleTitle, t)...)
+	head, _ := terminal.SanitizeCap(" "+title+" ", cols-1)
+	b = append(b, t.Style(terminal.StyleTitle, head)...)
 	needH, needW := qrScreenSize(code.Size)
 	foot := fmt.Sprintf("press Enter when done (QR code version %d-%s, %d bytes)", code.Version, code.Level, n)
 	if needH > rows || needW > cols {
 		foot = fmt.Sprintf("The terminal is %dx%d; the QR code needs %dx%d. Make it bigger, or press Enter.", rows, cols, needH, needW)
 	} else {
-		b = c.appendQRRows(b, code, 2, (cols-needW)/2+1)
+		b = appendQRRows(t, b, code, 2, (cols-needW)/2+1)
 	}
-	f, _ := sanitizeCap(foot, cols-1)
-	b = fmt.Appendf(b, "\x1b[%d;1H%s", min(qrTextRows(code.Size)+2, rows-1), c.style(styleHeading, f))
-	return fmt.Appendf(b, "\x1b[%d;1H%s\x1b[K", rows, c.noticeText(cols))
+	f, _ := terminal.SanitizeCap(foot, cols-1)
+	b = fmt.Appendf(b, "\x1b[%d;1H%s", min(qrTextRows(code.Size)+2, rows-1), t.Style(terminal.StyleHeading, f))
+	return fmt.Appendf(b, "\x1b[%d;1H%s\x1b[K", rows, t.StatusText(cols))
 }
 
 // appendQRRows draws the code with its quiet zone from text row top,
 // column left (both 1-based).
-func (c *Console) appendQRRows(b []byte, code *qr.Code, top, left int) []byte {
+func appendQRRows(t *terminal.TTY, b []byte, code *qr.Code, top, left int) []byte {
 	glyphs := [4]string{" ", "▄", "▀", "█"} // index: top<<1 | bottom
 	width := code.Size + 2*qrQuiet
 	for r := 0; r < qrTextRows(code.Size); r++ {
 		b = fmt.Appendf(b, "\x1b[%d;%dH", top+r, left)
-		if !c.opts.NoColor {
+		if !t.NoColor() {
 			b = append(b, styleQR...)
 		}
 		y := 2*r - qrQuiet
 		for x := -qrQuiet; x < width-qrQuiet; x++ {
 			hi, lo := code.Black(x, y), code.Black(x, y+1)
-			if c.opts.NoColor {
+			if t.NoColor() {
 				hi, lo = !hi, !lo // draw the light modules
 			}
 			g := 0
@@ -186,15 +190,30 @@ func (c *Console) appendQRRows(b []byte, code *qr.Code, top, left int) []byte {
 			}
 			b = append(b, glyphs[g]...)
 		}
-		b = append(b, styleReset...)
+		b = append(b, "\x1b[0m"...)
 	}
 	return b
 }
 
-// writeBytes sends p to the terminal in one write.
-func (c *Console) writeBytes(p []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, err := c.f.Write(p)
-	return err
+// Via returns a function that shows data as a QR code (Show) on the
+// terminal hold lends it, such as signer.Console.WithTerminal, which waits
+// until no prompt holds the console. It copies data to bytes it wipes.
+func Via(hold func(context.Context, func(*terminal.TTY) error) error) func(ctx context.Context, title, data string) error {
+	return func(ctx context.Context, title, data string) error {
+		return hold(ctx, func(t *terminal.TTY) error {
+			buf := []byte(data)
+			defer clear(buf)
+			return Show(ctx, t, title, buf)
+		})
+	}
+}
+
+// Line is a [terminal.Line] that also shows QR codes, as the ceremony's
+// terminal must.
+type Line struct{ *terminal.Line }
+
+// ShowQR shows text as a QR code under title until Enter is pressed, then
+// gives the terminal back for line reads.
+func (l Line) ShowQR(ctx context.Context, title string, text []byte) error {
+	return l.Screen(func(t *terminal.TTY) error { return Show(ctx, t, title, text) })
 }

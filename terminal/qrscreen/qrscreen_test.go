@@ -1,4 +1,4 @@
-package signer
+package qrscreen
 
 import (
 	"context"
@@ -17,8 +17,46 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/signetbox/signet/internal/ptytest"
 	"github.com/signetbox/signet/internal/qr"
+	"github.com/signetbox/signet/terminal"
 )
+
+// ptyTTY is a TTY on a pty plus everything written to the screen.
+type ptyTTY struct {
+	*ptytest.Screen
+	tty *terminal.TTY
+}
+
+// newPTY starts a TTY on a fresh rows x cols pty.
+func newPTY(t *testing.T, rows, cols int, opts terminal.Options) *ptyTTY {
+	m, s := ptytest.Open(t, rows, cols)
+	tty, err := terminal.New(s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return &ptyTTY{Screen: ptytest.Record(t, m), tty: tty}
+}
+
+// showQR runs Show in the background.
+func (p *ptyTTY) showQR(ctx context.Context, title, data string) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- Show(ctx, p.tty, title, []byte(data)) }()
+	return ch
+}
+
+// waitErr waits for a call started in the background.
+func waitErr(t *testing.T, p *ptyTTY, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Show did not return; screen:\n%q", ptytest.Tail(p.Output(), 2000))
+	}
+	return nil
+}
 
 // vtScreen is just enough of a terminal to replay the console's output:
 // cursor moves (CUP), erase (ED, EL), SGR (tracking only the white
@@ -200,38 +238,7 @@ func checkGrid(t *testing.T, grid [][]bool, code *qr.Code) {
 	}
 }
 
-// newSizedPTYConsole is newPTYConsole on a rows x cols pty.
-func newSizedPTYConsole(t *testing.T, rows, cols int, opts ConsoleOptions) *ptyConsole {
-	m, s := openPTY(t, rows, cols)
-	c, err := NewConsole(s, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	p := &ptyConsole{t: t, master: m, c: c}
-	go p.copyScreen()
-	return p
-}
-
-// showQR runs ShowQR in the background.
-func (p *ptyConsole) showQR(ctx context.Context, title, data string) <-chan error {
-	ch := make(chan error, 1)
-	go func() { ch <- p.c.ShowQR(ctx, title, data) }()
-	return ch
-}
-
-func waitErr(t *testing.T, p *ptyConsole, ch <-chan error) error {
-	t.Helper()
-	select {
-	case err := <-ch:
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatalf("ShowQR did not return; screen:\n%q", tail(p.output(), 2000))
-	}
-	return nil
-}
-
-func TestConsoleQRScreen(t *testing.T) {
+func TestScreen(t *testing.T) {
 	sig := make([]byte, 180)
 	for i := range sig {
 		sig[i] = byte(i*29 + 3)
@@ -248,12 +255,12 @@ func TestConsoleQRScreen(t *testing.T) {
 		{"signature-nocolor", hex.EncodeToString(sig), true, qr.L},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newSizedPTYConsole(t, 40, 120, ConsoleOptions{NoColor: tc.noColor})
+			p := newPTY(t, 40, 120, terminal.Options{NoColor: tc.noColor})
 			ch := p.showQR(context.Background(), "Signature for \x1b[31mnode\x1b[0m", tc.data)
-			p.waitFor("press Enter when done")
-			p.waitFor("\x1b[40;1H") // the notice row: the frame is complete
+			p.WaitFor("press Enter when done")
+			p.WaitFor("\x1b[40;1H") // the notice row: the frame is complete
 			scr := newVTScreen(40, 120)
-			scr.feed(t, p.all())
+			scr.feed(t, p.All())
 			if got, want := scr.line(0), ` Signature for \x1b[31mnode\x1b[0m`; got != want {
 				t.Errorf("title row = %q, want %q", got, want)
 			}
@@ -270,13 +277,13 @@ func TestConsoleQRScreen(t *testing.T) {
 			if got := scr.line(qrTextRows(want.Size) + 1); got != foot {
 				t.Errorf("footer = %q, want %q", got, foot)
 			}
-			p.typeKeys("\r")
+			p.Type("\r")
 			if err := waitErr(t, p, ch); err != nil {
 				t.Fatalf("ShowQR after Enter: %v", err)
 			}
-			p.waitFor("\x1b[3J") // the screen and scrollback are erased
+			p.WaitFor("\x1b[3J") // the screen and scrollback are erased
 			scr = newVTScreen(40, 120)
-			scr.feed(t, p.all())
+			scr.feed(t, p.All())
 			for r := 0; r < 40; r++ {
 				if l := scr.line(r); strings.ContainsAny(l, "▀▄█") {
 					t.Fatalf("row %d still shows the code after Enter: %q", r+1, l)
@@ -286,46 +293,21 @@ func TestConsoleQRScreen(t *testing.T) {
 	}
 }
 
-func TestConsoleQRKeys(t *testing.T) {
-	p := newPTYConsole(t, ConsoleOptions{})
-	ch := p.showQR(context.Background(), "esc", "data")
-	p.waitFor("press Enter when done")
-	p.typeKeys("x\x1b")
-	if err := waitErr(t, p, ch); err != nil {
-		t.Fatalf("ShowQR after Esc: %v", err)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	ch = p.showQR(ctx, "cancel", "data")
-	p.waitFor("press Enter when done")
-	cancel()
-	if err := waitErr(t, p, ch); !errors.Is(err, context.Canceled) {
-		t.Fatalf("ShowQR after cancel: err = %v, want context.Canceled", err)
-	}
-
-	ch = p.showQR(context.Background(), "close", "data")
-	p.waitFor("press Enter when done")
-	p.c.Close()
-	if err := waitErr(t, p, ch); !errors.Is(err, ErrConsoleClosed) {
-		t.Fatalf("ShowQR after Close: err = %v, want ErrConsoleClosed", err)
-	}
-}
-
-func TestConsoleQRTooSmall(t *testing.T) {
-	p := newSizedPTYConsole(t, 24, 80, ConsoleOptions{})
+func TestTooSmall(t *testing.T) {
+	p := newPTY(t, 24, 80, terminal.Options{})
 	data := strings.Repeat("ab", 180) // even level L needs version 12: 40x74
 	err := waitErr(t, p, p.showQR(context.Background(), "big", data))
-	if !errors.Is(err, ErrQRTooBig) {
-		t.Fatalf("err = %v, want ErrQRTooBig", err)
+	if !errors.Is(err, ErrTooBig) {
+		t.Fatalf("err = %v, want ErrTooBig", err)
 	}
 	const sizes = "it needs 40x74 (rows x columns) and the terminal is 24x80"
 	if !strings.Contains(err.Error(), sizes) {
 		t.Errorf("error %q does not name the sizes %q", err, sizes)
 	}
 	const line = "signet: the QR code needs a 40x74 terminal; this one is 24x80"
-	p.waitFor(line)
+	p.WaitFor(line)
 	scr := newVTScreen(24, 80)
-	scr.feed(t, p.all())
+	scr.feed(t, p.All())
 	if scr.line(0) != line || scr.line(1) != "" {
 		t.Errorf("screen = %q, %q; want the one line %q", scr.line(0), scr.line(1), line)
 	}

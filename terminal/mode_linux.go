@@ -1,4 +1,4 @@
-package signer
+package terminal
 
 import (
 	"fmt"
@@ -6,25 +6,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// termState is a terminal's saved settings.
-type termState struct{ t unix.Termios }
+// state is a terminal's saved settings.
+type state struct{ t unix.Termios }
 
-// getTermState reads fd's settings; it fails when fd is not a terminal.
-func getTermState(fd int) (*termState, error) {
+// getState reads fd's settings; it fails when fd is not a terminal.
+func getState(fd int) (*state, error) {
 	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return nil, err
 	}
-	return &termState{*t}, nil
+	return &state{*t}, nil
 }
 
 // makeRaw switches fd to byte-at-a-time input without echo or signals and
 // discards input typed before the switch, so keys pressed before the
 // prompt was drawn cannot answer it. Output processing is left on.
-func makeRaw(fd int) (*termState, error) {
-	old, err := getTermState(fd)
+func makeRaw(fd int) (*state, error) {
+	old, err := getState(fd)
 	if err != nil {
-		return nil, fmt.Errorf("reading the console's terminal settings: %w", err)
+		return nil, fmt.Errorf("reading the terminal settings: %w", err)
 	}
 	t := old.t
 	t.Iflag &^= unix.ICRNL | unix.INLCR | unix.IGNCR | unix.IXON | unix.ISTRIP | unix.BRKINT | unix.PARMRK | unix.INPCK
@@ -32,18 +32,36 @@ func makeRaw(fd int) (*termState, error) {
 	t.Cc[unix.VMIN] = 1
 	t.Cc[unix.VTIME] = 0
 	if err := unix.IoctlSetTermios(fd, unix.TCSETSF, &t); err != nil {
-		return nil, fmt.Errorf("switching the console to raw mode: %w", err)
+		return nil, fmt.Errorf("switching the terminal to raw mode: %w", err)
+	}
+	return old, nil
+}
+
+// echoOff switches fd to line input without echo; signals stay on.
+// Unlike makeRaw it keeps what was typed ahead: a line typed before the
+// prompt answers it.
+func echoOff(fd int) (*state, error) {
+	old, err := getState(fd)
+	if err != nil {
+		return nil, fmt.Errorf("reading the terminal settings: %w", err)
+	}
+	t := old.t
+	t.Lflag &^= unix.ECHO | unix.ECHONL
+	t.Lflag |= unix.ICANON | unix.ISIG
+	// TCSETS, not TCSETSF: flushing would drop a line typed ahead.
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &t); err != nil {
+		return nil, fmt.Errorf("turning the terminal echo off: %w", err)
 	}
 	return old, nil
 }
 
 // restore puts fd's saved settings back.
-func (s *termState) restore(fd int) error {
+func (s *state) restore(fd int) error {
 	return unix.IoctlSetTermios(fd, unix.TCSETS, &s.t)
 }
 
-// termSize returns fd's rows and columns, or 24x80 when unknown.
-func termSize(fd int) (rows, cols int) {
+// size returns fd's rows and columns, or 24x80 when unknown.
+func size(fd int) (rows, cols int) {
 	ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
 	if err != nil || ws.Row == 0 || ws.Col == 0 {
 		return 24, 80

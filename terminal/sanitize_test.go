@@ -1,10 +1,12 @@
-package signer
+package terminal
 
 import (
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 func TestSanitize(t *testing.T) {
@@ -40,21 +42,24 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+// capRunes is the cap the tests cut at: signer's for one claim.
+const capRunes = 64
+
 func TestSanitizeCap(t *testing.T) {
 	long := strings.Repeat("a", 100)
-	if got, cut := sanitizeCap(long, claimMaxRunes); len(got) != claimMaxRunes || !cut {
-		t.Errorf("got %d runes, cut=%v; want %d, cut", len(got), cut, claimMaxRunes)
+	if got, cut := SanitizeCap(long, capRunes); len(got) != capRunes || !cut {
+		t.Errorf("got %d runes, cut=%v; want %d, cut", len(got), cut, capRunes)
 	}
 	// An escape is never split: 63 letters then ESC leaves the escape out.
-	got, cut := sanitizeCap(strings.Repeat("a", 63)+"\x1b", claimMaxRunes)
+	got, cut := SanitizeCap(strings.Repeat("a", 63)+"\x1b", capRunes)
 	if got != strings.Repeat("a", 63) || !cut {
 		t.Errorf("got %q, cut=%v", got, cut)
 	}
 	// Wide runes are escapes of six columns each.
-	if got, cut := sanitizeCap(strings.Repeat("名", 40), claimMaxRunes); got != strings.Repeat(`\u540d`, 10) || !cut {
+	if got, cut := SanitizeCap(strings.Repeat("名", 40), capRunes); got != strings.Repeat(`\u540d`, 10) || !cut {
 		t.Errorf("got %q, cut=%v; want 10 escapes", got, cut)
 	}
-	if got, cut := sanitizeCap("short", claimMaxRunes); got != "short" || cut {
+	if got, cut := SanitizeCap("short", capRunes); got != "short" || cut {
 		t.Errorf("got %q, cut=%v", got, cut)
 	}
 }
@@ -69,10 +74,10 @@ func FuzzSanitize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Sanitize(in)
 		checkSanitized(t, in, out)
-		capped, _ := sanitizeCap(in, claimMaxRunes)
+		capped, _ := SanitizeCap(in, capRunes)
 		checkSanitized(t, in, capped)
-		if textWidth(capped) > claimMaxRunes || !strings.HasPrefix(out, capped) {
-			t.Fatalf("capped %q is not a prefix of %q within %d runes", capped, out, claimMaxRunes)
+		if Width(capped) > capRunes || !strings.HasPrefix(out, capped) {
+			t.Fatalf("capped %q is not a prefix of %q within %d runes", capped, out, capRunes)
 		}
 	})
 }
@@ -103,76 +108,25 @@ func checkSanitized(t *testing.T, in, out string) {
 	}
 }
 
-func TestParseKeys(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		final bool
-		want  []keyKind
-		rest  string
-	}{
-		{"ab\r", false, []keyKind{keyByte, keyByte, keyEnter}, ""},
-		{"\r\n", false, []keyKind{keyEnter}, ""},
-		{"\x1b[A\x1b[B\x1bOA", false, []keyKind{keyUp, keyDown, keyUp}, ""},
-		{"\x1b[5~\x1b[6~\x1b[H\x1b[F\x1b[1~\x1b[4~", false, []keyKind{keyPgUp, keyPgDn, keyHome, keyEnd, keyHome, keyEnd}, ""},
-		{"\x1b", false, nil, "\x1b"},
-		{"x\x1b[", false, []keyKind{keyByte}, "\x1b["},
-		{"\x1b", true, []keyKind{keyDeny}, ""},
-		{"\x1b[", true, []keyKind{keyDeny}, ""},
-		{"\x1bx", false, []keyKind{keyDeny, keyByte}, ""},
-		{"\x1b[200~", false, nil, ""}, // unknown sequences are dropped
-		{"\x03\x04\x7f\x08\x15\x0c", false, []keyKind{keyDeny, keyDeny, keyBackspace, keyBackspace, keyClear, keyRedraw}, ""},
-	} {
-		keys, rest := parseKeys([]byte(tc.in), tc.final)
-		var got []keyKind
-		for _, k := range keys {
-			got = append(got, k.kind)
+// Every rune Sanitize lets through is one column wide by a maintained
+// Unicode width table (rivo/uniseg), so the console's layout math (one
+// column per rune) holds; everything else is escaped.
+func TestSafeRunesAreNarrow(t *testing.T) {
+	kept := 0
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue
 		}
-		if !equalKinds(got, tc.want) || string(rest) != tc.rest {
-			t.Errorf("parseKeys(%q, %v) = %v, %q; want %v, %q", tc.in, tc.final, got, rest, tc.want, tc.rest)
+		s := string(r)
+		if Sanitize(s) != s {
+			continue
+		}
+		kept++
+		if w := uniseg.StringWidth(s); w != 1 {
+			t.Errorf("Sanitize keeps %U (%q), which is %d columns wide", r, s, w)
 		}
 	}
-}
-
-func equalKinds(a, b []keyKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func TestConsoleBodyWindow(t *testing.T) {
-	var rows []screenRow
-	for i := range 10 {
-		rows = append(rows, screenRow{text: string(rune('a' + i))})
-	}
-	s := &confirmState{}
-	if got := s.bodyWindow(rows, 10); len(got) != 10 {
-		t.Fatalf("a body that fits is windowed: %d rows", len(got))
-	}
-	s.top = 100 // End
-	got := s.bodyWindow(rows, 4)
-	if len(got) != 4 || got[0].text != "h" || got[2].text != "j" || got[3].text != "(rows 8-10 of 10: Up/Down, PgUp/PgDn scroll)" {
-		t.Fatalf("got %+v", got)
-	}
-}
-
-func TestSplitWords(t *testing.T) {
-	for _, tc := range []struct {
-		in         string
-		n          int
-		head, tail string
-	}{
-		{"type the approval code", 12, "type the", "approval code"},
-		{"0123456789abcdef", 8, "01234567", "89abcdef"},
-		{"short", 10, "short", ""},
-	} {
-		if h, tl := splitWords(tc.in, tc.n); h != tc.head || tl != tc.tail {
-			t.Errorf("splitWords(%q, %d) = %q, %q; want %q, %q", tc.in, tc.n, h, tl, tc.head, tc.tail)
-		}
+	if kept != 94+94 { // printable ASCII but the backslash; Latin-1 U+00A1-U+00FF but U+00AD
+		t.Errorf("Sanitize keeps %d runes, want 188", kept)
 	}
 }

@@ -1,4 +1,4 @@
-package signer
+package terminal
 
 // Rules for this file: everything the console prints that came from a
 // request goes through Sanitize first. Its output holds only printable
@@ -19,7 +19,7 @@ package signer
 // rivo/uniseg. (A terminal told to draw East Asian ambiguous letters wide
 // draws a few Latin-1 signs, such as the degree sign, in two.) As a last
 // line of defence the review screen is drawn row by row at absolute
-// positions with autowrap off (console_draw.go), so even a miscounted rune
+// positions with autowrap off (draw.go), so even a miscounted rune
 // stays in its own row.
 
 import (
@@ -28,15 +28,6 @@ import (
 	"unicode/utf8"
 )
 
-// claimMaxRunes caps how many columns of one claim the console shows
-// (after Sanitize, so escapes count): enough for a
-// host name or an OS string, and a flood of text cannot push the approval
-// code off the screen.
-const claimMaxRunes = 64
-
-// claimNameMaxRunes caps a claim's name ("hostname", "os").
-const claimNameMaxRunes = 24
-
 // Sanitize returns s with every rune outside the safe set (printable ASCII
 // and Latin-1, see safeRune) and every invalid UTF-8 byte replaced by a
 // visible escape (\x1b, \u202e, \U0001f680, \xff): control characters,
@@ -44,19 +35,19 @@ const claimNameMaxRunes = 24
 // non-ASCII spaces, combining marks, and wide runes (CJK, emoji). A
 // backslash becomes \\ so the escapes cannot be forged.
 func Sanitize(s string) string {
-	out, _ := sanitizeCap(s, 0)
+	out, _ := SanitizeCap(s, 0)
 	return out
 }
 
-// sanitizeCap is Sanitize with the output cut at max columns (0: no cap).
+// SanitizeCap is Sanitize with the output cut at max columns (0: no cap).
 // An escape is never cut in half. It reports whether anything was cut.
-func sanitizeCap(s string, max int) (string, bool) {
+func SanitizeCap(s string, max int) (string, bool) {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		piece := sanitizePiece(r, size, s[i])
-		pn := textWidth(piece)
+		pn := Width(piece)
 		if max > 0 && n+pn > max {
 			return b.String(), true
 		}
@@ -92,6 +83,6 @@ func safeRune(r rune) bool {
 	return r >= 0x20 && r < 0x7f || r >= 0xa1 && r <= 0xff && r != 0xad
 }
 
-// textWidth is how many columns s takes: one per rune, as Sanitize's
+// Width is how many columns s takes: one per rune, as Sanitize's
 // output and the console's own text hold only one-column runes.
-func textWidth(s string) int { return utf8.RuneCountInString(s) }
+func Width(s string) int { return utf8.RuneCountInString(s) }

@@ -1,4 +1,4 @@
-package signer
+package terminal
 
 // Rules for this file: who else can type into the console. A process can
 // push keys into a terminal's input with the TIOCSTI ioctl when the
@@ -22,30 +22,30 @@ import (
 // tiocstiSysctl is the kernel's TIOCSTI switch (Linux 6.2 and later).
 const tiocstiSysctl = "/proc/sys/dev/tty/legacy_tiocsti"
 
-// Claim makes the console the controlling terminal of a session this
+// Claim makes the terminal the controlling terminal of a session this
 // process leads, so that no other process has it as its own: it starts a
 // new session when it can, then takes the terminal (TIOCSCTTY). It fails,
-// saying why, when the console is another session's terminal (a shell's,
-// a getty's) or the process cannot lead a session; the console works on,
+// saying why, when the terminal is another session's (a shell's, a
+// getty's) or the process cannot lead a session; the terminal works on,
 // shared.
-func (c *Console) Claim() error {
+func (t *TTY) Claim() error {
 	pid := os.Getpid()
-	if sid, err := unix.IoctlGetInt(c.fd, unix.TIOCGSID); err == nil {
+	if sid, err := unix.IoctlGetInt(t.fd, unix.TIOCGSID); err == nil {
 		if sid == pid {
 			return nil // already ours: systemd's StandardInput=tty
 		}
-		return fmt.Errorf("the console %s is the terminal of session %d (the shell or service that started signet), whose other processes share it", c.f.Name(), sid)
+		return fmt.Errorf("the console %s is the terminal of session %d (the shell or service that started signet), whose other processes share it", t.Name(), sid)
 	}
 	if sid, _ := unix.Getsid(0); sid != pid {
 		if _, err := unix.Setsid(); err != nil {
-			return fmt.Errorf("signet cannot start a session of its own to take the console %s (%w): it leads a process group", c.f.Name(), err)
+			return fmt.Errorf("signet cannot start a session of its own to take the console %s (%w): it leads a process group", t.Name(), err)
 		}
 	}
-	if err := unix.IoctlSetInt(c.fd, unix.TIOCSCTTY, 0); err != nil {
-		return fmt.Errorf("signet cannot make %s its controlling terminal (%w): it is another session's terminal, or signet's session has one", c.f.Name(), err)
+	if err := unix.IoctlSetInt(t.fd, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("signet cannot make %s its controlling terminal (%w): it is another session's terminal, or signet's session has one", t.Name(), err)
 	}
-	if sid, err := unix.IoctlGetInt(c.fd, unix.TIOCGSID); err != nil || sid != pid {
-		return fmt.Errorf("the console %s did not become signet's terminal (session %d, %v)", c.f.Name(), sid, err)
+	if sid, err := unix.IoctlGetInt(t.fd, unix.TIOCGSID); err != nil || sid != pid {
+		return fmt.Errorf("the console %s did not become signet's terminal (session %d, %v)", t.Name(), sid, err)
 	}
 	return nil
 }
@@ -54,9 +54,9 @@ func (c *Console) Claim() error {
 // CAP_SYS_ADMIN push keys into its controlling terminal (TIOCSTI), and how
 // that was learnt. It reads dev.tty.legacy_tiocsti; when that is hidden
 // (systemd's ProcSubset=pid) or missing (Linux before 6.2), it asks the
-// kernel on the console itself, which an unprivileged process can do
+// kernel on the terminal itself, which an unprivileged process can do
 // without injecting anything.
-func (c *Console) TIOCSTIAllowed() (bool, string) {
+func (t *TTY) TIOCSTIAllowed() (bool, string) {
 	if b, err := os.ReadFile(tiocstiSysctl); err == nil {
 		v := strings.TrimSpace(string(b))
 		return v != "0", "dev.tty.legacy_tiocsti=" + v
@@ -64,7 +64,11 @@ func (c *Console) TIOCSTIAllowed() (bool, string) {
 	if hasCapSysAdmin() {
 		return true, "dev.tty.legacy_tiocsti cannot be read, and with CAP_SYS_ADMIN TIOCSTI always works"
 	}
-	err := ProbeTIOCSTI(c.fd)
+	return probeVerdict(ProbeTIOCSTI(t.fd))
+}
+
+// probeVerdict reads ProbeTIOCSTI's answer.
+func probeVerdict(err error) (bool, string) {
 	if errors.Is(err, unix.EIO) {
 		return false, "the kernel refuses TIOCSTI (EIO)"
 	}
