@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/signetbox/signet/internal/qr"
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // vtScreen is just enough of a terminal to replay the console's output:
@@ -343,7 +344,7 @@ func zbarGrid(t *testing.T, grid [][]bool) string {
 	t.Helper()
 	zbar, err := exec.LookPath("zbarimg")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
+		if testenv.InCI() {
 			t.Fatalf("zbarimg is missing; scripts/deps.sh installs zbar-tools: %v", err)
 		}
 		t.Logf("not decoding the screen: zbarimg is not installed (run make deps): %v", err)

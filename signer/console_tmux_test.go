@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // tmuxPane is one consoledemo run in its own tmux server.
@@ -25,17 +27,10 @@ type tmuxPane struct {
 // needTmux returns tmux's path; outside CI a missing tmux skips the test.
 func needTmux(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("tmux is missing; scripts/deps.sh installs it: %v", err)
-		}
-		t.Skipf("skipping: tmux is not installed (run make deps): %v", err)
-	}
-	return path
+	return testenv.LookPath(t, "tmux")
 }
 
-// startTmuxDemo builds consoledemo and shows r in a fresh 120x40 tmux pane.
+// startTmuxDemo runs consoledemo (built once per test process) and shows r in a fresh 120x40 tmux pane.
 func startTmuxDemo(t *testing.T, r Review, timeout time.Duration) *tmuxPane {
 	t.Helper()
 	return startTmuxDemoSize(t, r, timeout, 120, 40)
@@ -46,11 +41,7 @@ func startTmuxDemoSize(t *testing.T, r Review, timeout time.Duration, cols, rows
 	t.Helper()
 	needTmux(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "consoledemo")
-	build := exec.Command("go", "build", "-o", bin, "./internal/consoledemo")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building consoledemo: %v\n%s", err, out)
-	}
+	bin := testenv.Build(t, "signer/internal/consoledemo")
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // pinScript is the console of these tests: it approves every review and
@@ -75,8 +75,8 @@ func tpmFixture(t *testing.T, maxTries uint32) (*fixture, *pinScript, *tpm.Key) 
 	t.Helper()
 	dir := t.TempDir()
 	inst, err := swtpm.Start(filepath.Join(dir, "tpm"))
-	if errors.Is(err, swtpm.ErrMissing) && os.Getenv("CI") != "true" {
-		t.Skip("swtpm is not installed (scripts/deps.sh installs it); skipping because CI is not true")
+	if errors.Is(err, swtpm.ErrMissing) {
+		testenv.SkipOrFail(t, "swtpm is not installed")
 	}
 	if err != nil {
 		t.Fatal(err)

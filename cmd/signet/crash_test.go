@@ -30,6 +30,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 const crashPassphrase = "crash soak passphrase"
@@ -55,12 +56,7 @@ type crashRig struct {
 }
 
 func TestCrashSoak(t *testing.T) {
-	if _, err := os.Stat("/dev/ptmx"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the crash soak needs /dev/ptmx: %v", err)
-		}
-		t.Skipf("no /dev/ptmx (%v); skipping the crash soak", err)
-	}
+	needPTY(t, "the crash soak")
 	kills := soakKills(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SIGNET_SOAK_SEED"); s != "" {
@@ -122,7 +118,7 @@ func soakKills(t *testing.T) int {
 
 // newCrashRig builds signet and makes a state dir with a soft key.
 func newCrashRig(t *testing.T, seed uint64) *crashRig {
-	r := &crashRig{t: t, bin: buildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
+	r := &crashRig{t: t, bin: testenv.BuildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
 	keyPath := filepath.Join(r.dir, "key.soft")

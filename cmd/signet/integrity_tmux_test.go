@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -80,7 +81,7 @@ func oldApprovalCode(digest []byte, id string, n int) string {
 // journal says wrong-code, and the code shown was none of its guesses.
 // Before the code had a secret, the first guess approved.
 func TestInjectedCodeDoesNotApprove(t *testing.T) {
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	pub := s.softKey()
 	s.launch(true)
 	for i, id := range []string{"inject-old", "inject-new-length"} {

@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/signer"
 	"golang.org/x/sys/unix"
@@ -99,7 +100,7 @@ func keyCondition(cond string) (bool, error) {
 	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	if err != nil && os.Getenv("CI") == "true" {
+	if err != nil && testenv.InCI() {
 		return false, fmt.Errorf("%s is missing (CI=true, so this is a failure: scripts/deps.sh must install it): %v", cond, err)
 	}
 	return err == nil, nil

@@ -27,6 +27,7 @@ import (
 	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -180,7 +181,7 @@ var lifecycleOld = chaingen.NewKey(404)
 // authority trusting the box's key (2 votes) and lifecycleOld.
 func startLifecycle(t *testing.T, onTPM bool) *tmuxServe {
 	needTmux(t)
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	var box ed25519.PublicKey
 	if onTPM {
 		box = s.tpmKey()

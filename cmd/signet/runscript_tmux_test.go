@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // runPIN is the PIN the test chooses for make run's key.
@@ -41,12 +43,7 @@ func needRunTools(t *testing.T) {
 	t.Helper()
 	needTmux(t)
 	for _, tool := range []string{"swtpm", "swtpm_ioctl", "tpm2_shutdown", "flock"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing; scripts/deps.sh must install it", tool)
-			}
-			t.Skipf("%s is not installed (make deps installs it); skipping the make run test", tool)
-		}
+		testenv.LookPath(t, tool)
 	}
 }
 
@@ -183,7 +180,7 @@ func tries(t *testing.T, bin, sock string) string {
 
 func TestRunScriptOwnsItsSWTPM(t *testing.T) {
 	needRunTools(t)
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	state := filepath.Join(t.TempDir(), "state")
 
 	// A foreign listener where the old script looked for "its" swtpm.

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -28,16 +29,6 @@ type injectResult struct {
 	CapAdmin                          bool
 	Typed                             int
 	TIOCSTI, Setsid, TIOCSCTTY, Again string
-}
-
-// buildInjector builds the attacker, internal/ttyinject, once per test.
-func buildInjector(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ttyinject")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../internal/ttyinject").CombinedOutput(); err != nil {
-		t.Fatalf("building ttyinject: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // kernelTIOCSTI reads dev.tty.legacy_tiocsti: "1" (or a kernel before
@@ -134,7 +125,7 @@ func promptLine(scr string) string {
 func TestServeConsoleTIOCSTI(t *testing.T) {
 	needTmux(t)
 	legacy := kernelTIOCSTI(t)
-	bin, inject := buildSignet(t), buildInjector(t)
+	bin, inject := testenv.BuildSignet(t), testenv.Build(t, "internal/ttyinject")
 
 	t.Run("own session", func(t *testing.T) {
 		s := newTmuxServe(t, bin)
@@ -311,7 +302,7 @@ func TestServeConsoleIdleInTmux(t *testing.T) {
 // session has, the daemon starts a session of its own and makes the
 // console its controlling terminal; then nobody else can take it.
 func TestServeClaimsConsole(t *testing.T) {
-	s := newTmuxServe(t, buildSignet(t)) // only for its state dir and key
+	s := newTmuxServe(t, testenv.BuildSignet(t)) // only for its state dir and key
 	s.softKey()
 	p, err := openCrashPTY()
 	if err != nil {
@@ -370,7 +361,7 @@ func TestServeClaimsConsole(t *testing.T) {
 	dir := t.TempDir()
 	text, out := filepath.Join(dir, "text"), filepath.Join(dir, "out")
 	os.WriteFile(text, []byte("x"), 0o644)
-	if b, err := exec.Command(buildInjector(t), "-tty", p.slavePath, "-steal", "-text", text, "-out", out).CombinedOutput(); err != nil {
+	if b, err := exec.Command(testenv.Build(t, "internal/ttyinject"), "-tty", p.slavePath, "-steal", "-text", text, "-out", out).CombinedOutput(); err != nil {
 		t.Fatalf("ttyinject: %v\n%s", err, b)
 	}
 	if res := readInjection(t, out); res.Typed != 0 || res.TIOCSCTTY != "EPERM" {

@@ -21,6 +21,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -49,28 +50,19 @@ type tmuxServe struct {
 	paneLog   string        // the pane's output, once answerPINs runs
 }
 
+// needTmux skips t where tmux is missing off CI (testenv.LookPath).
 func needTmux(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is missing; scripts/deps.sh must install it")
-		}
-		t.Skip("tmux is not installed (make deps installs it); skipping the real-terminal test")
-	}
+	testenv.LookPath(t, "tmux")
 }
 
-// buildSignet builds the real binary once per test run.
-func buildSignet(t testing.TB) string {
+// needPTY skips or fails (testenv.SkipOrFail) the test called what where
+// there is no /dev/ptmx for the daemon's console.
+func needPTY(t testing.TB, what string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "signet")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	// As `make build` builds it: runtime/secret erases what libraries copy
-	// of the PIN and the key (hsm.Erasing).
-	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building signet: %v\n%s", err, out)
+	if _, err := os.Stat("/dev/ptmx"); err != nil {
+		testenv.SkipOrFail(t, "%s needs /dev/ptmx: %v", what, err)
 	}
-	return bin
 }
 
 // newTmuxServe makes an empty state dir for a daemon run from bin; give
@@ -89,7 +81,7 @@ func newTmuxServe(t testing.TB, bin string) *tmuxServe {
 func startServe(t testing.TB) *tmuxServe {
 	t.Helper()
 	needTmux(t)
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	s.softKey()
 	s.launch(true)
 	return s

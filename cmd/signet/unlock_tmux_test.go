@@ -22,6 +22,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/tka"
 )
@@ -211,13 +212,8 @@ const (
 func startServePIV(t *testing.T, touch piv.TouchPolicy) (*tmuxServe, *vpiv.Card) {
 	t.Helper()
 	needTmux(t)
-	if err := vpiv.EnsurePCSCD(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pcscd or vsmartcard-vpcd is missing (CI=true, so this is a failure: scripts/deps.sh must install it): %v", err)
-		}
-		t.Skipf("pcscd or vsmartcard-vpcd is missing (%v); skipping because CI is not true", err)
-	}
-	s := newTmuxServe(t, buildSignet(t))
+	vpiv.RequirePCSCD(t)
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	card, err := vpiv.New(vpiv.Options{Serial: tmuxPIVSerial, Addr: "127.0.0.1:35964"})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // The helper runs as a child of the test: it confines itself to
@@ -92,7 +94,7 @@ func runHelper(t *testing.T) string {
 func TestConfinedChild(t *testing.T) {
 	abi, err := ABI()
 	if errors.Is(err, ErrNoLandlock) {
-		if os.Getenv("CI") != "true" {
+		if !testenv.InCI() {
 			t.Skip("this kernel has no Landlock; TestRefusesWithoutLandlock covers the refusal")
 		}
 		// In CI, a kernel without Landlock must make Exec refuse.

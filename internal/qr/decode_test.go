@@ -15,19 +15,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // needZbarimg returns zbarimg's path; outside CI a missing zbarimg skips.
 func needZbarimg(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("zbarimg is missing; scripts/deps.sh installs zbar-tools: %v", err)
-		}
-		t.Skipf("skipping: zbarimg is not installed (run make deps): %v", err)
-	}
-	return path
+	return testenv.LookPath(t, "zbarimg")
 }
 
 // renderPNG draws c at scale pixels per module with a quiet zone of

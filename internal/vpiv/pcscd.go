@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // Paths of the PC/SC daemon's socket and the vpcd reader driver as the
@@ -111,8 +113,8 @@ func RequirePCSCD(tb testing.TB) {
 	err := EnsurePCSCD()
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrNotInstalled) && os.Getenv("CI") != "true":
-		tb.Skipf("skipping the PC/SC test: %v", err)
+	case errors.Is(err, ErrNotInstalled):
+		testenv.SkipOrFail(tb, "%v", err)
 	default:
 		tb.Fatal(err)
 	}
