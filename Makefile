@@ -64,7 +64,7 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build build-relay deb deb-lint release repro run test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
+.PHONY: help deps build build-relay deb deb-lint release repro run check test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -108,6 +108,14 @@ run: ## start signet serve on a swtpm (or soft) key in ./.state, console here
 	@bash scripts/build-progress.sh $(MAKE) --no-print-directory build
 	@./$(BIN) version
 	@bash scripts/run.sh
+
+# The fast tier: every unit test, without -race and with -short, which
+# skips what needs tmux, swtpm, pcscd, a built binary, a tailnet or a long
+# loop (each such test says so; internal/testenv.SkipShort). Under two
+# minutes on two cores once the build cache is warm. "make test" runs
+# everything.
+check: lint ## gofmt, go vet, purity, and the unit tests (go test -short, no -race): fast feedback
+	$(GO) test -short ./...
 
 test: deps lint ## deps, lint, all tests with -race, the tamper matrix, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...

@@ -24,9 +24,11 @@ type tmuxPane struct {
 	dir  string
 }
 
-// needTmux returns tmux's path; outside CI a missing tmux skips the test.
+// needTmux returns tmux's path; under -short, and outside CI where tmux
+// is missing, it skips the test.
 func needTmux(t *testing.T) string {
 	t.Helper()
+	testenv.SkipShort(t, "a real terminal in tmux")
 	return testenv.LookPath(t, "tmux")
 }
 

@@ -73,6 +73,7 @@ const testTPMPIN = "unlock-test-2468"
 // out after maxTries wrong PINs; the returned script types its PINs.
 func tpmFixture(t *testing.T, maxTries uint32) (*fixture, *pinScript, *tpm.Key) {
 	t.Helper()
+	testenv.SkipShort(t, "a software TPM (swtpm)")
 	dir := t.TempDir()
 	inst, err := swtpm.Start(filepath.Join(dir, "tpm"))
 	if errors.Is(err, swtpm.ErrMissing) {

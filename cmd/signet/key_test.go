@@ -89,8 +89,12 @@ func TestKeyScripts(t *testing.T) {
 
 // keyCondition answers [swtpm] and [pcscd]: whether the component is
 // installed. Outside CI a missing one lets the script skip; in CI it is
-// an error.
+// an error. Under -short ("make check") both are false, so the scripts
+// that need swtpm or pcscd skip, saying so.
 func keyCondition(cond string) (bool, error) {
+	if (cond == "swtpm" || cond == "pcscd") && testing.Short() {
+		return false, nil
+	}
 	var err error
 	switch cond {
 	case "swtpm":

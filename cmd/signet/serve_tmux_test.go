@@ -50,16 +50,20 @@ type tmuxServe struct {
 	paneLog   string        // the pane's output, once answerPINs runs
 }
 
-// needTmux skips t where tmux is missing off CI (testenv.LookPath).
+// needTmux skips t under -short, and where tmux is missing off CI
+// (testenv.LookPath).
 func needTmux(t testing.TB) {
 	t.Helper()
+	testenv.SkipShort(t, "a real terminal in tmux")
 	testenv.LookPath(t, "tmux")
 }
 
-// needPTY skips or fails (testenv.SkipOrFail) the test called what where
+// needPTY skips the test called what under -short (it runs the real
+// daemon many times), and skips or fails it (testenv.SkipOrFail) where
 // there is no /dev/ptmx for the daemon's console.
 func needPTY(t testing.TB, what string) {
 	t.Helper()
+	testenv.SkipShort(t, what+" on the real daemon")
 	if _, err := os.Stat("/dev/ptmx"); err != nil {
 		testenv.SkipOrFail(t, "%s needs /dev/ptmx: %v", what, err)
 	}

@@ -27,6 +27,7 @@ func needTool(t testing.TB, name string) {
 // directory. Cleanup sends TPM2_Shutdown, then stops it.
 func startSWTPM(t testing.TB, unix bool) *swtpmT {
 	t.Helper()
+	testenv.SkipShort(t, "a software TPM (swtpm)")
 	needTool(t, "swtpm")
 	start := swtpm.Start
 	if unix {

@@ -155,9 +155,7 @@ func TestQRZbarVersions(t *testing.T) {
 // to find in an encoder, and the full set, run without it, adds no
 // assurance there. "go test ./internal/qr" runs all 160.
 func TestQRZbarAllVersions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping 160 decodes in -short mode")
-	}
+	testenv.SkipShort(t, "160 zbarimg decodes")
 	zbar := needZbarimg(t)
 	for l := L; l <= H; l++ {
 		for v := 1; v <= maxVersion; v++ {

@@ -106,10 +106,12 @@ func pcscdAnswers() bool {
 	return true
 }
 
-// RequirePCSCD runs EnsurePCSCD for a test. Without pcscd or vpcd it skips
-// the test, saying why, unless CI is "true", where it fails.
+// RequirePCSCD runs EnsurePCSCD for a test. Under -short it skips the
+// test; without pcscd or vpcd it skips it, saying why, unless CI is
+// "true", where it fails.
 func RequirePCSCD(tb testing.TB) {
 	tb.Helper()
+	testenv.SkipShort(tb, "a virtual smart card in pcscd")
 	err := EnsurePCSCD()
 	switch {
 	case err == nil:
