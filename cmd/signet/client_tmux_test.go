@@ -137,6 +137,7 @@ func aumLines(t *testing.T, out string) []*tka.AUM {
 // TestClientInTmuxSWTPM: the request verbs, the real daemon, its console
 // in tmux and a swtpm key.
 func TestClientInTmuxSWTPM(t *testing.T) {
+	t.Parallel()
 	s := newTmuxServe(t, testenv.BuildSignet(t))
 	box := s.tpmKey()
 	other := chaingen.NewKey(501)

@@ -56,6 +56,7 @@ type crashRig struct {
 }
 
 func TestCrashSoak(t *testing.T) {
+	t.Parallel()
 	needPTY(t, "the crash soak")
 	kills := soakKills(t)
 	seed := uint64(time.Now().UnixNano())
@@ -120,7 +121,7 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
 	keyPath := filepath.Join(r.dir, "key.soft")
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		t.Fatal(err)

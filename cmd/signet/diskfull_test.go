@@ -36,13 +36,14 @@ var diskFullSteps = []struct {
 // signed and released, and the files must show exactly that; after room
 // is made the daemon starts again on them, and journal verify agrees.
 func TestServeDiskFull(t *testing.T) {
+	t.Parallel()
 	needPTY(t, "the disk-full test")
 	dir := tmpfstest.Mount(t, 1024)
 	r := &crashRig{t: t, bin: testenv.BuildSignet(t), dir: dir, rng: rand.New(rand.NewPCG(1, 2)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog(), noDeny: true}
 	r.sock = filepath.Join(t.TempDir(), "signet.sock")
 	keyPath := filepath.Join(dir, "key.soft")
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		t.Fatal(err)

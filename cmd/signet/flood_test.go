@@ -55,6 +55,7 @@ type floodRig struct {
 }
 
 func TestFloodRealDaemon(t *testing.T) {
+	t.Parallel()
 	needPTY(t, "the flood test")
 	r := newFloodRig(t)
 	r.start()
@@ -131,7 +132,7 @@ func copyExecutable(t *testing.T, src, dst string) string {
 
 func (r *floodRig) softKey() {
 	keyPath := filepath.Join(r.dir, "key.soft")
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		r.t.Fatal(err)

@@ -164,12 +164,14 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 
 // TestLifecycleInTmux runs the scenario on a soft key.
 func TestLifecycleInTmux(t *testing.T) {
+	t.Parallel()
 	runLifecycle(t, startLifecycle(t, false), "approve-500-soft-after-confirm")
 }
 
 // TestLifecycleInTmuxSWTPM runs the scenario on a key sealed to swtpm:
 // every approved request asks for the TPM PIN once on the console.
 func TestLifecycleInTmuxSWTPM(t *testing.T) {
+	t.Parallel()
 	runLifecycle(t, startLifecycle(t, true), "bulk-approve-500-swtpm")
 }
 

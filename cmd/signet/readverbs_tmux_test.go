@@ -98,6 +98,7 @@ func trusts(keys []trustedKeyJSON, key string) bool {
 }
 
 func TestReadVerbsWhileServingTPM(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
 	s := newTmuxServe(t, testenv.BuildSignet(t))
 	// The socket lives outside the state dir, as /run/signet does on a

@@ -73,6 +73,7 @@ func toTS(t *testing.T, u *tka.AUM) ts.AUM {
 }
 
 func TestRecoveryTwoCosigners(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
 	ctx := context.Background()
 	bin := testenv.BuildSignet(t)

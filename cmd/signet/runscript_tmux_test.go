@@ -179,6 +179,7 @@ func tries(t *testing.T, bin, sock string) string {
 }
 
 func TestRunScriptOwnsItsSWTPM(t *testing.T) {
+	t.Parallel()
 	needRunTools(t)
 	bin := testenv.BuildSignet(t)
 	state := filepath.Join(t.TempDir(), "state")

@@ -123,6 +123,7 @@ func promptLine(scr string) string {
 // console), an attacker in that session approves on a kernel that allows
 // TIOCSTI: that is why serve refuses such a console without the flag.
 func TestServeConsoleTIOCSTI(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
 	legacy := kernelTIOCSTI(t)
 	bin, inject := testenv.BuildSignet(t), testenv.Build(t, "internal/ttyinject")
@@ -263,6 +264,7 @@ func (s *tmuxServe) launchRefused() string {
 // showed as 4711) and never reach the next review; Ctrl-C while idle does
 // not stop the daemon but says how to.
 func TestServeConsoleIdleInTmux(t *testing.T) {
+	t.Parallel()
 	s := startServe(t)
 	s.waitScreen("signet serving", 20*time.Second)
 	s.keys("-l", "4711")
@@ -302,6 +304,7 @@ func TestServeConsoleIdleInTmux(t *testing.T) {
 // session has, the daemon starts a session of its own and makes the
 // console its controlling terminal; then nobody else can take it.
 func TestServeClaimsConsole(t *testing.T) {
+	t.Parallel()
 	s := newTmuxServe(t, testenv.BuildSignet(t)) // only for its state dir and key
 	s.softKey()
 	p, err := openCrashPTY()

@@ -96,7 +96,7 @@ func (s *tmuxServe) softKey() ed25519.PublicKey {
 	t := s.t
 	t.Helper()
 	keyPath := filepath.Join(s.dir, "key.soft")
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +247,7 @@ func (s *tmuxServe) code(scr string) string {
 }
 
 func TestServeConsoleInTmux(t *testing.T) {
+	t.Parallel()
 	s := startServe(t)
 	nk := tka.NodeKey{1, 2, 3}
 

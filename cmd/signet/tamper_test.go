@@ -104,7 +104,7 @@ func buildTamperState(t *testing.T) *tamperState {
 	ctx := context.Background()
 	ts := &tamperState{dir: memDir(t), files: map[string][]byte{}, snaps: map[string]bool{}}
 	keyPath := filepath.Join(t.TempDir(), "key.soft")
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pin := hsm.FixedPIN("tamper passphrase")
 	pub, err := soft.Create(ctx, keyPath, pin)
 	if err != nil {

@@ -94,6 +94,7 @@ func (s *tmuxServe) restart(t *testing.T) {
 // what happens after the approval, and no copy of the PIN left in the
 // daemon's memory afterwards (when the binary erases; see pinCopies).
 func TestUnlockSWTPMBatchOnePIN(t *testing.T) {
+	t.Parallel()
 	s := startServeTPM(t)
 	s.pinMu.Lock()
 	s.pinDelay = 1500 * time.Millisecond // a person reads the prompt first
@@ -121,6 +122,7 @@ func TestUnlockSWTPMBatchOnePIN(t *testing.T) {
 // approval; three refused PINs close the request as failed, which a
 // restart does not report as pending and review lists as failed.
 func TestUnlockSWTPMWrongPIN(t *testing.T) {
+	t.Parallel()
 	s := startServeTPM(t)
 	s.queuePINs("0000")
 	wait := s.request(tka.NodeKey{0xb1}.String(), "--id", "r1")
