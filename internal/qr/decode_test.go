@@ -153,7 +153,7 @@ func TestQRZbarVersions(t *testing.T) {
 // decodes a sample, every version once at a level that rotates, plus
 // versions 1 and 40 at every level: the race detector has no concurrency
 // to find in an encoder, and the full set, run without it, adds no
-// assurance there. "go test ./internal/qr" runs all 160.
+// assurance there. make qr-sweep runs all 160.
 func TestQRZbarAllVersions(t *testing.T) {
 	testenv.SkipShort(t, "160 zbarimg decodes")
 	zbar := needZbarimg(t)
