@@ -52,9 +52,9 @@ func (w mainM) Run() int {
 }
 
 // Build builds the command pkg of this module ("cmd/signet") once per
-// test process, as "make build" builds it (GOEXPERIMENT=runtimesecret,
-// which erases what libraries copy of a PIN and a key), and returns the
-// binary's path. Tests that call it share the binary and must not change
+// test process, as make builds it (cmd/signet with
+// GOEXPERIMENT=runtimesecret, which erases what libraries copy of a PIN
+// and a key; the others without), and returns the binary's path. Tests that call it share the binary and must not change
 // it; it is removed when the tests end (see [M]).
 func Build(t testing.TB, pkg string) string {
 	t.Helper()
@@ -65,7 +65,9 @@ func Build(t testing.TB, pkg string) string {
 	b.once.Do(func() {
 		b.bin = filepath.Join(builds.dir, path.Base(pkg))
 		cmd := exec.Command("go", "build", "-o", b.bin, Module+"/"+pkg)
-		cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
+		if pkg == "cmd/signet" {
+			cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
+		}
 		b.out, b.err = cmd.CombinedOutput()
 	})
 	if b.err != nil {
