@@ -64,7 +64,7 @@ BENCHCMD   := ./internal/benchcmd
 BENCH_RUN  := $(if $(wildcard $(BENCHCMD)/*.go),$(GO) run $(BENCHCMD),@echo "bench: no $(BENCHCMD) yet, skipping")
 
 .NOTPARALLEL:
-.PHONY: help deps build build-relay deb deb-lint release repro run test tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
+.PHONY: help deps build build-relay deb deb-lint release repro run check test sweeps qr-sweep tamper check-binary bench fuzz fuzz-ci fuzz-long interop lint purity man install clean image image-test soak
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -109,11 +109,32 @@ run: ## start signet serve on a swtpm (or soft) key in ./.state, console here
 	@./$(BIN) version
 	@bash scripts/run.sh
 
-test: deps lint ## deps, lint, all tests with -race, the tamper matrix, check-binary, short fuzz runs
+# The fast tier: every unit test, without -race and with -short, which
+# skips what needs tmux, swtpm, pcscd, a built binary, a tailnet or a long
+# loop (each such test says so; internal/testenv.SkipShort). Under two
+# minutes on two cores once the build cache is warm. "make test" runs
+# everything.
+check: lint ## gofmt, go vet, purity, and the unit tests (go test -short, no -race): fast feedback
+	$(GO) test -short ./...
+
+test: deps lint ## deps, lint, all tests with -race, the full sweeps and tamper matrix, check-binary, short fuzz runs
 	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) sweeps
 	$(MAKE) tamper
 	$(MAKE) check-binary
 	$(MAKE) fuzz-ci
+
+# Under -race these tka loops run a sample (neither tka starts a
+# goroutine there, so the race detector has nothing more to find in the
+# rest); this runs them in full without it: the differential chains
+# against tailscale.com and the batch verifier.
+sweeps: ## the long tka loops in full, without -race (part of make test)
+	$(GO) test -count=1 -run '^(TestChainVerdictsMatchTailscale|TestBatchVerifyMatchesSingle)$$' ./tka
+
+# zbarimg on all 160 QR versions and levels; under -race (make test) a
+# sample of them is decoded.
+qr-sweep: ## decode every QR version and level with zbarimg, without -race
+	$(GO) test -count=1 -run '^TestQRZbarAllVersions$$' ./internal/qr
 
 # Under -race the tamper matrix judges a sample of its mutations; this
 # runs all of them without the race detector and prints its figures.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/internal/relay"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -31,7 +32,7 @@ type binWorld struct {
 func newBinWorld(t *testing.T, ctx context.Context) *binWorld {
 	needTools(t)
 	t0 := time.Now()
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	t.Logf("built signet in %v", time.Since(t0))
 	bp := newBoxProc(t, bin)
 

@@ -26,6 +26,7 @@ import (
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -41,12 +42,7 @@ var codeRE = consolescreen.CodeRE
 func needTools(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"tmux", "swtpm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing; scripts/deps.sh must install it", tool)
-			}
-			t.Skipf("%s is not installed (make deps installs it); skipping the real-binary box test", tool)
-		}
+		testenv.LookPath(t, tool)
 	}
 }
 
@@ -63,16 +59,6 @@ type boxProc struct {
 	session string // tmux session of the running instance
 	op      *operator
 	starts  int
-}
-
-// buildSignet builds cmd/signet.
-func buildSignet(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "signet")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/signet").CombinedOutput(); err != nil {
-		t.Fatalf("building signet: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // newBoxProc makes a state directory with a key sealed to a fresh swtpm

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/internal/relay"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 )
 
@@ -22,10 +23,7 @@ import (
 func TestRelayKill9(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "signet-relay")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/signet-relay").CombinedOutput(); err != nil {
-		t.Fatalf("building signet-relay: %v\n%s", err, out)
-	}
+	bin := testenv.Build(t, "cmd/signet-relay")
 	w := newWorld(t, ctx)
 	dir := t.TempDir()
 	pub, err := exec.Command(bin, "--keygen", "--dir", dir).Output()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/signetbox/signet/internal/lockstatus"
 	"github.com/signetbox/signet/internal/relay"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -40,7 +41,7 @@ func newRealWorld(t *testing.T, ctx context.Context) *realWorld {
 	needTools(t)
 	t0 := time.Now()
 	rw := &realWorld{bin: tailscaleBinaries(t), dir: t.TempDir()}
-	rw.bp = newBoxProc(t, buildSignet(t))
+	rw.bp = newBoxProc(t, testenv.BuildSignet(t))
 	t.Logf("tailscale %s and signet built (or found up to date) in %v", rw.bin.version, time.Since(t0))
 
 	w := &world{}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // tmuxPane is one consoledemo run in its own tmux server.
@@ -22,20 +24,15 @@ type tmuxPane struct {
 	dir  string
 }
 
-// needTmux returns tmux's path; outside CI a missing tmux skips the test.
+// needTmux returns tmux's path; under -short, and outside CI where tmux
+// is missing, it skips the test.
 func needTmux(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("tmux is missing; scripts/deps.sh installs it: %v", err)
-		}
-		t.Skipf("skipping: tmux is not installed (run make deps): %v", err)
-	}
-	return path
+	testenv.SkipShort(t, "a real terminal in tmux")
+	return testenv.LookPath(t, "tmux")
 }
 
-// startTmuxDemo builds consoledemo and shows r in a fresh 120x40 tmux pane.
+// startTmuxDemo runs consoledemo (built once per test process) and shows r in a fresh 120x40 tmux pane.
 func startTmuxDemo(t *testing.T, r Review, timeout time.Duration) *tmuxPane {
 	t.Helper()
 	return startTmuxDemoSize(t, r, timeout, 120, 40)
@@ -46,11 +43,7 @@ func startTmuxDemoSize(t *testing.T, r Review, timeout time.Duration, cols, rows
 	t.Helper()
 	needTmux(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "consoledemo")
-	build := exec.Command("go", "build", "-o", bin, "./internal/consoledemo")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building consoledemo: %v\n%s", err, out)
-	}
+	bin := testenv.Build(t, "signer/internal/consoledemo")
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -74,10 +74,11 @@ const testTPMPIN = "unlock-test-2468"
 // out after maxTries wrong PINs; the returned script types its PINs.
 func tpmFixture(t *testing.T, maxTries uint32) (*fixture, *pinScript, *tpm.Key) {
 	t.Helper()
+	testenv.SkipShort(t, "a software TPM (swtpm)")
 	dir := t.TempDir()
 	inst, err := swtpm.Start(filepath.Join(dir, "tpm"))
-	if errors.Is(err, swtpm.ErrMissing) && os.Getenv("CI") != "true" {
-		t.Skip("swtpm is not installed (scripts/deps.sh installs it); skipping because CI is not true")
+	if errors.Is(err, swtpm.ErrMissing) {
+		testenv.SkipOrFail(t, "swtpm is not installed")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // maxExposure is the highest "systemd-analyze security" score the unit
@@ -19,15 +21,7 @@ const maxExposure = 1.0
 // missing; in CI (scripts/deps.sh installs it) a missing tool fails.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "true" {
-		t.Skipf("%s is not installed (run 'make deps'): %v", name, err)
-	}
-	t.Fatalf("%s is not installed; scripts/deps.sh should have installed it: %v", name, err)
-	return ""
+	return testenv.LookPath(t, name)
 }
 
 // maxRelayExposure is the highest score signet-relay.service may have:

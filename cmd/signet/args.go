@@ -2,16 +2,13 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/internal/cli"
 )
 
 // noArgs is a cobra.PositionalArgs for verbs that take no arguments. Unlike
 // cobra.NoArgs it returns a usage error that says what was wrong.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
-}
+var noArgs = cli.NoArgs
 
 // exactArgs returns a cobra.PositionalArgs that wants exactly n arguments,
 // named in what (for example "NODEKEY").

@@ -30,6 +30,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -56,12 +57,8 @@ type crashRig struct {
 }
 
 func TestCrashSoak(t *testing.T) {
-	if _, err := os.Stat("/dev/ptmx"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the crash soak needs /dev/ptmx: %v", err)
-		}
-		t.Skipf("no /dev/ptmx (%v); skipping the crash soak", err)
-	}
+	t.Parallel()
+	needPTY(t, "the crash soak")
 	kills := soakKills(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SIGNET_SOAK_SEED"); s != "" {
@@ -105,13 +102,11 @@ func TestCrashSoak(t *testing.T) {
 		r.checking.Seconds(), r.starting.Seconds())
 }
 
-// soakKills is SIGNET_SOAK_KILLS, default 200 (20 with -short).
+// soakKills is SIGNET_SOAK_KILLS, default 200. Under -short the soak
+// does not run (needPTY).
 func soakKills(t *testing.T) int {
 	s := os.Getenv("SIGNET_SOAK_KILLS")
 	if s == "" {
-		if testing.Short() {
-			return 20
-		}
 		return 200
 	}
 	n, err := strconv.Atoi(s)
@@ -123,11 +118,11 @@ func soakKills(t *testing.T) int {
 
 // newCrashRig builds signet and makes a state dir with a soft key.
 func newCrashRig(t *testing.T, seed uint64) *crashRig {
-	r := &crashRig{t: t, bin: buildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
+	r := &crashRig{t: t, bin: testenv.BuildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
 	keyPath := statedir.Path(r.dir, statedir.SoftKey)
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		t.Fatal(err)

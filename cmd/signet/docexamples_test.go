@@ -28,6 +28,7 @@ import (
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -260,7 +261,7 @@ type docBoxes struct {
 
 func newDocBoxes(t *testing.T) *docBoxes {
 	t.Helper()
-	d := &docBoxes{t: t, bin: buildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1}}
+	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1}}
 	d.usb = filepath.Join(d.work, "usb")
 	if err := os.MkdirAll(d.usb, 0o700); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -55,12 +56,8 @@ type floodRig struct {
 }
 
 func TestFloodRealDaemon(t *testing.T) {
-	if _, err := os.Stat("/dev/ptmx"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the flood test needs /dev/ptmx: %v", err)
-		}
-		t.Skipf("no /dev/ptmx (%v); skipping the flood test", err)
-	}
+	t.Parallel()
+	needPTY(t, "the flood test")
 	r := newFloodRig(t)
 	r.start()
 	r.statusFigures("baseline", r.statusLatency(20))
@@ -96,7 +93,7 @@ func newFloodRig(t *testing.T) *floodRig {
 	}
 	os.Chmod(pub, 0o755)
 	r.sock = filepath.Join(pub, "run", "signet.sock")
-	r.bin = copyExecutable(t, buildSignet(t), filepath.Join(pub, "signet"))
+	r.bin = copyExecutable(t, testenv.BuildSignet(t), filepath.Join(pub, "signet"))
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +133,7 @@ func copyExecutable(t *testing.T, src, dst string) string {
 
 func (r *floodRig) softKey() {
 	keyPath := statedir.Path(r.dir, statedir.SoftKey)
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
 	if err != nil {
 		r.t.Fatal(err)

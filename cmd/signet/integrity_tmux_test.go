@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
@@ -80,7 +81,8 @@ func oldApprovalCode(digest []byte, id string, n int) string {
 // journal says wrong-code, and the code shown was none of its guesses.
 // Before the code had a secret, the first guess approved.
 func TestInjectedCodeDoesNotApprove(t *testing.T) {
-	s := newTmuxServe(t, buildSignet(t))
+	t.Parallel()
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	pub := s.softKey()
 	s.launch(true)
 	for i, id := range []string{"inject-old", "inject-new-length"} {
@@ -127,6 +129,7 @@ func TestInjectedCodeDoesNotApprove(t *testing.T) {
 // content are refused before anyone types anything. One approval signs
 // once and all 16 get that signature.
 func TestSameIDOverTheSocket(t *testing.T) {
+	t.Parallel()
 	s := startServe(t)
 	client := api.NewUnixClient(s.sock)
 	ctx := context.Background()

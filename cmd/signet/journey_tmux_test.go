@@ -33,6 +33,7 @@ import (
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -107,7 +108,7 @@ var journeyBackends = []string{"swtpm"}
 // parallel, each on one state dir.
 func TestOperatorJourney(t *testing.T) {
 	needTmux(t)
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	for _, backend := range append(journeyBackends, *journeyExtra...) {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
@@ -182,7 +183,7 @@ func (j *journey) ceremony() {
 	case "swtpm":
 		inst, err := swtpm.Start(filepath.Join(t.TempDir(), "swtpm"))
 		if err != nil {
-			if os.Getenv("CI") != "true" {
+			if !testenv.InCI() {
 				t.Skipf("swtpm: %v; skipping (CI=true makes this a failure)", err)
 			}
 			t.Fatal(err)
@@ -191,7 +192,7 @@ func (j *journey) ceremony() {
 		args = append(args, "--hsm", "tpm", "--device", inst.Device)
 	case "vpiv":
 		if err := vpiv.EnsurePCSCD(); err != nil {
-			if os.Getenv("CI") != "true" {
+			if !testenv.InCI() {
 				t.Skipf("pcscd or vsmartcard-vpcd is missing (%v); skipping because CI is not true", err)
 			}
 			t.Fatalf("pcscd or vsmartcard-vpcd is missing (CI=true: scripts/deps.sh must install it): %v", err)

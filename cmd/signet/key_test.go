@@ -18,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/terminal"
@@ -89,8 +90,12 @@ func TestKeyScripts(t *testing.T) {
 
 // keyCondition answers [swtpm] and [pcscd]: whether the component is
 // installed. Outside CI a missing one lets the script skip; in CI it is
-// an error.
+// an error. Under -short ("make check") both are false, so the scripts
+// that need swtpm or pcscd skip, saying so.
 func keyCondition(cond string) (bool, error) {
+	if (cond == "swtpm" || cond == "pcscd") && testing.Short() {
+		return false, nil
+	}
 	var err error
 	switch cond {
 	case "swtpm":
@@ -100,7 +105,7 @@ func keyCondition(cond string) (bool, error) {
 	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	if err != nil && os.Getenv("CI") == "true" {
+	if err != nil && testenv.InCI() {
 		return false, fmt.Errorf("%s is missing (CI=true, so this is a failure: scripts/deps.sh must install it): %v", cond, err)
 	}
 	return err == nil, nil

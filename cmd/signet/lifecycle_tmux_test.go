@@ -27,6 +27,7 @@ import (
 	"github.com/signetbox/signet/audit"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/keyplan"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -163,12 +164,14 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 
 // TestLifecycleInTmux runs the scenario on a soft key.
 func TestLifecycleInTmux(t *testing.T) {
+	t.Parallel()
 	runLifecycle(t, startLifecycle(t, false), "approve-500-soft-after-confirm")
 }
 
 // TestLifecycleInTmuxSWTPM runs the scenario on a key sealed to swtpm:
 // every approved request asks for the TPM PIN once on the console.
 func TestLifecycleInTmuxSWTPM(t *testing.T) {
+	t.Parallel()
 	runLifecycle(t, startLifecycle(t, true), "bulk-approve-500-swtpm")
 }
 
@@ -180,7 +183,7 @@ var lifecycleOld = chaingen.NewKey(404)
 // authority trusting the box's key (2 votes) and lifecycleOld.
 func startLifecycle(t *testing.T, onTPM bool) *tmuxServe {
 	needTmux(t)
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	var box ed25519.PublicKey
 	if onTPM {
 		box = s.tpmKey()

@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/signetbox/signet/internal/cli"
 )
 
 func main() {
 	if err := harden(); err != nil {
 		printError(os.Stderr, err)
-		os.Exit(exitError)
+		os.Exit(cli.ExitError)
 	}
 	if testOnlyAfterHarden != nil {
 		testOnlyAfterHarden()

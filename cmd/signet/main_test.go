@@ -4,11 +4,13 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // TestMain lets the test binary act as the signet command inside scripts.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(testenv.M(m), map[string]func(){
 		"signet":           signetDetached,
 		"signet-procstate": signetProcState,
 		"testfix":          testfixMain,

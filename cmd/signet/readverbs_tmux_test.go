@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -97,8 +98,9 @@ func trusts(keys []trustedKeyJSON, key string) bool {
 }
 
 func TestReadVerbsWhileServingTPM(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	// The socket lives outside the state dir, as /run/signet does on a
 	// box: status --state must find it through serve.json.
 	s.sock = filepath.Join(t.TempDir(), "api", "signet.sock")

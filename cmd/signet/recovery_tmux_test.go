@@ -16,6 +16,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
@@ -72,9 +73,10 @@ func toTS(t *testing.T, u *tka.AUM) ts.AUM {
 }
 
 func TestRecoveryTwoCosigners(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
 	ctx := context.Background()
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	boxA, boxB := newTmuxServe(t, bin), newTmuxServe(t, bin)
 	pubA, pubB := boxA.tpmKey(), boxB.softKey()
 	keyC, attacker := chaingen.NewKey(501), chaingen.NewKey(666)

@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/internal/cli"
 )
 
 // verbs lists the constructors of every top-level verb (help lists them
@@ -34,26 +36,17 @@ var verbs = []func() *cobra.Command{
 	newWGCmd,
 }
 
-// Exit codes of the signet binary.
-const (
-	exitOK    = 0
-	exitError = 1 // the verb ran and failed
-	exitUsage = 2 // the command line was wrong; nothing ran
-)
-
 // newRootCmd builds the whole command tree. Help, man pages and completion
 // all come from this one tree.
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "signet",
+		Use:   prog,
 		Short: "Hardware-backed Tailnet Lock signing node",
 		Long: `signet keeps a Tailnet Lock signing key in a TPM 2.0 or a YubiKey PIV slot
 and signs only what a person confirms on the box's own console. Every
 request and decision is journaled.`,
-		Args:          rootArgs,
-		RunE:          runRoot,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Args: rootArgs,
+		RunE: runRoot,
 		// Suggest a verb within two edits of a typo.
 		SuggestionsMinimumDistance: 2,
 	}
@@ -61,7 +54,7 @@ request and decision is journaled.`,
 	for _, newVerb := range verbs {
 		root.AddCommand(newVerb())
 	}
-	root.SetFlagErrorFunc(flagError)
+	root.SetFlagErrorFunc(cli.FlagError)
 	setHelp(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -86,53 +79,13 @@ func runRoot(cmd *cobra.Command, args []string) error {
 	return usageErr(withHint(fmt.Errorf("no verb given"), "run 'signet --help' to list the verbs"))
 }
 
-// flagError turns a flag parsing error into a usage error that names the
-// help of the verb at fault.
-func flagError(cmd *cobra.Command, err error) error {
-	hint := fmt.Sprintf("run '%s --help' for its flags", cmd.CommandPath())
-	return usageErr(withHint(err, hint))
-}
-
-// run executes one command line and returns the process exit code. Errors
-// are printed to stderr; data goes to stdout.
+// run executes one command line and returns the process exit status
+// (internal/cli: 0, 1 when a verb ran and failed, 2 for a usage error).
+// Errors are printed to stderr; data goes to stdout.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := refuseSecretArgs(args); err != nil {
 		printError(stderr, err)
-		return exitUsage
+		return cli.ExitUsage
 	}
-	root := newRootCmd()
-	ran := markRun(root)
-	root.SetArgs(append([]string{}, args...))
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
-	}
-	printError(stderr, err)
-	if isUsage(err) || !*ran {
-		return exitUsage
-	}
-	return exitError
-}
-
-// markRun wraps the run function of every command in the tree so that run
-// can tell an error of a verb that ran from an error cobra raised while
-// parsing flags or checking arguments: the latter are usage errors.
-func markRun(root *cobra.Command) *bool {
-	ran := new(bool)
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		if f := c.RunE; f != nil {
-			c.RunE = func(c *cobra.Command, args []string) error { *ran = true; return f(c, args) }
-		}
-		if f := c.Run; f != nil {
-			c.Run = func(c *cobra.Command, args []string) { *ran = true; f(c, args) }
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-	return ran
+	return cli.Execute(ctx, newRootCmd(), args, stdout, stderr)
 }

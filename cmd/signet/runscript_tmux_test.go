@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 )
@@ -44,12 +45,7 @@ func needRunTools(t *testing.T) {
 	t.Helper()
 	needTmux(t)
 	for _, tool := range []string{"swtpm", "swtpm_ioctl", "tpm2_shutdown", "flock"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing; scripts/deps.sh must install it", tool)
-			}
-			t.Skipf("%s is not installed (make deps installs it); skipping the make run test", tool)
-		}
+		testenv.LookPath(t, tool)
 	}
 }
 
@@ -185,8 +181,9 @@ func tries(t *testing.T, bin, sock string) string {
 }
 
 func TestRunScriptOwnsItsSWTPM(t *testing.T) {
+	t.Parallel()
 	needRunTools(t)
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	state := filepath.Join(t.TempDir(), "state")
 
 	// A foreign listener where the old script looked for "its" swtpm.

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
@@ -29,16 +30,6 @@ type injectResult struct {
 	CapAdmin                          bool
 	Typed                             int
 	TIOCSTI, Setsid, TIOCSCTTY, Again string
-}
-
-// buildInjector builds the attacker, internal/ttyinject, once per test.
-func buildInjector(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ttyinject")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../internal/ttyinject").CombinedOutput(); err != nil {
-		t.Fatalf("building ttyinject: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // kernelTIOCSTI reads dev.tty.legacy_tiocsti: "1" (or a kernel before
@@ -133,9 +124,10 @@ func promptLine(scr string) string {
 // console), an attacker in that session approves on a kernel that allows
 // TIOCSTI: that is why serve refuses such a console without the flag.
 func TestServeConsoleTIOCSTI(t *testing.T) {
+	t.Parallel()
 	needTmux(t)
 	legacy := kernelTIOCSTI(t)
-	bin, inject := buildSignet(t), buildInjector(t)
+	bin, inject := testenv.BuildSignet(t), testenv.Build(t, "internal/ttyinject")
 
 	t.Run("own session", func(t *testing.T) {
 		s := newTmuxServe(t, bin)
@@ -273,6 +265,7 @@ func (s *tmuxServe) launchRefused() string {
 // showed as 4711) and never reach the next review; Ctrl-C while idle does
 // not stop the daemon but says how to.
 func TestServeConsoleIdleInTmux(t *testing.T) {
+	t.Parallel()
 	s := startServe(t)
 	s.waitScreen("signet serving", 20*time.Second)
 	s.keys("-l", "4711")
@@ -312,7 +305,8 @@ func TestServeConsoleIdleInTmux(t *testing.T) {
 // session has, the daemon starts a session of its own and makes the
 // console its controlling terminal; then nobody else can take it.
 func TestServeClaimsConsole(t *testing.T) {
-	s := newTmuxServe(t, buildSignet(t)) // only for its state dir and key
+	t.Parallel()
+	s := newTmuxServe(t, testenv.BuildSignet(t)) // only for its state dir and key
 	s.softKey()
 	p, err := openCrashPTY()
 	if err != nil {
@@ -371,7 +365,7 @@ func TestServeClaimsConsole(t *testing.T) {
 	dir := t.TempDir()
 	text, out := filepath.Join(dir, "text"), filepath.Join(dir, "out")
 	os.WriteFile(text, []byte("x"), 0o644)
-	if b, err := exec.Command(buildInjector(t), "-tty", p.slavePath, "-steal", "-text", text, "-out", out).CombinedOutput(); err != nil {
+	if b, err := exec.Command(testenv.Build(t, "internal/ttyinject"), "-tty", p.slavePath, "-steal", "-text", text, "-out", out).CombinedOutput(); err != nil {
 		t.Fatalf("ttyinject: %v\n%s", err, b)
 	}
 	if res := readInjection(t, out); res.Typed != 0 || res.TIOCSCTTY != "EPERM" {

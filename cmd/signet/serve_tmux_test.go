@@ -21,6 +21,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/consolescreen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
@@ -50,28 +51,23 @@ type tmuxServe struct {
 	paneLog   string        // the pane's output, once answerPINs runs
 }
 
+// needTmux skips t under -short, and where tmux is missing off CI
+// (testenv.LookPath).
 func needTmux(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is missing; scripts/deps.sh must install it")
-		}
-		t.Skip("tmux is not installed (make deps installs it); skipping the real-terminal test")
-	}
+	testenv.SkipShort(t, "a real terminal in tmux")
+	testenv.LookPath(t, "tmux")
 }
 
-// buildSignet builds the real binary once per test run.
-func buildSignet(t testing.TB) string {
+// needPTY skips the test called what under -short (it runs the real
+// daemon many times), and skips or fails it (testenv.SkipOrFail) where
+// there is no /dev/ptmx for the daemon's console.
+func needPTY(t testing.TB, what string) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "signet")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	// As `make build` builds it: runtime/secret erases what libraries copy
-	// of the PIN and the key (hsm.Erasing).
-	cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building signet: %v\n%s", err, out)
+	testenv.SkipShort(t, what+" on the real daemon")
+	if _, err := os.Stat("/dev/ptmx"); err != nil {
+		testenv.SkipOrFail(t, "%s needs /dev/ptmx: %v", what, err)
 	}
-	return bin
 }
 
 // newTmuxServe makes an empty state dir for a daemon run from bin; give
@@ -90,7 +86,7 @@ func newTmuxServe(t testing.TB, bin string) *tmuxServe {
 func startServe(t testing.TB) *tmuxServe {
 	t.Helper()
 	needTmux(t)
-	s := newTmuxServe(t, buildSignet(t))
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	s.softKey()
 	s.launch(true)
 	return s
@@ -101,7 +97,7 @@ func (s *tmuxServe) softKey() ed25519.PublicKey {
 	t := s.t
 	t.Helper()
 	keyPath := statedir.Path(s.dir, statedir.SoftKey)
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
 	if err != nil {
 		t.Fatal(err)
@@ -252,6 +248,7 @@ func (s *tmuxServe) code(scr string) string {
 }
 
 func TestServeConsoleInTmux(t *testing.T) {
+	t.Parallel()
 	s := startServe(t)
 	nk := tka.NodeKey{1, 2, 3}
 

@@ -44,6 +44,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
@@ -104,7 +105,7 @@ func buildTamperState(t *testing.T) *tamperState {
 	ctx := context.Background()
 	ts := &tamperState{dir: memDir(t), files: map[string][]byte{}, snaps: map[string]bool{}}
 	keyPath := statedir.Path(t.TempDir(), statedir.SoftKey)
-	soft.UseCheapKDFForTests()
+	cheapKDF()
 	pin := hsm.FixedPIN("tamper passphrase")
 	pub, err := soft.Create(ctx, keyPath, pin)
 	if err != nil {
@@ -381,9 +382,12 @@ func (ts *tamperState) judge(t *testing.T, dir string, m mutation) (verdict, str
 // errorText is the error as the CLI prints it: the error and its hints.
 func errorText(err error) string {
 	msg := err.Error()
-	var h *hintError
+	var h interface {
+		Hints() []string
+		Unwrap() error
+	}
 	if errors.As(err, &h) {
-		msg = h.err.Error()
+		msg = h.Unwrap().Error()
 	}
 	return msg
 }
@@ -497,7 +501,7 @@ func TestTamperMatrix(t *testing.T) {
 // runs without a terminal: a start that passes its checks stops at the
 // console, before the key.
 func (ts *tamperState) binarySample(t *testing.T, samples []mutation) {
-	bin := buildSignet(t)
+	bin := testenv.BuildSignet(t)
 	run := func(args ...string) (string, bool) {
 		out, err := exec.Command(bin, args...).CombinedOutput()
 		return string(out), err == nil

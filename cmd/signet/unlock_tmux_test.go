@@ -22,6 +22,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/piv"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/internal/vpiv"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
@@ -94,6 +95,7 @@ func (s *tmuxServe) restart(t *testing.T) {
 // what happens after the approval, and no copy of the PIN left in the
 // daemon's memory afterwards (when the binary erases; see pinCopies).
 func TestUnlockSWTPMBatchOnePIN(t *testing.T) {
+	t.Parallel()
 	s := startServeTPM(t)
 	s.pinMu.Lock()
 	s.pinDelay = 1500 * time.Millisecond // a person reads the prompt first
@@ -121,6 +123,7 @@ func TestUnlockSWTPMBatchOnePIN(t *testing.T) {
 // approval; three refused PINs close the request as failed, which a
 // restart does not report as pending and review lists as failed.
 func TestUnlockSWTPMWrongPIN(t *testing.T) {
+	t.Parallel()
 	s := startServeTPM(t)
 	s.queuePINs("0000")
 	wait := s.request(tka.NodeKey{0xb1}.String(), "--id", "r1")
@@ -212,13 +215,8 @@ const (
 func startServePIV(t *testing.T, touch piv.TouchPolicy) (*tmuxServe, *vpiv.Card) {
 	t.Helper()
 	needTmux(t)
-	if err := vpiv.EnsurePCSCD(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pcscd or vsmartcard-vpcd is missing (CI=true, so this is a failure: scripts/deps.sh must install it): %v", err)
-		}
-		t.Skipf("pcscd or vsmartcard-vpcd is missing (%v); skipping because CI is not true", err)
-	}
-	s := newTmuxServe(t, buildSignet(t))
+	vpiv.RequirePCSCD(t)
+	s := newTmuxServe(t, testenv.BuildSignet(t))
 	card, err := vpiv.New(vpiv.Options{Serial: tmuxPIVSerial, Addr: "127.0.0.1:35964"})
 	if err != nil {
 		t.Fatal(err)

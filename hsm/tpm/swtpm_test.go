@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/go-tpm/tpm2/transport"
-	"github.com/signetbox/signet/hsm/internal/hsmtest"
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // swtpmT is a software TPM started by a test in its own state directory.
@@ -19,7 +19,7 @@ type swtpmT struct {
 func needTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		hsmtest.SkipOrFail(t, "%s is not installed (run scripts/deps.sh)", name)
+		testenv.SkipOrFail(t, "%s is not installed (run scripts/deps.sh)", name)
 	}
 }
 
@@ -27,6 +27,7 @@ func needTool(t testing.TB, name string) {
 // directory. Cleanup sends TPM2_Shutdown, then stops it.
 func startSWTPM(t testing.TB, unix bool) *swtpmT {
 	t.Helper()
+	testenv.SkipShort(t, "a software TPM (swtpm)")
 	needTool(t, "swtpm")
 	start := swtpm.Start
 	if unix {

@@ -5,6 +5,6 @@
 // "version --json" prints one object with a schema version
 // (docs/json.md).
 //
-// signet-relay runs its cobra tree through [Execute]. cmd/signet keeps
-// the same contract in its own errors.go and root.go.
+// signet and signet-relay run their cobra trees through [Execute] and
+// print their errors and versions with this package.
 package cli

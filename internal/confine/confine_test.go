@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -94,7 +95,7 @@ func runHelper(t *testing.T) string {
 func TestConfinedChild(t *testing.T) {
 	abi, err := ABI()
 	if errors.Is(err, ErrNoLandlock) {
-		if os.Getenv("CI") != "true" {
+		if !testenv.InCI() {
 			t.Skip("this kernel has no Landlock; TestRefusesWithoutLandlock covers the refusal")
 		}
 		// In CI, a kernel without Landlock must make Exec refuse.

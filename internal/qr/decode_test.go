@@ -15,19 +15,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // needZbarimg returns zbarimg's path; outside CI a missing zbarimg skips.
 func needZbarimg(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("zbarimg")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("zbarimg is missing; scripts/deps.sh installs zbar-tools: %v", err)
-		}
-		t.Skipf("skipping: zbarimg is not installed (run make deps): %v", err)
-	}
-	return path
+	return testenv.LookPath(t, "zbarimg")
 }
 
 // renderPNG draws c at scale pixels per module with a quiet zone of
@@ -158,11 +153,9 @@ func TestQRZbarVersions(t *testing.T) {
 // decodes a sample, every version once at a level that rotates, plus
 // versions 1 and 40 at every level: the race detector has no concurrency
 // to find in an encoder, and the full set, run without it, adds no
-// assurance there. "go test ./internal/qr" runs all 160.
+// assurance there. make qr-sweep runs all 160.
 func TestQRZbarAllVersions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping 160 decodes in -short mode")
-	}
+	testenv.SkipShort(t, "160 zbarimg decodes")
 	zbar := needZbarimg(t)
 	for l := L; l <= H; l++ {
 		for v := 1; v <= maxVersion; v++ {

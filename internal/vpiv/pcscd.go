@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // Paths of the PC/SC daemon's socket and the vpcd reader driver as the
@@ -104,15 +106,17 @@ func pcscdAnswers() bool {
 	return true
 }
 
-// RequirePCSCD runs EnsurePCSCD for a test. Without pcscd or vpcd it skips
-// the test, saying why, unless CI is "true", where it fails.
+// RequirePCSCD runs EnsurePCSCD for a test. Under -short it skips the
+// test; without pcscd or vpcd it skips it, saying why, unless CI is
+// "true", where it fails.
 func RequirePCSCD(tb testing.TB) {
 	tb.Helper()
+	testenv.SkipShort(tb, "a virtual smart card in pcscd")
 	err := EnsurePCSCD()
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrNotInstalled) && os.Getenv("CI") != "true":
-		tb.Skipf("skipping the PC/SC test: %v", err)
+	case errors.Is(err, ErrNotInstalled):
+		testenv.SkipOrFail(tb, "%v", err)
 	default:
 		tb.Fatal(err)
 	}

@@ -4,11 +4,12 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 
 	"golang.zx2c4.com/wireguard/conn"
+
+	"github.com/signetbox/signet/internal/testenv"
 )
 
 // openBind opens an addrBind on addr and a free port, closed at cleanup.
@@ -48,7 +49,7 @@ func TestAddrBindSendReceive(t *testing.T) {
 			if addr == "::1" && !canListen("udp6", addr) {
 				// IPv6 is the host's choice, not a package the repo can
 				// install; CI's machines have ::1, so there it must run.
-				if os.Getenv("CI") == "true" {
+				if testenv.InCI() {
 					t.Fatal("this machine has no IPv6 loopback (::1), which CI's machines have")
 				}
 				t.Skip("this machine has no IPv6 loopback (::1)")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/signetbox/signet/internal/ptytest"
 	"github.com/signetbox/signet/internal/qr"
+	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/terminal"
 )
 
@@ -325,7 +326,7 @@ func zbarGrid(t *testing.T, grid [][]bool) string {
 	t.Helper()
 	zbar, err := exec.LookPath("zbarimg")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
+		if testenv.InCI() {
 			t.Fatalf("zbarimg is missing; scripts/deps.sh installs zbar-tools: %v", err)
 		}
 		t.Logf("not decoding the screen: zbarimg is not installed (run make deps): %v", err)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -15,17 +14,6 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/tka"
 )
-
-// SkipOrFail skips t when CI is not "true" and fails it otherwise: in CI
-// every component a test needs must be installed.
-func SkipOrFail(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true, so this is a failure: scripts/deps.sh must install it)", msg)
-	}
-	t.Skipf("%s; skipping because CI is not true", msg)
-}
 
 // Hash returns a distinct 32-byte hash for i.
 func Hash(i int) [32]byte {

@@ -1,0 +1,111 @@
+package testenv
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Module is the import path of signet's module.
+const Module = "github.com/signetbox/signet"
+
+// builds holds the binaries Build made in this test process.
+var builds struct {
+	mu      sync.Mutex
+	wrapped bool   // TestMain runs the tests through M
+	dir     string // where the binaries are, removed by M
+	byPkg   map[string]*build
+}
+
+// build is one package's binary, made once.
+type build struct {
+	once sync.Once
+	bin  string
+	out  []byte
+	err  error
+}
+
+// M wraps a TestMain's m so that Run removes the binaries [Build] made
+// once the tests are done. A package whose tests call Build runs them
+// through it: os.Exit(testenv.M(m).Run()), or testscript.Main(testenv.M(m), …).
+func M(m interface{ Run() int }) interface{ Run() int } {
+	builds.mu.Lock()
+	builds.wrapped = true
+	builds.mu.Unlock()
+	return mainM{m}
+}
+
+type mainM struct{ m interface{ Run() int } }
+
+func (w mainM) Run() int {
+	code := w.m.Run()
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	return code
+}
+
+// Build builds the command pkg of this module ("cmd/signet") once per
+// test process, as make builds it (cmd/signet with
+// GOEXPERIMENT=runtimesecret, which erases what libraries copy of a PIN
+// and a key; the others without), and returns the binary's path. Tests that call it share the binary and must not change
+// it; it is removed when the tests end (see [M]).
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
+	b, err := entry(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.once.Do(func() {
+		b.bin = filepath.Join(builds.dir, path.Base(pkg))
+		cmd := exec.Command("go", "build", "-o", b.bin, Module+"/"+pkg)
+		if pkg == "cmd/signet" {
+			cmd.Env = append(os.Environ(), "GOEXPERIMENT=runtimesecret")
+		}
+		b.out, b.err = cmd.CombinedOutput()
+	})
+	if b.err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, b.err, b.out)
+	}
+	return b.bin
+}
+
+// BuildSignet builds cmd/signet once per test process (see [Build]).
+func BuildSignet(t testing.TB) string {
+	t.Helper()
+	return Build(t, "cmd/signet")
+}
+
+// entry returns pkg's build, making the binaries' directory first.
+func entry(pkg string) (*build, error) {
+	builds.mu.Lock()
+	defer builds.mu.Unlock()
+	if !builds.wrapped {
+		return nil, errNoM
+	}
+	if builds.dir == "" {
+		dir, err := os.MkdirTemp("", "signet-testbin-")
+		if err != nil {
+			return nil, err
+		}
+		builds.dir = dir
+	}
+	if builds.byPkg == nil {
+		builds.byPkg = map[string]*build{}
+	}
+	b := builds.byPkg[pkg]
+	if b == nil {
+		b = &build{}
+		builds.byPkg[pkg] = b
+	}
+	return b, nil
+}
+
+// errNoM says how to make Build's binaries go away after the tests.
+var errNoM = errors.New("testenv.Build needs the package's TestMain to run the tests through testenv.M, which removes the binaries afterwards")

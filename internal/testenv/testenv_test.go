@@ -1,0 +1,94 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestMain(m *testing.M) { os.Exit(M(m).Run()) }
+
+// recorder is a testing.TB that records how a helper first ended the
+// test (a real one stops the test there).
+type recorder struct {
+	testing.TB
+	ended string // "fatal" or "skip"
+	msg   string
+}
+
+func (r *recorder) Helper()                   {}
+func (r *recorder) Fatalf(f string, a ...any) { r.end("fatal", f, a) }
+func (r *recorder) Skipf(f string, a ...any)  { r.end("skip", f, a) }
+
+func (r *recorder) end(how, f string, a []any) {
+	if r.ended == "" {
+		r.ended, r.msg = how, fmt.Sprintf(f, a...)
+	}
+}
+
+func TestSkipOrFail(t *testing.T) {
+	for _, ci := range []string{"true", "", "false"} {
+		t.Run("CI="+ci, func(t *testing.T) {
+			t.Setenv("CI", ci)
+			r := &recorder{TB: t}
+			SkipOrFail(r, "tool %s is missing", "x")
+			want := "skip"
+			if ci == "true" {
+				want = "fatal"
+			}
+			if r.ended != want || !strings.HasPrefix(r.msg, "tool x is missing") {
+				t.Errorf("ended %s with %q, want %s with the reason", r.ended, r.msg, want)
+			}
+		})
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	t.Setenv("CI", "true")
+	r := &recorder{TB: t}
+	if p := LookPath(r, "sh"); r.ended != "" || p == "" {
+		t.Errorf("LookPath(sh) = %q, ended %s %q", p, r.ended, r.msg)
+	}
+	LookPath(r, "signet-no-such-program")
+	if r.ended != "fatal" || !strings.Contains(r.msg, "signet-no-such-program is not installed") {
+		t.Errorf("a missing program in CI ended %s with %q, want a failure naming it", r.ended, r.msg)
+	}
+}
+
+func TestSkipShort(t *testing.T) {
+	r := &recorder{TB: t}
+	SkipShort(r, "a long loop")
+	if testing.Short() != (r.ended == "skip") {
+		t.Errorf("-short is %v but SkipShort ended %q", testing.Short(), r.ended)
+	}
+	if testing.Short() && r.msg != "-short: skipping a long loop (make test runs it)" {
+		t.Errorf("the skip says %q", r.msg)
+	}
+}
+
+// TestBuild builds a small command of the module twice: the second call
+// returns the first binary without building again.
+func TestBuild(t *testing.T) {
+	SkipShort(t, "building a binary")
+	bin := Build(t, "internal/ttyinject")
+	if out, err := exec.Command(bin).CombinedOutput(); err == nil || len(out) == 0 {
+		t.Errorf("ttyinject without arguments: %v %q, want a usage error", err, out)
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := Build(t, "internal/ttyinject"); again != bin {
+		t.Errorf("second Build gave %s, want %s", again, bin)
+	}
+	if st2, err := os.Stat(bin); err != nil || !st2.ModTime().Equal(st.ModTime()) {
+		t.Errorf("the second Build made the binary again: %v", err)
+	}
+	r := &recorder{TB: t}
+	Build(r, "internal/no-such-command")
+	if r.ended != "fatal" || !strings.Contains(r.msg, "building internal/no-such-command") {
+		t.Errorf("a failed build ended %s with %q", r.ended, r.msg)
+	}
+}
