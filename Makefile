@@ -193,7 +193,9 @@ install: build ## install signet and its man pages under DESTDIR/PREFIX
 # "make image-test" after it. Both need root and a Debian mirror and install
 # their own tools (mmdebstrap, qemu-system-x86, swtpm). image-test boots with
 # KVM when /dev/kvm runs a guest, TCG otherwise (SIGNET_IMAGE_ACCEL=tcg|kvm
-# forces one) and fails on any step.
+# forces one) and fails on any step. The image is Debian trixie
+# (SIGNET_IMAGE_SUITE=... picks another; it needs Linux 6.2 or later for
+# the dev.tty.legacy_tiocsti sysctl serve insists on).
 IMAGE_DIR  ?= bin/image
 
 image: ## build the Debian appliance image (mmdebstrap, root) into IMAGE_DIR

@@ -14,10 +14,14 @@
 # tests the package in the fresh root (install, upgrade, purge), lintian
 # checks both packages, and a newer build of the package goes into the
 # image for boot.py's upgrade of a running box.
+#
+# SIGNET_IMAGE_SUITE picks the Debian release (default trixie). It needs
+# Linux 6.2 or later: signet serve refuses to start unless it can read
+# dev.tty.legacy_tiocsti=0, and bookworm's 6.1 kernel has no such switch.
 set -euo pipefail
 
 out=${1:?usage: image/build.sh OUTDIR}
-suite=${SIGNET_IMAGE_SUITE:-bookworm}
+suite=${SIGNET_IMAGE_SUITE:-trixie}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 mkdir -p "$out"
@@ -50,9 +54,10 @@ fi
 step() { printf 'image: %-28s %s\n' "$1" "$2"; }
 t0=$(date +%s)
 
-# The package is built on the host; the image runs the same Debian
-# release, so its glibc and libpcsclite match. The test image also gets
-# the same code as a newer version, to upgrade a running box to.
+# The package is built on the host (bookworm or newer): its binary needs
+# glibc 2.34 and libpcsclite.so.1, which the package depends on and the
+# image's suite has (installing it there checks that). The test image also
+# gets the same code as a newer version, to upgrade a running box to.
 version=$(cd "$repo" && bash scripts/version.sh)
 commit=$(git -C "$repo" rev-parse HEAD)
 arch=$(go env GOARCH)

@@ -89,6 +89,10 @@ ln -sf /etc/systemd/system/signet-test-pcr7.service "$sd/multi-user.target.wants
 # The request: signet sign for the node key on the kernel command line
 # (signet.test.nodekey=HEX), once serve listens; its answer goes to the
 # serial line, then the VM powers off cleanly (TPM2_Shutdown included).
+# systemd opens the serial line for each command it starts, and starting
+# serve hangs that line up (TTYVHangup=yes in the shipped unit): a test
+# command that opened it earlier writes into nothing. So ExecStartPre
+# waits for serve's socket and the command that prints opens it after.
 cat >"$root/usr/local/bin/signet-test-sign" <<'SH'
 #!/bin/sh
 for i in $(seq 300); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
@@ -109,6 +113,7 @@ StandardInput=null
 TTYPath=/dev/ttyS0
 StandardOutput=tty
 StandardError=tty
+ExecStartPre=/bin/sh -c 'until [ -S /run/signet/signet.sock ]; do sleep 1; done'
 ExecStart=/usr/local/bin/signet-test-sign
 TimeoutStartSec=infinity
 ExecStopPost=+/usr/bin/systemctl --no-block poweroff
@@ -134,9 +139,12 @@ for l in $logs; do cp $s/$l /run/$l.before; done
 pid=$(systemctl show -p MainPID --value signet.service)
 mount -o remount,rw /
 dpkg -i /usr/share/signet-test/signet-upgrade.deb >/dev/null
-echo "signet-test: dpkg exited $?"
+rc=$?
 for i in $(seq 60); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
 pid2=$(systemctl show -p MainPID --value signet.service)
+# The restarted serve hung up the serial line this script was given.
+exec >/dev/ttyS0 2>&1
+echo "signet-test: dpkg exited $rc"
 kept=kept
 [ "$(sums)" = "$before" ] || kept=CHANGED
 for l in $logs; do
