@@ -38,13 +38,22 @@ func (s *Service) Inform(hexAUMs []string, requester string) (tka.AUMHash, error
 	}
 	before := s.auth.Head()
 	base := Record{Type: RecNote, Requester: requester}
+	refused := func(err error) (tka.AUMHash, error) {
+		base.Detail = map[string]string{DetailMessage: "refused AUMs from the tailnet: " + err.Error()}
+		_, _ = s.journal.Append(base)
+		return tka.AUMHash{}, fmt.Errorf("the AUMs were refused (nothing stored): %w", err)
+	}
+	// Checked first, so that the note of what is about to be stored is
+	// written only for AUMs that will be: a refused update journals its
+	// refusal alone.
+	if err := s.auth.Check(s.store, aums); err != nil {
+		return refused(err)
+	}
 	if err := NoteChainAdds(s.journal, "adding AUMs from the tailnet to the chain", s.store, aums); err != nil {
 		return tka.AUMHash{}, fmt.Errorf("nothing stored: %w", err)
 	}
 	if err := s.auth.Inform(s.store, aums); err != nil {
-		base.Detail = map[string]string{DetailMessage: "refused AUMs from the tailnet: " + err.Error()}
-		_, _ = s.journal.Append(base)
-		return tka.AUMHash{}, fmt.Errorf("the AUMs were refused (nothing stored): %w", err)
+		return refused(err)
 	}
 	if head := s.auth.Head(); head != before {
 		base.Detail = map[string]string{DetailMessage: "chain updated from the tailnet", "head": head.String(), DetailPrevious: before.String()}

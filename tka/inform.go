@@ -38,6 +38,18 @@ func (a *Authority) Inform(st Store, updates []*AUM) error {
 	return nil
 }
 
+// Check reports whether Inform would accept updates, with the error
+// Inform would give, without storing anything or moving the authority.
+// It lets a caller record its intent to store updates only for updates
+// that will be stored.
+func (a *Authority) Check(st Store, updates []*AUM) error {
+	if len(updates) == 0 {
+		return errors.New("no updates to apply")
+	}
+	_, err := a.prepare(st, updates)
+	return err
+}
+
 // prepared is the outcome of checking a list of updates.
 type prepared struct {
 	commit    []Entry
