@@ -130,12 +130,14 @@ cat >"$root/usr/local/bin/signet-test-upgrade" <<'SH'
 #!/bin/sh
 for i in $(seq 300); do [ -S /run/signet/signet.sock ] && break; sleep 1; done
 s=/var/lib/signet
-# The key and every other file keep their bytes; the journal and the
-# chain are append-only, so their old bytes must stay a prefix.
-logs="journal.log chain.log"
-sums() { (cd $s && find . -type f ! -name journal.log ! -name chain.log ! -name '*.lock' -print0 | sort -z | xargs -0 sha256sum); }
+# The key and every other file keep their bytes; the journal, the chain
+# and the signature index are append-only, so their old bytes must stay a
+# prefix. serve.json is not state: it says where the running daemon
+# serves, and each start of serve rewrites it.
+logs="journal.log chain.log signatures.jsonl"
+sums() { (cd $s && find . -type f ! -name journal.log ! -name chain.log ! -name signatures.jsonl ! -name serve.json ! -name '*.lock' -print0 | sort -z | xargs -0 sha256sum); }
 before=$(sums)
-for l in $logs; do cp $s/$l /run/$l.before; done
+for l in $logs; do [ -f $s/$l ] && cp $s/$l /run/$l.before; done
 pid=$(systemctl show -p MainPID --value signet.service)
 mount -o remount,rw /
 dpkg -i /usr/share/signet-test/signet-upgrade.deb >/dev/null
@@ -148,6 +150,7 @@ echo "signet-test: dpkg exited $rc"
 kept=kept
 [ "$(sums)" = "$before" ] || kept=CHANGED
 for l in $logs; do
+	[ -f /run/$l.before ] || continue
 	cmp -s -n "$(stat -c %s /run/$l.before)" /run/$l.before $s/$l || kept=CHANGED
 done
 echo "signet-test: state $kept after the upgrade to $(signet version) (serve pid $pid -> $pid2, $(systemctl is-active signet.service))"
