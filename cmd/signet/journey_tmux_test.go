@@ -97,12 +97,11 @@ type journey struct {
 
 type nameKey struct{ full, name string }
 
-// journeyBackends are the backends the journey runs on. The "vpiv"
-// branch below (the ceremony on a virtual YubiKey, the daemon's YubiKey
-// PIN prompt) is written but has no golden file yet: add "vpiv" here once
-// `go test -run TestOperatorJourney/vpiv -update-journey` has written
-// testdata/journey/vpiv.golden and it was read.
-var journeyBackends = []string{"swtpm"}
+// journeyBackends are the backends the journey runs on: swtpm, and the
+// virtual YubiKey behind the real pcscd (the ceremony answering the card's
+// PIN and PUK prompts, the daemon's YubiKey PIN prompt, one touch per
+// signature).
+var journeyBackends = []string{"swtpm", "vpiv"}
 
 // TestOperatorJourney runs the operator's jobs on each backend, in
 // parallel, each on one state dir.
@@ -153,8 +152,23 @@ func (j *journey) name(full, name string) {
 }
 
 // expect checks a job's prompt counts and records them.
+// vpivTouches is how many touches each job asks of the virtual YubiKey,
+// whose key the ceremony makes with a touch policy: the card wants one
+// touch per signature, inside the one PIN of a decision.
+var vpivTouches = map[string]int{
+	"approve-one":     1,
+	"wrap-authkey":    1,
+	"add-remove":      4, // two keys added, two removed: one AUM each
+	"rotate":          7, // add the new key, re-sign the nodes, remove the old
+	"revoke-device":   3,
+	"cosign-recovery": 1,
+}
+
 func (j *journey) expect(job string, got, want prompts) {
 	j.t.Helper()
+	if j.backend == "vpiv" && want.touch == 0 {
+		want.touch = vpivTouches[job]
+	}
 	j.counts[job] = got
 	j.order = append(j.order, job)
 	if got != want {
@@ -234,11 +248,11 @@ func (j *journey) ceremony() {
 		{"Repeat the new TPM PIN: ", &got.pin, func() string { return journeyPIN }},
 		{"TPM PIN, to unlock the key for this ceremony: ", &got.pin, func() string { return journeyPIN }},
 		{"Type the current PIN (123456 on a new YubiKey): ", &got.pin, func() string { return "123456" }},
-		{"Type the current PUK", &got.pin, func() string { return "12345678" }},
+		{"Type the current PUK (12345678 on a new YubiKey): ", &got.pin, func() string { return "12345678" }},
 		{"New PUK (6 to 8 characters): ", &got.pin, func() string { return journeyPUK }},
-		{"Repeat the new PUK: ", &got.pin, func() string { return journeyPUK }},
+		{"Repeat the new PUK (6 to 8 characters): ", &got.pin, func() string { return journeyPUK }},
 		{"New PIN (6 to 8 characters): ", &got.pin, func() string { return journeyPIN }},
-		{"Repeat the new PIN: ", &got.pin, func() string { return journeyPIN }},
+		{"Repeat the new PIN (6 to 8 characters): ", &got.pin, func() string { return journeyPIN }},
 		{"YubiKey PIN, to unlock the key for this ceremony: ", &got.pin, func() string { return journeyPIN }},
 		{"to confirm you wrote it down: ", &got.confirm, func() string {
 			last := secrets[len(secrets)-1]
