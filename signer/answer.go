@@ -36,7 +36,7 @@ type signedParts struct {
 }
 
 // signedAnswer is the answer to request id of kind, signed.
-func signedAnswer(id string, kind Kind, p signedParts) *api.Response {
+func signedAnswer(id string, kind api.Kind, p signedParts) *api.Response {
 	resp := &api.Response{ID: id, Status: api.StatusSigned}
 	switch {
 	case p.wrapped != "":
@@ -48,9 +48,9 @@ func signedAnswer(id string, kind Kind, p signedParts) *api.Response {
 		for _, blob := range p.aums {
 			resp.Deliver = append(resp.Deliver, finishLine(blob))
 		}
-	case kind == KindSignNode && len(p.nodes) == 1:
+	case kind == api.KindSignNode && len(p.nodes) == 1:
 		resp.Signature, resp.Deliver = p.nodes[0].Signature, deliverNode(p.nodes[0].NodeKey)
-	case kind == KindBatch && len(p.nodes) > 0:
+	case kind == api.KindBatch && len(p.nodes) > 0:
 		resp.Nodes = append(append([]api.NodeResult(nil), p.already...), p.nodes...)
 		resp.Deliver = deliverBatch
 	}

@@ -3,6 +3,7 @@ package signer
 import (
 	"context"
 	"fmt"
+	"github.com/signetbox/signet/api"
 	"strconv"
 	"strings"
 	"time"
@@ -123,7 +124,7 @@ func newConfirmState(r Review, timeout time.Duration) *confirmState {
 	if r.Override != "" {
 		s.steps = append(s.steps, confirmStep{"type OVERRIDE", func(in string) bool { return in == "OVERRIDE" }})
 	}
-	if r.Kind == KindBatch {
+	if r.Kind == api.KindBatch {
 		n := strconv.Itoa(len(r.Items))
 		s.steps = append(s.steps, confirmStep{"type the number of node keys", func(in string) bool { return in == n }})
 	}

@@ -13,6 +13,7 @@ package signer
 
 import (
 	"fmt"
+	"github.com/signetbox/signet/api"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ func (c *Console) confirmFrame(s *confirmState, left string, full bool) string {
 
 	avail := screenH - 1 - len(top.Rows) - len(foot.Rows) // the last row is the notice
 	var mid []terminal.Row
-	if s.r.Kind == KindBatch {
+	if s.r.Kind == api.KindBatch {
 		body := &terminal.Rows{Cols: cols}
 		trustedRows(body, s.r)
 		// Keep a few rows of the list on screen however small it is.
@@ -148,7 +149,7 @@ func trustedRows(s *terminal.Rows, r Review) {
 // whose signature does not depend on the chain.
 func aumHead(r Review) string {
 	switch r.Kind {
-	case KindSignNode, KindBatch, KindWrapAuthKey:
+	case api.KindSignNode, api.KindBatch, api.KindWrapAuthKey:
 		return ""
 	}
 	return r.Head
@@ -178,8 +179,9 @@ func compareRows(s *terminal.Rows, r Review) {
 // origin says where a request came from when it was not a local process
 // on the box: through the relay, or from a sign-device link.
 func origin(r Review) string {
+	_, viaRelay := api.WireGuardPeer(r.Requester)
 	switch {
-	case strings.HasPrefix(r.Requester, "wireguard:"):
+	case viaRelay:
 		return "through the relay (" + terminal.Sanitize(r.Requester) + ")"
 	case r.Via != "":
 		return "from " + terminal.Sanitize(r.Via)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/signetbox/signet/api"
 	"os"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func testReview(id string) Review {
 	digest := []byte("digest of " + id)
 	return Review{
 		ID:         id,
-		Kind:       KindSignNode,
+		Kind:       api.KindSignNode,
 		Requester:  "uid 0 pid 812 signet-cli",
 		Summary:    []string{"node key nodekey:7c3a9f0e", "signature kind: direct"},
 		Claims:     []Claim{{"hostname", "laptop-7"}, {"os", "linux"}},
@@ -183,7 +184,7 @@ func TestConsoleOverride(t *testing.T) {
 // batchReview is a batch of n node keys.
 func batchReview(id string, n int) Review {
 	r := testReview(id)
-	r.Kind = KindBatch
+	r.Kind = api.KindBatch
 	r.Summary = []string{fmt.Sprintf("%d direct node-key signatures", n)}
 	for i := range n {
 		r.Items = append(r.Items, fmt.Sprintf("nodekey:%064x", i+1))
@@ -249,7 +250,7 @@ func TestConsoleInsecureWarning(t *testing.T) {
 
 func TestConsoleScreenShowsReview(t *testing.T) {
 	r := testReview("req-screen")
-	r.Kind = KindAddKey
+	r.Kind = api.KindAddKey
 	r.Effect = []string{"adds tlpub:aa11 with 1 vote"}
 	r.Claims = append(r.Claims, Claim{"hostname", "\x1b[2J\x1b[31mEVIL\x1b]0;title\x07\u202eexe.txt"})
 	res, p := runPTYConfirm(t, r, "\x1b")

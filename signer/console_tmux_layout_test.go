@@ -8,6 +8,7 @@ package signer
 
 import (
 	"fmt"
+	"github.com/signetbox/signet/api"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func relayReview(id string, claims []Claim) Review {
 
 func metadataReview(id string, signed []Claim) Review {
 	r := testReview(id)
-	r.Kind = KindAddKey
+	r.Kind = api.KindAddKey
 	r.Claims = nil
 	r.Summary = []string{"add-key AUM, parent G3QWJ6XWVPZ3AJIRB2ZLXJ4QGVCMN4OCG3QWJ6XWVPZ3AJIRB2ZL", "  adds " + tka.FormatTLPub(make([]byte, 32)) + " (25519) with 1 vote(s)"}
 	r.Effect = []string{"adds key with 1 vote(s)", "trusted keys: 2 before, 3 after"}

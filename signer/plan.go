@@ -199,7 +199,7 @@ func (p *planner) planSignNode(req *api.Request) (*plan, error) {
 		}
 		raw := s.Serialize()
 		return &issued{
-			resp:      signedAnswer(req.ID, KindSignNode, signedParts{nodes: []api.NodeResult{{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)}}}),
+			resp:      signedAnswer(req.ID, api.KindSignNode, signedParts{nodes: []api.NodeResult{{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)}}}),
 			sigHashes: []string{hashHex(raw)},
 			nodes:     map[tka.NodeKey][]byte{t.nk: raw},
 		}, nil
@@ -308,7 +308,7 @@ func (p *planner) planBatch(req *api.Request) (*plan, error) {
 			out.sigHashes = append(out.sigHashes, hashHex(raw))
 			parts.nodes = append(parts.nodes, api.NodeResult{NodeKey: t.nk.String(), Signature: hex.EncodeToString(raw)})
 		}
-		out.resp = signedAnswer(req.ID, KindBatch, parts)
+		out.resp = signedAnswer(req.ID, api.KindBatch, parts)
 		if len(alreadyAt) > 0 {
 			// The positions let a replay list the skipped nodes as
 			// this answer does (answer.go).
@@ -402,7 +402,7 @@ func (p *planner) planWrap(req *api.Request) (*plan, error) {
 		clear(w.Private)
 		return &issued{
 			detail:    map[string]string{DetailCredential: cred},
-			resp:      signedAnswer(req.ID, KindWrapAuthKey, signedParts{wrapped: wrapped}),
+			resp:      signedAnswer(req.ID, api.KindWrapAuthKey, signedParts{wrapped: wrapped}),
 			sigHashes: []string{hashHex([]byte(wrapped))},
 		}, nil
 	}

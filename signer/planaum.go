@@ -240,7 +240,7 @@ func railIf(override bool, rail string) string {
 
 // issuedAUMs checks that the signed AUMs are the reviewed ones and makes
 // the response.
-func (p *planner) issuedAUMs(id string, kind Kind, preview, aums []*tka.AUM) (*issued, error) {
+func (p *planner) issuedAUMs(id string, kind api.Kind, preview, aums []*tka.AUM) (*issued, error) {
 	if err := sameChain(preview, aums); err != nil {
 		return nil, err
 	}

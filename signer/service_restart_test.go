@@ -121,20 +121,20 @@ func TestReplayedAnswerEqualsLive(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	added := tka.FormatTLPub(chaingen.NewKey(60).PublicKey())
-	node := &api.Request{ID: "k-node", Kind: KindSignNode, NodeKey: nodeKey(60).String()}
-	batch := &api.Request{ID: "k-batch", Kind: KindBatch, Limit: 2}
+	node := &api.Request{ID: "k-node", Kind: api.KindSignNode, NodeKey: nodeKey(60).String()}
+	batch := &api.Request{ID: "k-batch", Kind: api.KindBatch, Limit: 2}
 	for _, b := range []byte{61, 60, 62, 63} { // 60: signed by k-node; 63: over the limit
 		batch.Nodes = append(batch.Nodes, api.BatchNode{NodeKey: nodeKey(b).String()})
 	}
 	reqs := []*api.Request{
 		node,
 		batch,
-		{ID: "k-add", Kind: KindAddKey, Key: added},
+		{ID: "k-add", Kind: api.KindAddKey, Key: added},
 		{ID: "k-update", Kind: api.KindUpdateKey, Key: added, Votes: 2},
 		{ID: "k-checkpoint", Kind: api.KindCheckpoint},
 		{ID: "k-remove", Kind: api.KindRemoveKey, Key: added},
-		{ID: "k-denied", Kind: KindSignNode, NodeKey: nodeKey(70).String()},
-		{ID: "k-stale", Kind: KindSignNode, NodeKey: nodeKey(71).String()},
+		{ID: "k-denied", Kind: api.KindSignNode, NodeKey: nodeKey(70).String()},
+		{ID: "k-stale", Kind: api.KindSignNode, NodeKey: nodeKey(71).String()},
 	}
 	f.prompt.answers = []Outcome{OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeApproved, OutcomeDenied, OutcomeStale}
 	first := map[string]*api.Response{}

@@ -111,7 +111,7 @@ func (s *Service) completeReplay(req *api.Request, a answer) *api.Response {
 			p.already = append(p.already, alreadyResult(nk, sig))
 		}
 	}
-	resp := signedAnswer(req.ID, KindBatch, p)
+	resp := signedAnswer(req.ID, api.KindBatch, p)
 	s.answers[req.ID] = answer{fingerprint: a.fingerprint, resp: resp}
 	return resp
 }
