@@ -205,19 +205,9 @@ func (j *journey) ceremony() {
 		t.Cleanup(inst.Stop)
 		args = append(args, "--hsm", "tpm", "--device", inst.Device)
 	case "vpiv":
-		if err := vpiv.EnsurePCSCD(); err != nil {
-			if !testenv.InCI() {
-				t.Skipf("pcscd or vsmartcard-vpcd is missing (%v); skipping because CI is not true", err)
-			}
-			t.Fatalf("pcscd or vsmartcard-vpcd is missing (CI=true: scripts/deps.sh must install it): %v", err)
-		}
-		card, err := vpiv.New(vpiv.Options{Serial: journeySerial, Addr: "127.0.0.1:35964"})
+		vpiv.RequirePCSCD(t)
+		card, err := insertCard(journeySerial)
 		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-		defer cancel()
-		if err := card.Insert(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(card.Remove)

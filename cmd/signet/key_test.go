@@ -204,6 +204,22 @@ func cmdSWTPM(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("TPMDEV", s.Device)
 }
 
+// insertCard makes a virtual YubiKey with serial and inserts it into the
+// second vpcd reader ("Virtual PCD 00 01", port 35964), which hsm/piv's
+// tests leave free. The caller removes it.
+func insertCard(serial uint32) (*vpiv.Card, error) {
+	c, err := vpiv.New(vpiv.Options{Serial: serial, Addr: "127.0.0.1:35964"})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	if err := c.Insert(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // cmdVPIV inserts a virtual YubiKey with the given serial into the second
 // vpcd reader ("Virtual PCD 00 01", port 35964, so it does not take the
 // reader hsm/piv's tests use) and writes its attestation CA to roots.pem.
@@ -214,11 +230,8 @@ func cmdVPIV(ts *testscript.TestScript, neg bool, args []string) {
 	var serial uint32
 	_, err := fmt.Sscan(args[1], &serial)
 	ts.Check(err)
-	c, err := vpiv.New(vpiv.Options{Serial: serial, Addr: "127.0.0.1:35964"})
+	c, err := insertCard(serial)
 	ts.Check(err)
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
-	ts.Check(c.Insert(ctx))
 	ts.Defer(c.Remove)
 	var pemBuf bytes.Buffer
 	ts.Check(writePEM(&pemBuf, c.CA().Raw))

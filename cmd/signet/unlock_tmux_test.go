@@ -217,16 +217,13 @@ func startServePIV(t *testing.T, touch piv.TouchPolicy) (*tmuxServe, *vpiv.Card)
 	needTmux(t)
 	vpiv.RequirePCSCD(t)
 	s := newTmuxServe(t, testenv.BuildSignet(t))
-	card, err := vpiv.New(vpiv.Options{Serial: tmuxPIVSerial, Addr: "127.0.0.1:35964"})
+	card, err := insertCard(tmuxPIVSerial)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(card.Remove)
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	if err := card.Insert(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(card.Remove)
 	p, err := piv.Provision(ctx, piv.ProvisionOptions{Serial: tmuxPIVSerial, TouchPolicy: touch, Prompt: provisionAnswers{
 		piv.WhyCurrentPIN: "123456", piv.WhyNewPIN: tmuxPIVPIN, piv.WhyCurrentPUK: "12345678", piv.WhyNewPUK: "64208642",
 	}})
