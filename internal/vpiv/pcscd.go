@@ -48,6 +48,9 @@ func EnsurePCSCD() error {
 		return err
 	}
 	defer unlock()
+	if pids := processesNamed("pcscd"); len(pids) > 1 {
+		return fmt.Errorf("vpiv: %d pcscd daemons run (pids %v) and only one can own %s and the virtual reader; stop all but one (or all) and run the tests again", len(pids), pids, pcscdSocket)
+	}
 	if pcscdAnswers() {
 		return nil
 	}
@@ -95,6 +98,27 @@ func pcscdRunning() (int, bool) {
 	}
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	return pid, err == nil && strings.TrimSpace(string(comm)) == "pcscd"
+}
+
+// processesNamed lists the pids of the running processes whose command
+// name (/proc/PID/comm, at most 15 bytes) is name.
+func processesNamed(name string) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 func pcscdAnswers() bool {
