@@ -146,10 +146,10 @@ tamper: ## every byte flip and cut of a real state dir, checked as a start and t
 soak: ## kill the real daemon 1,000 times at random points and check the journal (long)
 	SIGNET_SOAK_KILLS=1000 $(GO) test ./cmd/signet -run '^TestCrashSoak$$' -count=1 -v -timeout 60m
 
-fuzz-ci: ## run each tka, signer (API), lockstatus, hsm key-file/URI and terminal fuzz target briefly from its committed seed corpus
+fuzz-ci: ## run each tka, signer (API), lockstatus, hsm key-file/URI and safetext fuzz target briefly from its committed seed corpus
 	FUZZTIME=$(FUZZTIME_CI) FUZZTIME_FuzzChainApply=$(FUZZTIME_CI_CHAIN) \
 	FUZZTIME_FuzzHandler=$(FUZZTIME_CI_API) FUZZTIME_FuzzDecodeRequest=$(FUZZTIME_CI_API) \
-	FUZZPKGS='/(tka|signer|internal/lockstatus|hsm|hsm/tpm|hsm/soft|terminal)$$' bash scripts/fuzz.sh
+	FUZZPKGS='/(tka|signer|internal/lockstatus|hsm|hsm/tpm|hsm/soft|internal/safetext)$$' bash scripts/fuzz.sh
 
 fuzz-long: ## the four differential targets for ~10 million executions, niced (an hour on 2 cores); keeps the corpus
 	FUZZTIME=$(FUZZLONG) FUZZTIME_FuzzNodeKeyAuthorized=$(FUZZLONG_AUTH) FUZZTIME_FuzzChainApply=$(FUZZLONG_CHAIN) \

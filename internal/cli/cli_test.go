@@ -146,10 +146,13 @@ func TestVersionCmd(t *testing.T) {
 
 func TestPlain(t *testing.T) {
 	for in, want := range map[string]string{
-		"laptop.":          "laptop.",
-		"a\x1b[2Jb":        `a\x1b[2Jb`,
-		" spaced \n":       `spaced \n`,
-		`say "hi" \ there`: `say \"hi\" \\ there`,
+		"laptop.":           "laptop.",
+		"a\x1b[2Jb":         `a\x1b[2Jb`,
+		" spaced \n":        `spaced`,
+		"a\tb\nc":           `a\x09b\x0ac`,
+		`say "hi" \ there`:  `say "hi" \\ there`,
+		"rtl \u202etxt.exe": `rtl \u202etxt.exe`,
+		"wide 名前":           `wide \u540d\u524d`,
 	} {
 		if got := Plain(in); got != want {
 			t.Errorf("Plain(%q) = %q, want %q", in, got, want)

@@ -8,10 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/signetbox/signet/internal/safetext"
 )
 
 // Exit statuses.
@@ -83,37 +82,16 @@ func PrintError(w io.Writer, prog string, err error) {
 }
 
 // OneLine folds s onto a single line and escapes control and format
-// characters, so that a message is exactly one line whatever a library
-// put in it, and no escape sequence from a file name or a peer's answer
-// reaches the terminal.
+// characters (safetext.EscapeControls), so that a message is exactly one
+// line whatever a library put in it, and no escape sequence from a file
+// name or a peer's answer reaches the terminal.
 func OneLine(s string) string {
-	return escapeControls(strings.Join(strings.Fields(s), " "))
+	return safetext.EscapeControls(strings.Join(strings.Fields(s), " "))
 }
 
-// escapeControls writes each control or format rune (C0, DEL, C1, bidi
-// and zero-width controls) and each invalid byte as a Go escape.
-func escapeControls(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// Plain escapes control characters, quotes and backslashes in untrusted
-// text (a name or reason a status file or a peer gave) for a terminal, and
-// trims the spaces around it.
+// Plain renders untrusted text (a name or reason a status file or a peer
+// gave) for a terminal by internal/safetext's rule, and trims the spaces
+// around it.
 func Plain(s string) string {
-	q := strconv.Quote(s)
-	return strings.TrimSpace(q[1 : len(q)-1])
+	return safetext.Sanitize(strings.TrimSpace(s))
 }
