@@ -2,11 +2,15 @@ package testenv
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -90,7 +94,8 @@ func entry(pkg string) (*build, error) {
 		return nil, errNoM
 	}
 	if builds.dir == "" {
-		dir, err := os.MkdirTemp("", "signet-testbin-")
+		removeStaleBuilds(os.TempDir())
+		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", buildDirPrefix, os.Getpid()))
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +110,31 @@ func entry(pkg string) (*build, error) {
 		builds.byPkg[pkg] = b
 	}
 	return b, nil
+}
+
+// buildDirPrefix starts the name of each test process's binaries
+// directory; the process's pid follows it.
+const buildDirPrefix = "signet-testbin-"
+
+// removeStaleBuilds removes the binaries directories in tmp whose test
+// process is gone: a test binary killed by a timeout or kill -9 never
+// reaches M's clean-up, and each leftover holds tens of megabytes.
+func removeStaleBuilds(tmp string) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, buildDirPrefix+"*-*"))
+	for _, dir := range dirs {
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), buildDirPrefix), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+}
+
+// processAlive reports whether a process with this pid exists.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // errNoM says how to make Build's binaries go away after the tests.

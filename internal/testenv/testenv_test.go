@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,29 @@ func TestBuild(t *testing.T) {
 	Build(r, "internal/no-such-command")
 	if r.ended != "fatal" || !strings.Contains(r.msg, "building internal/no-such-command") {
 		t.Errorf("a failed build ended %s with %q", r.ended, r.msg)
+	}
+}
+
+// TestRemoveStaleBuilds leaves a live process's binaries and removes a
+// dead one's, as a test binary killed by a timeout leaves them.
+func TestRemoveStaleBuilds(t *testing.T) {
+	tmp := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(tmp, fmt.Sprintf("%s%d-1", buildDirPrefix, os.Getpid()))
+	gone := filepath.Join(tmp, fmt.Sprintf("%s%d-2", buildDirPrefix, dead.Process.Pid))
+	other := filepath.Join(tmp, buildDirPrefix+"old-style")
+	for _, d := range []string{live, gone, other} {
+		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeStaleBuilds(tmp)
+	for d, want := range map[string]bool{live: true, gone: false, other: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("%s: exists=%v, want %v", filepath.Base(d), err == nil, want)
+		}
 	}
 }
