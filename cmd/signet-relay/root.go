@@ -46,7 +46,9 @@ check at /healthz, on its tailnet address only. With --notify-url-file it
 posts a short JSON notice to a chat webhook when a locked-out node is
 forwarded to the box, when a result is delivered or fails, and when the
 box denies a request. docs/relay.md has the metrics, the notices and
-alert rules.
+alert rules. Like tailscaled, the relay's tsnet node uploads its own
+tailscale logs (connection and control traffic, never a request or a
+key) to Tailscale's log service; --no-logs-no-support turns that off.
 
 signet-relay.service runs it with --dir /var/lib/signet-relay and
 --wireguard /etc/signet-relay/wireguard.json, plus the options in
@@ -87,6 +89,7 @@ func addFlags(fs *pflag.FlagSet, a *relayArgs) {
 	fs.StringVar(&a.AuthKeyFile, "auth-key-file", "", "read a pre-auth key from `FILE` (first start only)")
 	fs.IntVar(&a.MetricsPort, "metrics-port", 0, "serve /metrics and /healthz on `PORT` of the relay's tailnet address (0: off)")
 	fs.StringVar(&a.NotifyURLFile, "notify-url-file", "", "post events to the webhook URL in `FILE` (the URL is a secret)")
+	fs.BoolVar(&a.NoLogsNoSupport, "no-logs-no-support", false, "do not upload this node's tailscale logs to Tailscale (as tailscaled's flag; support then cannot read them)")
 	fs.BoolVar(&a.keygen, "keygen", false, "make DIR/wg.key, print its public key, and exit")
 	fs.BoolVar(&a.version, "version", false, "print the version and exit (as the version command)")
 	fs.MarkHidden("version")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"tailscale.com/envknob"
 	"tailscale.com/tsnet"
 
 	"github.com/signetbox/signet/internal/httpserve"
@@ -43,6 +44,9 @@ type Options struct {
 	MetricsPort int
 	// NotifyURLFile, if set, holds the webhook URL notices go to.
 	NotifyURLFile string
+	// NoLogsNoSupport stops the tsnet node from uploading its logs to
+	// Tailscale's log service, as tailscaled --no-logs-no-support does.
+	NoLogsNoSupport bool
 }
 
 // Setup is what the relay needs to start, read from the files its
@@ -176,6 +180,7 @@ func (s *Setup) Serve(ctx context.Context, logf func(string, ...any)) error {
 	// The config's one peer is the box; its API is at tunnel_ip, api_port.
 	box := NewBox(tun, netip.AddrPortFrom(s.wg.Peers[0].TunnelIP, uint16(s.wg.APIPort)))
 	o := s.opts
+	applyLogPolicy(o)
 	ts := &tsnet.Server{Dir: filepath.Join(o.Dir, "tsnet"), Hostname: o.Hostname, ControlURL: o.ControlURL,
 		AuthKey: s.authKey, Logf: func(string, ...any) {}}
 	defer ts.Close()
@@ -200,4 +205,13 @@ func (s *Setup) Serve(ctx context.Context, logf func(string, ...any)) error {
 		defer srv.Close()
 	}
 	return r.Run(ctx)
+}
+
+// applyLogPolicy turns off the tsnet node's log upload when o asks for
+// it. tsnet reads the choice from the process environment (envknob), not
+// from the Server, so it holds for every tsnet node of this process.
+func applyLogPolicy(o Options) {
+	if o.NoLogsNoSupport {
+		envknob.SetNoLogsNoSupport()
+	}
 }
