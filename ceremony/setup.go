@@ -37,7 +37,7 @@ type Setup struct {
 // directory holds no key, and must match the key that is there. With
 // genesis the chain store must be empty. Open takes the state
 // directory's lock, so no daemon runs meanwhile.
-func Open(state, out, backend string, genesis bool) (s *Setup, err error) {
+func Open(state, out, backend string, genesis bool) (_ *Setup, err error) {
 	dir, err := statedir.Abs(state)
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func Open(state, out, backend string, genesis bool) (s *Setup, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("making the state directory: %w", err)
 	}
-	s = &Setup{StateDir: dir}
+	s := &Setup{StateDir: dir}
 	if s.Key, err = ExistingKey(dir, backend); err != nil {
 		return nil, err
 	}
