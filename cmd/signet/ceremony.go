@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/ceremony"
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/keysetup"
 	"github.com/signetbox/signet/statedir"
-	"github.com/signetbox/signet/terminal"
 	"github.com/signetbox/signet/terminal/qrscreen"
 )
 
@@ -80,7 +77,7 @@ files or the journal.`,
   $ signet ceremony verify /media/usb/ceremony-20260102T100000Z.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a.key.state = stateDirOf(cmd)
+			a.key.State = stateDirOf(cmd)
 			if err := a.validate(cmd); err != nil {
 				return usageErr(withHint(err, "run 'signet ceremony init --help' for its flags"))
 			}
@@ -102,16 +99,16 @@ func (a *ceremonyArgs) validate(cmd *cobra.Command) error {
 	if n := ceremony.MaxSecrets; a.disablement < 1 || a.disablement > n {
 		return fmt.Errorf("--disablement %d is out of range; use 1-%d (an authority holds at most %d disablement values)", a.disablement, n, n)
 	}
-	if a.key.replace {
+	if a.key.Replace {
 		return errors.New("--replace-existing-key is not taken here; replace the key with 'signet key init' first")
 	}
 	if a.out == "" {
-		a.out = a.key.state
+		a.out = a.key.State
 	}
-	if a.key.hsm == "" {
+	if a.key.Backend == "" {
 		return nil
 	}
-	return a.key.validate(cmd)
+	return a.key.Validate(cmd.Flags().Changed)
 }
 
 // testOnlyCeremonyRand, when non-nil, replaces crypto/rand in the
@@ -121,44 +118,19 @@ var testOnlyCeremonyRand io.Reader
 // runCeremonyInit opens what the ceremony needs (the state directory and
 // its lock, the journal, the chain store, the console) and runs it.
 func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyArgs) error {
-	dir, err := statedir.Abs(a.key.state)
+	s, err := ceremony.Open(a.key.State, a.out, a.key.Backend, a.genesis)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("making the state directory: %w", err)
-	}
-	box, err := ceremonyKey(dir, a.key.hsm)
-	if err != nil {
-		return err
-	}
-	out, err := ceremonyOut(a.out, dir)
-	if err != nil {
-		return err
-	}
-	unlock, err := statedir.TakeLock(dir)
-	if err != nil {
-		return withHint(err, "stop signet serve while the ceremony runs")
-	}
-	defer unlock()
-	journal, err := openCeremonyJournal(dir)
-	if err != nil {
-		return err
-	}
-	defer journal.Close()
+	defer s.Close()
 	o := ceremony.Options{
-		Stdout: stdout, Log: stderr, StateDir: dir, OutDir: out,
+		Stdout: stdout, Log: stderr, StateDir: s.StateDir, OutDir: s.OutDir,
 		Secrets: a.disablement, QR: !a.noQR, Genesis: a.genesis,
-		Key: box, Backend: a.key.hsm, Journal: journal, WriteNew: statedir.WriteNew,
+		Key: s.Key, Backend: a.key.Backend, Journal: s.Journal, WriteNew: statedir.WriteNew,
 		Rand: testOnlyCeremonyRand, Version: version(), // a nil Rand is crypto/rand
 	}
-	if a.genesis {
-		store, err := openGenesisStore(dir)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		o.Chain = store
+	if s.Chain != nil {
+		o.Chain = s.Chain
 	}
 	con, err := openConsole()
 	if err != nil {
@@ -167,84 +139,15 @@ func runCeremonyInit(ctx context.Context, stdout, stderr io.Writer, a *ceremonyA
 	defer con.Close()
 	o.Terminal = qrscreen.Line{Line: con}
 	o.MakeKey = func(ctx context.Context) (*ceremony.BoxKey, error) {
-		return makeCeremonyKey(ctx, con, dir, &a.key, stderr)
+		res, err := keysetup.Make(ctx, con, s.StateDir, &a.key, stderr)
+		if err != nil {
+			return nil, err
+		}
+		return &ceremony.BoxKey{URI: res.URI, Public: res.Public, Attestation: &res.Attestation}, nil
 	}
 	c, err := ceremony.New(o)
 	if err != nil {
 		return err
 	}
 	return c.Run(ctx)
-}
-
-// ceremonyKey loads the key already in the state directory (nil when
-// there is none), or checks that --hsm says how to make one.
-func ceremonyKey(dir, backend string) (*ceremony.BoxKey, error) {
-	ks, err := loadKeyState(dir)
-	if err != nil && backend == "" {
-		return nil, withHint(fmt.Errorf("no key in %s to use, and no --hsm to make one", dir),
-			"pass --hsm tpm (or piv, or soft for a trial run) and its flags, as for 'signet key init'")
-	}
-	if err != nil {
-		if there, _ := statedir.HasKey(dir); there {
-			return nil, err // a key is there but cannot be read
-		}
-		return nil, nil
-	}
-	if backend != "" && backend != ks.URI.Scheme {
-		return nil, withHint(fmt.Errorf("--hsm %s: %s already holds a %s key", backend, dir, ks.URI.Scheme),
-			"drop --hsm to use that key, or use another --state")
-	}
-	box := &ceremony.BoxKey{URI: ks.URI, Public: ks.Pub}
-	if ks.Att != nil {
-		box.Attestation = ks.Att.HSM()
-	}
-	return box, nil
-}
-
-// makeCeremonyKey makes the key as 'signet key init' does and records it.
-func makeCeremonyKey(ctx context.Context, con *terminal.Line, dir string, a *keyInitArgs, stderr io.Writer) (*ceremony.BoxKey, error) {
-	res, err := initBackend(ctx, con, dir, a, stderr)
-	if err != nil {
-		return nil, err
-	}
-	if err := statedir.WriteKey(dir, res.uri, res.pub, statedir.NewAttestationDoc(res.uri, res.pub, res.att)); err != nil {
-		return nil, err
-	}
-	return &ceremony.BoxKey{URI: res.uri, Public: res.pub, Attestation: &res.att}, nil
-}
-
-// ceremonyOut checks --out (default: the state directory) and returns it
-// absolute.
-func ceremonyOut(flag, dir string) (string, error) {
-	out, err := filepath.Abs(flag)
-	if err != nil {
-		return "", fmt.Errorf("--out %q: %w", flag, err)
-	}
-	if fi, err := os.Stat(out); err != nil || !fi.IsDir() {
-		return "", withHint(fmt.Errorf("--out %s is not a directory", out), "mount the medium or make the directory first")
-	}
-	return out, nil
-}
-
-// openGenesisStore opens the chain store for --genesis; it must be empty.
-func openGenesisStore(dir string) (*signer.ChainStore, error) {
-	store, err := signer.OpenChainStore(dir)
-	if err != nil {
-		return nil, err
-	}
-	if store.Len() > 0 {
-		store.Close()
-		return nil, withHint(fmt.Errorf("--genesis: the chain store in %s already holds an authority", dir),
-			"run the ceremony without --genesis, or in a state directory with no chain.log")
-	}
-	return store, nil
-}
-
-func openCeremonyJournal(dir string) (*signer.Journal, error) {
-	j, err := signer.OpenJournal(dir)
-	var torn *signer.TornError
-	if errors.As(err, &torn) {
-		return nil, withHint(err, "run 'signet journal repair' (it keeps the torn bytes aside) and start again")
-	}
-	return j, err
 }

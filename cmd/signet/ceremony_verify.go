@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,34 +13,12 @@ import (
 
 // ceremonyVerifySchema is the schema version of "signet ceremony verify
 // --json" (not the transcript's own schema, which the file carries).
-const ceremonyVerifySchema = 1
+const ceremonyVerifySchema = ceremony.ReportSchema
 
 // ceremonyVerifyArgs holds the flags of "signet ceremony verify".
 type ceremonyVerifyArgs struct {
 	key  string // the tlpub: the transcript must be signed by
 	json int    // --json schema version; 0 prints text
-}
-
-// ceremonyVerifyReport is the output of "signet ceremony verify --json":
-// what the verified transcript says.
-type ceremonyVerifyReport struct {
-	SchemaVersion    int      `json:"schema_version"`
-	File             string   `json:"file"`
-	Markdown         string   `json:"markdown,omitempty"` // the .md checked with it; left out when there is none
-	ID               string   `json:"id"`
-	TranscriptSchema int      `json:"transcript_schema"` // the file format's own version
-	Started          string   `json:"started"`
-	Finished         string   `json:"finished"`
-	Witnesses        []string `json:"witnesses"`
-	// RunbookPeople and FewerPeopleConfirmed are left out for a schema
-	// 1 transcript, which does not record them.
-	RunbookPeople        int      `json:"runbook_people,omitempty"`
-	FewerPeopleConfirmed *bool    `json:"fewer_people_confirmed,omitempty"`
-	SignedBy             string   `json:"signed_by"`
-	SignerChecked        bool     `json:"signer_checked"` // --key was given and matched
-	TrustedKeys          []string `json:"trusted_keys"`   // tlpub:HEX[?votes], the box's first
-	DisablementValues    []string `json:"disablement_values"`
-	GenesisAUM           bool     `json:"genesis_aum"` // the transcript holds the genesis AUM
 }
 
 // newCeremonyVerifyCmd builds "signet ceremony verify".
@@ -96,41 +72,10 @@ func runCeremonyVerify(w io.Writer, path string, a *ceremonyVerifyArgs) error {
 	}
 	t := &f.Transcript
 	if a.json != 0 {
-		return writeJSON(w, newCeremonyVerifyReport(path, f, want != nil))
+		return writeJSON(w, ceremony.NewVerifyReport(path, f, want != nil))
 	}
 	_, err = fmt.Fprintf(w, "%s: ceremony %s of %s, %d people, %d disablement values, signed by %s, verified\n  witnesses: %s%s\n",
 		path, t.ID, t.Started.Format("2006-01-02T15:04:05Z"), len(t.People), len(t.Disablements()), f.Signature.PublicKey,
-		strings.Join(t.People, ", "), witnessNote(t))
+		strings.Join(t.People, ", "), t.WitnessNote())
 	return err
-}
-
-// witnessNote says how the witnesses compare with the runbook.
-func witnessNote(t *ceremony.Transcript) string {
-	switch {
-	case t.RunbookPeople == 0:
-		return " (a schema 1 transcript: the runbook's number is not recorded)"
-	case t.FewerPeopleConfirmed:
-		return fmt.Sprintf(" (FEWER than the %d the runbook asks for; going on was confirmed at the ceremony)", t.RunbookPeople)
-	}
-	return ""
-}
-
-// newCeremonyVerifyReport is what the verified transcript f at path
-// says; keyChecked is set when --key was given (and so matched).
-func newCeremonyVerifyReport(path string, f *ceremony.File, keyChecked bool) *ceremonyVerifyReport {
-	t := &f.Transcript
-	r := &ceremonyVerifyReport{SchemaVersion: ceremonyVerifySchema, File: path, ID: t.ID, TranscriptSchema: t.Schema,
-		Started: t.Started.UTC().Format(time.RFC3339), Finished: t.Finished.UTC().Format(time.RFC3339),
-		Witnesses: emptyIfNil(t.People), SignedBy: f.Signature.PublicKey, SignerChecked: keyChecked,
-		TrustedKeys: emptyIfNil(t.Keys), DisablementValues: emptyIfNil(t.Disablements()), GenesisAUM: t.Output("genesis-aum") != nil}
-	if t.RunbookPeople > 0 {
-		r.RunbookPeople, r.FewerPeopleConfirmed = t.RunbookPeople, &t.FewerPeopleConfirmed
-	}
-	// VerifyFile checked the Markdown next to path if there is one.
-	if md := strings.TrimSuffix(path, ".json") + ".md"; md != path {
-		if _, err := os.Stat(md); err == nil {
-			r.Markdown = md
-		}
-	}
-	return r
 }

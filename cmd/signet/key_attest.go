@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 
-	"github.com/google/go-tpm/tpm2"
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/signer"
-	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/keydevice"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -82,13 +77,7 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 	if err != nil {
 		return err
 	}
-	a, err := attestKey(ctx, st, args.roots)
-	if err != nil && errors.Is(err, hsm.ErrNoDevice) {
-		// A TPM behind swtpm or a card serves one process at a time.
-		if _, rec, derr := signer.StateDirStatus(ctx, st.Dir); derr == nil {
-			return withHint(err, fmt.Sprintf("signet serve (pid %d) holds the key device; stop it to attest the key ('signet key show' asks the daemon for the device's state)", rec.PID))
-		}
-	}
+	a, err := keydevice.Attest(ctx, st, args.roots)
 	if err != nil {
 		return err
 	}
@@ -116,66 +105,6 @@ func runKeyAttest(ctx context.Context, w io.Writer, args *keyAttestArgs) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		line(k, r.Facts[k])
-	}
-	return nil
-}
-
-// attestKey gets a fresh attestation from the device and verifies it.
-func attestKey(ctx context.Context, st *statedir.KeyState, rootsFile string) (hsm.Attestation, error) {
-	if st.URI.Scheme == "soft" {
-		if rootsFile != "" {
-			return hsm.Attestation{}, usageErrorf("--roots applies only to piv keys")
-		}
-		return softAttestation(st.URI.Path), nil
-	}
-	roots, err := loadRoots(rootsFile)
-	if err != nil {
-		return hsm.Attestation{}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, deviceReadTimeout)
-	defer cancel()
-	k, err := openNoPIN(ctx, st, roots)
-	if err != nil {
-		return hsm.Attestation{}, err
-	}
-	defer k.Close()
-	a, err := k.Attest(ctx)
-	if err != nil {
-		return hsm.Attestation{}, err
-	}
-	if st.URI.Scheme == "tpm" {
-		err = checkTPMAttestation(a, st.Att)
-	}
-	return a, err
-}
-
-// checkTPMAttestation checks the sealed object's public area: it can never
-// leave this TPM (fixedTPM, fixedParent) and only its policy releases it
-// (no userWithAuth, a non-empty policy digest). It also checks that the SRK
-// is the one recorded at init.
-func checkTPMAttestation(a hsm.Attestation, recorded *statedir.AttestationDoc) error {
-	if len(a.Evidence) == 0 {
-		return errors.New("tpm attestation has no public area to check")
-	}
-	pub, err := tpm2.Unmarshal[tpm2.TPM2BPublic](a.Evidence[0])
-	if err != nil {
-		return fmt.Errorf("tpm attestation: parsing the sealed object's public area: %w", err)
-	}
-	p, err := pub.Contents()
-	if err != nil {
-		return fmt.Errorf("tpm attestation: parsing the sealed object's public area: %w", err)
-	}
-	attr := p.ObjectAttributes
-	if !attr.FixedTPM || !attr.FixedParent || attr.UserWithAuth || len(p.AuthPolicy.Buffer) == 0 {
-		return fmt.Errorf("tpm attestation: the sealed object is not bound to this TPM and its policy (fixedTPM=%t fixedParent=%t userWithAuth=%t policy=%d bytes); provision a new key",
-			attr.FixedTPM, attr.FixedParent, attr.UserWithAuth, len(p.AuthPolicy.Buffer))
-	}
-	if recorded != nil && recorded.Facts["srk-name"] != "" {
-		want, _ := hex.DecodeString(recorded.Facts["srk-name"])
-		got, _ := hex.DecodeString(a.Facts["srk-name"])
-		if subtle.ConstantTimeCompare(want, got) != 1 {
-			return fmt.Errorf("tpm attestation: the SRK name %s is not the one recorded at init (%s)", a.Facts["srk-name"], recorded.Facts["srk-name"])
-		}
 	}
 	return nil
 }

@@ -2,15 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/piv"
-	"github.com/signetbox/signet/hsm/tpm"
-	"github.com/signetbox/signet/statedir"
-	"github.com/signetbox/signet/terminal"
+	"github.com/signetbox/signet/keysetup"
 	"github.com/spf13/cobra"
 )
 
@@ -57,41 +51,7 @@ func runKeyChangePIN(ctx context.Context, stderr io.Writer, args *keyPINArgs) er
 	if err != nil {
 		return err
 	}
-	if st.URI.Scheme == "soft" {
-		return changeSoftPassphrase(ctx, stderr, st)
-	}
-	con, err := openConsole()
-	if err != nil {
-		return err
-	}
-	defer con.Close()
-	if st.URI.Scheme == "piv" {
-		if err := piv.ChangePIN(ctx, st.URI.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is changed\n", st.URI.Serial)
-		return nil
-	}
-	old, err := con.ReadSecret(ctx, "Current TPM PIN: ")
-	if err != nil {
-		return err
-	}
-	defer hsm.Wipe(old)
-	next, err := con.ReadNewSecret(ctx, "TPM PIN")
-	if err != nil {
-		return err
-	}
-	defer hsm.Wipe(next)
-	t, err := tpm.OpenDevice(st.URI.Device)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	if err := tpm.ChangePIN(ctx, t, st.URI.Path, old, next); err != nil {
-		return err
-	}
-	fmt.Fprintln(stderr, "signet: the TPM PIN is changed")
-	return nil
+	return keysetup.ChangePIN(ctx, st, keyConsole, stderr)
 }
 
 // newKeyResetLockoutCmd builds "signet key reset-lockout".
@@ -122,42 +82,5 @@ func runKeyResetLockout(ctx context.Context, stderr io.Writer, args *keyPINArgs)
 	if err != nil {
 		return err
 	}
-	if st.URI.Scheme == "soft" {
-		return errors.New("a soft key has no lockout: a wrong passphrase can be retried at once")
-	}
-	con, err := openConsole()
-	if err != nil {
-		return err
-	}
-	defer con.Close()
-	if st.URI.Scheme == "piv" {
-		if err := piv.Unblock(ctx, st.URI.Serial, &ttyPrompt{con: con, noun: "PIN"}); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "signet: the PIN of YubiKey %d is unblocked and set to the new PIN\n", st.URI.Serial)
-		return nil
-	}
-	return resetTPMLockout(ctx, con, st, stderr)
-}
-
-func resetTPMLockout(ctx context.Context, con *terminal.Line, st *statedir.KeyState, stderr io.Writer) error {
-	secret, err := readLockoutSecret(ctx, con)
-	if err != nil {
-		return err
-	}
-	defer hsm.Wipe(secret)
-	t, err := tpm.OpenDevice(st.URI.Device)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	if err := tpm.ResetLockout(ctx, t, secret); err != nil {
-		return err
-	}
-	s, err := tpm.ReadStatus(t)
-	if err != nil {
-		return fmt.Errorf("the lockout is reset, but reading the TPM's state failed: %w", err)
-	}
-	fmt.Fprintf(stderr, "signet: the TPM's PIN counter is reset: %d of %d tries left\n", s.PINRetries, s.MaxTries)
-	return nil
+	return keysetup.ResetLockout(ctx, st, keyConsole, stderr)
 }

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/piv"
-	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/cli"
-	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/keydevice"
 	"github.com/signetbox/signet/tka"
 	"github.com/spf13/cobra"
 )
@@ -89,68 +85,21 @@ func runKeyShow(ctx context.Context, w, log io.Writer, args *keyShowArgs) error 
 	if st.Att != nil {
 		r.Attestation = &attestationJSON{Summary: st.Att.Summary, Hardware: st.Att.Hardware}
 	}
-	dev, err := readKeyDevice(ctx, log, st)
+	dev, err := keydevice.Read(ctx, log, st)
 	if err != nil {
 		if args.json == 0 {
 			printKeyLines(w, r)
 		}
 		return err
 	}
-	r.Device, r.ReadFrom, r.DaemonPID = dev.device, "device", dev.daemonPID
-	if dev.daemonPID != 0 {
+	r.Device, r.ReadFrom, r.DaemonPID = dev.State, "device", dev.DaemonPID
+	if dev.DaemonPID != 0 {
 		r.ReadFrom = "daemon"
 	}
 	if args.json != 0 {
 		return writeJSON(w, r)
 	}
 	return printKeyReport(w, r)
-}
-
-// openNoPIN opens a tpm or piv key without asking for a PIN (status and
-// attestation need none) and checks it against key.pub. roots verify PIV
-// attestations (nil: Yubico's). A socket TPM's exchanges end at ctx's
-// deadline.
-func openNoPIN(ctx context.Context, st *statedir.KeyState, roots *x509.CertPool) (hsm.Key, error) {
-	var k hsm.Key
-	switch st.URI.Scheme {
-	case "tpm":
-		deadline, _ := ctx.Deadline()
-		t, err := tpm.OpenDeviceDeadline(st.URI.Device, deadline)
-		if err != nil {
-			return nil, err
-		}
-		tk, err := tpm.NewKey(ctx, t, st.URI.Path, nil)
-		if err != nil {
-			t.Close()
-			return nil, err
-		}
-		k = ownedTPMKey{tk, t}
-	case "piv":
-		pk, err := piv.Open(ctx, piv.Options{Serial: st.URI.Serial, Slot: st.URI.Slot, PublicKey: st.Pub, Roots: roots})
-		if err != nil {
-			return nil, err
-		}
-		k = piv.HSMKey{Key: pk}
-	default:
-		return nil, fmt.Errorf("a %s key cannot be opened without its passphrase", st.URI.Scheme)
-	}
-	if !k.PublicKey().Equal(st.Pub) {
-		k.Close()
-		return nil, fmt.Errorf("the key %s is %s, not the %s in %s; the state directory belongs to another key",
-			st.URI, tka.FormatTLPub(k.PublicKey()), tka.FormatTLPub(st.Pub), statedir.KeyPub)
-	}
-	return k, nil
-}
-
-// ownedTPMKey is a TPM key that closes its connection on Close.
-type ownedTPMKey struct {
-	*tpm.Key
-	t io.Closer
-}
-
-func (k ownedTPMKey) Close() error {
-	k.Key.Close()
-	return k.t.Close()
 }
 
 // keyLine prints one "name: value" line of key show. Values come from

@@ -20,6 +20,7 @@ import (
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/keysetup"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -67,7 +68,7 @@ func (s *tmuxServe) tpmKey() ed25519.PublicKey {
 	}
 	hsm.Wipe(p.LockoutSecret)
 	u := hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}
-	att := tpmAttestation(ctx, dev, path)
+	att := keysetup.TPMAttestation(ctx, dev, path)
 	if !att.Hardware || att.Backend != "tpm" {
 		t.Fatalf("the swtpm key's attestation: %+v", att)
 	}

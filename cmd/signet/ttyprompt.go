@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"strings"
 
-	"github.com/signetbox/signet/hsm/piv"
+	"github.com/signetbox/signet/keysetup"
 	"github.com/signetbox/signet/terminal"
 )
 
@@ -19,30 +17,12 @@ func openConsole() (*terminal.Line, error) {
 	return con, err
 }
 
-// ttyPrompt answers a backend's PIN questions (hsm.PINPrompt) on the
-// console. It caches nothing, so a refused PIN is never replayed.
-type ttyPrompt struct {
-	con  *terminal.Line
-	noun string // "PIN" or "passphrase", for questions that do not say
-}
-
-// PIN asks on the console; new PINs, PUKs and passphrases are typed twice.
-func (p *ttyPrompt) PIN(ctx context.Context, why string) ([]byte, error) {
-	switch {
-	case why == piv.WhyNewPIN:
-		return p.con.ReadNewSecret(ctx, "PIN (6 to 8 characters)")
-	case why == piv.WhyNewPUK:
-		return p.con.ReadNewSecret(ctx, "PUK (6 to 8 characters)")
-	case strings.HasPrefix(why, "set the passphrase"):
-		return p.con.ReadNewSecret(ctx, p.noun)
-	case strings.HasPrefix(why, "current ") || why == piv.WhyPUK:
-		return p.con.ReadSecret(ctx, "Type the "+why+": ")
+// keyConsole is openConsole for keysetup, which opens the console only
+// once it needs it.
+func keyConsole() (keysetup.Console, error) {
+	con, err := openConsole()
+	if err != nil {
+		return nil, err
 	}
-	return p.con.ReadSecret(ctx, p.noun+" to "+why+": ")
-}
-
-// Touch tells the operator that the YubiKey waits for a touch
-// (piv.TouchNotifier).
-func (p *ttyPrompt) Touch(msg string) {
-	p.con.Printf("%s\n", msg)
+	return con, nil
 }
