@@ -149,10 +149,11 @@ func TestPlain(t *testing.T) {
 		"laptop.":           "laptop.",
 		"a\x1b[2Jb":         `a\x1b[2Jb`,
 		" spaced \n":        `spaced`,
-		"a\tb\nc":           `a\x09b\x0ac`,
+		"a\tb\nc":           `a\tb\nc`,
 		`say "hi" \ there`:  `say "hi" \\ there`,
 		"rtl \u202etxt.exe": `rtl \u202etxt.exe`,
-		"wide 名前":           `wide \u540d\u524d`,
+		"wide 名前…":          "wide 名前…",
+		`forged \x1b`:       `forged \\x1b`,
 	} {
 		if got := Plain(in); got != want {
 			t.Errorf("Plain(%q) = %q, want %q", in, got, want)

@@ -90,8 +90,11 @@ func OneLine(s string) string {
 }
 
 // Plain renders untrusted text (a name or reason a status file or a peer
-// gave) for a terminal by internal/safetext's rule, and trims the spaces
-// around it.
+// gave) for a report on a terminal: it trims the spaces around it,
+// doubles each backslash (so an escape cannot be forged) and escapes
+// control and format characters (safetext.EscapeControls). The
+// console's review screen uses the stricter safetext.Sanitize, as its
+// layout counts columns.
 func Plain(s string) string {
-	return safetext.Sanitize(strings.TrimSpace(s))
+	return safetext.EscapeControls(strings.ReplaceAll(strings.TrimSpace(s), `\`, `\\`))
 }
