@@ -191,13 +191,3 @@ func journalErr(sum signer.Summary, err error) error {
 	}
 	return err
 }
-
-// maxArgs returns a cobra.PositionalArgs that wants at most n arguments.
-func maxArgs(n int, what string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) <= n {
-			return nil
-		}
-		return usageErrorf("%s wants at most %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
-	}
-}

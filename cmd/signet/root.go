@@ -55,7 +55,7 @@ request and decision is journaled.`,
 		root.AddCommand(newVerb())
 	}
 	root.SetFlagErrorFunc(cli.FlagError)
-	setHelp(root)
+	cli.SetHelp(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	return root

@@ -1,0 +1,37 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// ExactArgs returns a cobra.PositionalArgs that wants exactly n
+// arguments, named in what (for example "NODEKEY"), and returns a usage
+// error that says what was wrong.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		return Usagef("%s wants %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
+	}
+}
+
+// MinArgs returns a cobra.PositionalArgs that wants at least n
+// arguments, named in what.
+func MinArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= n {
+			return nil
+		}
+		return Usagef("%s wants at least %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
+	}
+}
+
+// MaxArgs returns a cobra.PositionalArgs that wants at most n arguments,
+// named in what.
+func MaxArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) <= n {
+			return nil
+		}
+		return Usagef("%s wants at most %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
+	}
+}
