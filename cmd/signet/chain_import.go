@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,9 +67,13 @@ func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
 	if err := signer.NoteChainAdds(journal, "importing AUMs with signet chain import", st, aums); err != nil {
 		return fmt.Errorf("the chain store is unchanged: %w", err)
 	}
-	a, err := importAUMs(st, aums)
+	a, err := tka.Import(st, aums, before == 0)
 	if err != nil {
-		return fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
+		err = fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
+		if errors.Is(err, tka.ErrChainStart) {
+			err = withHint(err, "give the whole log: tailscale lock log --json --limit 100000")
+		}
+		return err
 	}
 	added := st.Len() - before
 	if added > 0 {
@@ -101,55 +105,9 @@ func readAUMs(stdin io.Reader, name string) ([]*tka.AUM, error) {
 	if len(data) > maxImport {
 		return nil, fmt.Errorf("%s is over %d MiB; that is no AUM log", name, maxImport>>20)
 	}
-	var aums []*tka.AUM
-	if t := bytes.TrimSpace(data); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		aums, err = tka.ParseLogJSON(data)
-	} else {
-		aums, err = tka.ParseHexAUMs(string(data))
-	}
+	aums, err := tka.ParseAUMLog(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return aums, nil
-}
-
-// importAUMs verifies aums against the store's authority (or from their
-// first AUM, for an empty store) and commits them. Nothing is written
-// unless all of them verify.
-func importAUMs(st *signer.ChainStore, aums []*tka.AUM) (*tka.Authority, error) {
-	if st.Len() > 0 {
-		a, err := tka.Open(st)
-		if err != nil {
-			return nil, err
-		}
-		return a, a.Inform(st, aums)
-	}
-	// Verify the whole chain in memory first: Bootstrap commits the
-	// starting checkpoint on its own.
-	if _, err := bootstrap(tka.NewMemStore(), aums); err != nil {
-		return nil, err
-	}
-	return bootstrap(st, aums)
-}
-
-// bootstrap starts an authority in st from the first genesis AUM of aums
-// (else from aums[0]) and informs it of all of them: the one already
-// stored is skipped, and errors number updates as aums does.
-func bootstrap(st tka.Store, aums []*tka.AUM) (*tka.Authority, error) {
-	start := aums[0]
-	for _, u := range aums {
-		if _, ok := u.Parent(); !ok {
-			start = u
-			break
-		}
-	}
-	a, err := tka.Bootstrap(st, start)
-	if err != nil {
-		return nil, withHint(fmt.Errorf("the store is empty, so the oldest AUM must start the chain: %w", err),
-			"give the whole log: tailscale lock log --json --limit 100000")
-	}
-	if len(aums) > 1 {
-		err = a.Inform(st, aums)
-	}
-	return a, err
 }
