@@ -130,13 +130,14 @@ func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyplan.Plan, override, 
 	if base == "" {
 		base = api.NewRequestID()
 	}
-	for _, s := range p.Steps(override) {
+	err := p.Run(override, base, func(s keyplan.Step, id string) error {
 		c := *ca
-		c.id = base + "-" + s.Suffix
+		c.id = id
 		fmt.Fprintf(cmd.ErrOrStderr(), "signet: step %s\n", s.Suffix)
-		if err := send(cmd, &c, s.Request); err != nil {
-			return fmt.Errorf("step %s stopped the plan (later steps were not sent): %w", s.Suffix, err)
-		}
+		return send(cmd, &c, s.Request)
+	})
+	if err != nil {
+		return err
 	}
 	if p.Handoff {
 		fmt.Fprintln(cmd.ErrOrStderr(), "signet: this box's key is the one removed; the box holding the added key re-signs and removes it")
