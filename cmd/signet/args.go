@@ -9,4 +9,6 @@ var (
 	exactArgs = cli.ExactArgs
 	minArgs   = cli.MinArgs
 	maxArgs   = cli.MaxArgs
+	// noVerb is the RunE of a command that only groups verbs.
+	noVerb = cli.NoVerb
 )

@@ -63,24 +63,11 @@ func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
 		return withHint(fmt.Errorf("the chain store is unchanged: %w", err), "run 'signet journal verify --state "+dir+"' and 'signet journal repair'")
 	}
 	defer journal.Close()
-	before := st.Len()
-	if err := signer.NoteChainAdds(journal, "importing AUMs with signet chain import", st, aums); err != nil {
-		return fmt.Errorf("the chain store is unchanged: %w", err)
-	}
-	a, err := tka.Import(st, aums, before == 0)
-	if err != nil {
-		err = fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
-		if errors.Is(err, tka.ErrChainStart) {
-			err = withHint(err, "give the whole log: tailscale lock log --json --limit 100000")
-		}
+	a, added, err := signer.ImportChain(journal, st, aums, name)
+	if errors.Is(err, tka.ErrChainStart) {
+		return withHint(err, "give the whole log: tailscale lock log --json --limit 100000")
+	} else if err != nil {
 		return err
-	}
-	added := st.Len() - before
-	if added > 0 {
-		msg := fmt.Sprintf("imported %d AUMs with signet chain import", added)
-		if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
-			return fmt.Errorf("imported %d AUMs (head %v) but could not journal it: %w", added, a.Head(), err)
-		}
 	}
 	_, err = fmt.Fprintf(w, "imported %d new AUMs (%d already stored); head %v, %d trusted keys\n",
 		added, len(aums)-added, a.Head(), len(a.Keys()))

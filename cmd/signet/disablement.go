@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,9 +28,7 @@ authority keeps only its disablement value, a one-way KDF output. These
 verbs read a secret from the terminal (echo off) or from stdin, never from
 the command line.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no disablement verb given"), "run 'signet disablement --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newDisablementCheckCmd())
 	return cmd

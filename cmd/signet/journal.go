@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -19,9 +18,7 @@ func newJournalCmd() *cobra.Command {
 decision and signature, each record hash-chained to the one before. These
 verbs read it offline: they work on a copy as well as on the live file.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no journal verb given"), "run 'signet journal --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newJournalVerifyCmd(), newJournalShowCmd(), newJournalRepairCmd())
 	return cmd

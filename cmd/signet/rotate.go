@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,9 +33,7 @@ the steps; 'rotate execute' sends them to the daemon in order, each
 reviewed on the console, and stops at the first refusal. 'rotate handoff'
 prints the runbook for moving the role to a new box.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no rotate verb given"), "run 'signet rotate --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newRotatePlanCmd(false), newRotatePlanCmd(true), newRotateHandoffCmd())
 	return cmd

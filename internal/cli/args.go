@@ -1,6 +1,10 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
 
 // ExactArgs returns a cobra.PositionalArgs that wants exactly n
 // arguments, named in what (for example "NODEKEY"), and returns a usage
@@ -34,4 +38,11 @@ func MaxArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return Usagef("%s wants at most %d argument(s) (%s), got %d", cmd.CommandPath(), n, what, len(args))
 	}
+}
+
+// NoVerb is the RunE of a command that only groups verbs ("signet
+// journal"): run without one, it is a usage error that says how to list
+// them.
+func NoVerb(cmd *cobra.Command, _ []string) error {
+	return Usage(WithHint(fmt.Errorf("no %s verb given", cmd.Name()), fmt.Sprintf("run '%s --help' to list them", cmd.CommandPath())))
 }

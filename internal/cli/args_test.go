@@ -102,3 +102,18 @@ func TestSetHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestNoVerb(t *testing.T) {
+	root := &cobra.Command{Use: "prog"}
+	group := &cobra.Command{Use: "journal VERB", RunE: NoVerb}
+	root.AddCommand(group)
+	err := group.RunE(group, nil)
+	if err == nil || !IsUsage(err) || err.Error() != "no journal verb given" {
+		t.Fatalf("NoVerb = %v, want the usage error", err)
+	}
+	var b bytes.Buffer
+	PrintError(&b, "prog", err)
+	if want := "prog: error: no journal verb given\nprog: hint: run 'prog journal --help' to list them\n"; b.String() != want {
+		t.Fatalf("printed %q, want %q", b.String(), want)
+	}
+}
