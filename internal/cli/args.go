@@ -46,3 +46,23 @@ func MaxArgs(n int, what string) cobra.PositionalArgs {
 func NoVerb(cmd *cobra.Command, _ []string) error {
 	return Usage(WithHint(fmt.Errorf("no %s verb given", cmd.Name()), fmt.Sprintf("run '%s --help' to list them", cmd.CommandPath())))
 }
+
+// UnknownVerb is the Args of a root command: anything that is not a
+// known verb is a usage error, with the nearest verb suggested when one
+// is close enough. Cobra only calls it when no subcommand matched.
+func UnknownVerb(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hints := []string{fmt.Sprintf("run '%s --help' to list the verbs", cmd.CommandPath())}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		hints = append([]string{fmt.Sprintf("did you mean %q?", s[0])}, hints...)
+	}
+	return Usage(WithHint(fmt.Errorf("unknown verb %q", args[0]), hints...))
+}
+
+// NoRootVerb is the RunE of a root command: without a verb there is
+// nothing to do.
+func NoRootVerb(cmd *cobra.Command, _ []string) error {
+	return Usage(WithHint(fmt.Errorf("no verb given"), fmt.Sprintf("run '%s --help' to list the verbs", cmd.CommandPath())))
+}

@@ -117,3 +117,28 @@ func TestNoVerb(t *testing.T) {
 		t.Fatalf("printed %q, want %q", b.String(), want)
 	}
 }
+
+func TestRootVerbs(t *testing.T) {
+	root := &cobra.Command{Use: "prog", Args: UnknownVerb, RunE: NoRootVerb, SuggestionsMinimumDistance: 2}
+	root.AddCommand(&cobra.Command{Use: "journal", Run: func(*cobra.Command, []string) {}})
+	print := func(err error) string {
+		var b bytes.Buffer
+		PrintError(&b, "prog", err)
+		return b.String()
+	}
+	if err := UnknownVerb(root, nil); err != nil {
+		t.Fatalf("no arguments: %v", err)
+	}
+	err := UnknownVerb(root, []string{"jornal"})
+	if want := "prog: error: unknown verb \"jornal\"\nprog: hint: did you mean \"journal\"?\nprog: hint: run 'prog --help' to list the verbs\n"; !IsUsage(err) || print(err) != want {
+		t.Errorf("a typo: %q, want %q", print(err), want)
+	}
+	err = UnknownVerb(root, []string{"zzzzzz"})
+	if want := "prog: error: unknown verb \"zzzzzz\"\nprog: hint: run 'prog --help' to list the verbs\n"; !IsUsage(err) || print(err) != want {
+		t.Errorf("no suggestion: %q, want %q", print(err), want)
+	}
+	err = NoRootVerb(root, nil)
+	if want := "prog: error: no verb given\nprog: hint: run 'prog --help' to list the verbs\n"; !IsUsage(err) || print(err) != want {
+		t.Errorf("no verb: %q, want %q", print(err), want)
+	}
+}
