@@ -151,3 +151,17 @@ func TestSelectorCheck(t *testing.T) {
 		t.Errorf("LimitNote(3) = %q", got)
 	}
 }
+
+func TestParseNodeKeys(t *testing.T) {
+	got, err := ParseNodeKeys("--exclude", []string{oldNode0.String(), oldNode1.String(), oldNode0.String()})
+	if err != nil || len(got) != 2 || !got[oldNode0] || !got[oldNode1] {
+		t.Fatalf("ParseNodeKeys = %v, %v", got, err)
+	}
+	if got, err := ParseNodeKeys("--exclude", nil); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("no keys: %v, %v", got, err)
+	}
+	_, err = ParseNodeKeys("--exclude", []string{oldNode0.String(), "nodekey:zz"})
+	if err == nil || !cli.IsUsage(err) || !strings.HasPrefix(err.Error(), "--exclude: ") {
+		t.Fatalf("a bad key: %v, want a usage error naming --exclude", err)
+	}
+}

@@ -4,12 +4,30 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 )
 
 // ErrChainStart marks an AUM log that cannot start an empty store: its
 // oldest AUM is no checkpoint that verifies on its own.
 var ErrChainStart = errors.New("the store is empty, so the oldest AUM must start the chain")
+
+// ReadAUMLog reads all of r, at most MaxAUMLog bytes, and parses it with
+// ParseAUMLog. name names the input in errors.
+func ReadAUMLog(r io.Reader, name string) ([]*AUM, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxAUMLog+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > MaxAUMLog {
+		return nil, fmt.Errorf("%s is over %d MiB; that is no AUM log", name, MaxAUMLog>>20)
+	}
+	aums, err := ParseAUMLog(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return aums, nil
+}
 
 // ParseAUMLog parses AUMs in either form ParseLogJSON or ParseHexAUMs
 // reads, telling them apart by the first byte that is not a space: JSON

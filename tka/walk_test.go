@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestRecentAndActiveChain(t *testing.T) {
@@ -196,5 +197,25 @@ func TestDescribe(t *testing.T) {
 		if d := u.Describe(); !strings.Contains(d, want[i]) {
 			t.Errorf("stanza %d lacks %q:\n%s", i, want[i], d)
 		}
+	}
+}
+
+func TestReadAUMLog(t *testing.T) {
+	_, _, _, _, auth, st, _ := addChain(t)
+	chain, _ := auth.ActiveChain(st)
+	js, err := MarshalLogJSON(chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadAUMLog(strings.NewReader(string(js)), "log.json")
+	if err != nil || len(got) != 3 {
+		t.Fatalf("ReadAUMLog = %d AUMs, %v", len(got), err)
+	}
+	if _, err := ReadAUMLog(strings.NewReader("{broken"), "log.json"); err == nil || !strings.HasPrefix(err.Error(), "log.json: ") {
+		t.Errorf("broken input: %v, want an error naming log.json", err)
+	}
+	boom := errors.New("boom")
+	if _, err := ReadAUMLog(iotest.ErrReader(boom), "-"); !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "reading -: ") {
+		t.Errorf("a failing reader: %v", err)
 	}
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/signetbox/signet/tka"
 )
 
-// maxImport bounds what chain import reads: far more than any real chain's
-// log output, small enough to hold in memory.
-const maxImport = 256 << 20
-
 // newChainImportCmd builds "signet chain import".
 func newChainImportCmd() *cobra.Command {
 	return &cobra.Command{
@@ -85,16 +81,5 @@ func readAUMs(stdin io.Reader, name string) ([]*tka.AUM, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImport+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(data) > maxImport {
-		return nil, fmt.Errorf("%s is over %d MiB; that is no AUM log", name, maxImport>>20)
-	}
-	aums, err := tka.ParseAUMLog(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return aums, nil
+	return tka.ReadAUMLog(r, name)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/keyplan"
-	"github.com/signetbox/signet/tka"
 )
 
 // rotateArgs holds the flags of "signet rotate plan|execute".
@@ -101,13 +100,9 @@ func (a *rotateArgs) plan(cmd *cobra.Command) (*keyplan.Plan, error) {
 	if a.statusJSON == "" || a.remove == "" {
 		return nil, usageErrorf("--status-json FILE and --remove tlpub:HEX are required")
 	}
-	exclude := map[tka.NodeKey]bool{}
-	for _, s := range a.exclude {
-		nk, err := tka.ParseNodeKey(s)
-		if err != nil {
-			return nil, usageErr(fmt.Errorf("--exclude: %w", err))
-		}
-		exclude[nk] = true
+	exclude, err := keyplan.ParseNodeKeys("--exclude", a.exclude)
+	if err != nil {
+		return nil, err
 	}
 	st, err := readStatusJSON(cmd, a.statusJSON)
 	if err != nil {
