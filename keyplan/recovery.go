@@ -125,3 +125,17 @@ func BuildRecovery(auth *tka.Authority, st tka.Store, r RecoveryRequest, ours tk
 	}
 	return out, nil
 }
+
+// ParseNodeKeys reads nodekey:HEX keys given with flag (--exclude) as a
+// set. Errors are usage errors naming the flag.
+func ParseNodeKeys(flag string, keys []string) (map[tka.NodeKey]bool, error) {
+	out := map[tka.NodeKey]bool{}
+	for _, s := range keys {
+		nk, err := tka.ParseNodeKey(s)
+		if err != nil {
+			return nil, cli.Usage(fmt.Errorf("%s: %w", flag, err))
+		}
+		out[nk] = true
+	}
+	return out, nil
+}

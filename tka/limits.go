@@ -43,3 +43,8 @@ const (
 	// re-checked one by one to name the bad signature.
 	verifyBatchSize = 128
 )
+
+// MaxAUMLog bounds what ReadAUMLog reads (signet's own limit, not
+// tailscale's): far more than any real chain's log output, small enough
+// to hold in memory.
+const MaxAUMLog = 256 << 20

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"path"
 
 	"github.com/spf13/cobra"
 
@@ -71,18 +69,9 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 	if a.statusJSON == "" {
 		return usageErrorf("--status-json FILE is required")
 	}
-	if err := a.checkSelector(); err != nil {
+	sel := keyplan.Selector{Name: a.name, Tags: a.tags}
+	if err := sel.Check(a.all, a.devices != "", a.limit); err != nil {
 		return err
-	}
-	if len(a.tags) > 0 && a.devices == "" {
-		return usageErr(withHint(fmt.Errorf("--tag needs --devices-json: 'tailscale lock status --json' carries no tags"),
-			"save the admin API device list (GET /api/v2/tailnet/-/devices) and pass it with --devices-json"))
-	}
-	if a.limit < 0 {
-		return usageErrorf("--limit is %d; it must be 0 (all) or more", a.limit)
-	}
-	if _, err := path.Match(a.name, ""); err != nil {
-		return usageErrorf("--name %q is not a valid pattern: %v", a.name, err)
 	}
 	st, err := readStatusJSON(cmd, a.statusJSON)
 	if err != nil {
@@ -94,7 +83,7 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 			return err
 		}
 	}
-	nodes, err := keyplan.SelectLockedOut(st, devs, keyplan.Selector{Name: a.name, Tags: a.tags})
+	nodes, err := keyplan.SelectLockedOut(st, devs, sel)
 	if err != nil {
 		return err
 	}
@@ -102,34 +91,12 @@ func runApprove(cmd *cobra.Command, a *approveArgs) error {
 		for _, n := range nodes {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", n.NodeKey, n.Claims["device"])
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s; nothing sent (--dry-run)\n", len(nodes), limitNote(a.limit))
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s; nothing sent (--dry-run)\n", len(nodes), keyplan.LimitNote(a.limit))
 		return nil
 	}
 	if _, err := daemonStatus(cmd, a.socket, st); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s\n", len(nodes), limitNote(a.limit))
+	fmt.Fprintf(cmd.ErrOrStderr(), "signet: %d node(s) selected%s\n", len(nodes), keyplan.LimitNote(a.limit))
 	return send(cmd, &a.clientArgs, &api.Request{Kind: api.KindBatch, Nodes: nodes, Limit: a.limit})
-}
-
-// checkSelector requires a selector: a bare approve must not sign every
-// locked-out node without being asked to.
-func (a *approveArgs) checkSelector() error {
-	has := a.name != "" || len(a.tags) > 0
-	switch {
-	case a.all && has:
-		return usageErrorf("give either --all or --name/--tag, not both")
-	case !a.all && !has:
-		return usageErr(withHint(errors.New("no selector: give --name GLOB or --tag TAG to pick nodes, or --all for every locked-out node"),
-			"'signet approve --status-json FILE --all --dry-run' lists them"))
-	}
-	return nil
-}
-
-// limitNote says what --limit does with the selection.
-func limitNote(limit int) string {
-	if limit == 0 {
-		return "; the daemon skips those it signed before"
-	}
-	return fmt.Sprintf("; the daemon skips those it signed before and signs at most %d of the others", limit)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -21,9 +20,7 @@ func newChainCmd() *cobra.Command {
 Tailnet Lock AUMs) in chain.log in the state directory. It checks every
 request against it and appends the AUMs it signs.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no chain verb given"), "run 'signet chain --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newChainImportCmd(), newChainVerifyCmd())
 	return cmd

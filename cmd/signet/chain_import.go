@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,10 +11,6 @@ import (
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
-
-// maxImport bounds what chain import reads: far more than any real chain's
-// log output, small enough to hold in memory.
-const maxImport = 256 << 20
 
 // newChainImportCmd builds "signet chain import".
 func newChainImportCmd() *cobra.Command {
@@ -63,20 +59,11 @@ func runChainImport(w io.Writer, stdin io.Reader, dir, name string) error {
 		return withHint(fmt.Errorf("the chain store is unchanged: %w", err), "run 'signet journal verify --state "+dir+"' and 'signet journal repair'")
 	}
 	defer journal.Close()
-	before := st.Len()
-	if err := signer.NoteChainAdds(journal, "importing AUMs with signet chain import", st, aums); err != nil {
-		return fmt.Errorf("the chain store is unchanged: %w", err)
-	}
-	a, err := importAUMs(st, aums)
-	if err != nil {
-		return fmt.Errorf("%s: refused, the chain store is unchanged: %w", name, err)
-	}
-	added := st.Len() - before
-	if added > 0 {
-		msg := fmt.Sprintf("imported %d AUMs with signet chain import", added)
-		if err := signer.NoteChainHead(journal, msg, a.Head()); err != nil {
-			return fmt.Errorf("imported %d AUMs (head %v) but could not journal it: %w", added, a.Head(), err)
-		}
+	a, added, err := signer.ImportChain(journal, st, aums, name)
+	if errors.Is(err, tka.ErrChainStart) {
+		return withHint(err, "give the whole log: tailscale lock log --json --limit 100000")
+	} else if err != nil {
+		return err
 	}
 	_, err = fmt.Fprintf(w, "imported %d new AUMs (%d already stored); head %v, %d trusted keys\n",
 		added, len(aums)-added, a.Head(), len(a.Keys()))
@@ -94,62 +81,5 @@ func readAUMs(stdin io.Reader, name string) ([]*tka.AUM, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImport+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	if len(data) > maxImport {
-		return nil, fmt.Errorf("%s is over %d MiB; that is no AUM log", name, maxImport>>20)
-	}
-	var aums []*tka.AUM
-	if t := bytes.TrimSpace(data); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-		aums, err = tka.ParseLogJSON(data)
-	} else {
-		aums, err = tka.ParseHexAUMs(string(data))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return aums, nil
-}
-
-// importAUMs verifies aums against the store's authority (or from their
-// first AUM, for an empty store) and commits them. Nothing is written
-// unless all of them verify.
-func importAUMs(st *signer.ChainStore, aums []*tka.AUM) (*tka.Authority, error) {
-	if st.Len() > 0 {
-		a, err := tka.Open(st)
-		if err != nil {
-			return nil, err
-		}
-		return a, a.Inform(st, aums)
-	}
-	// Verify the whole chain in memory first: Bootstrap commits the
-	// starting checkpoint on its own.
-	if _, err := bootstrap(tka.NewMemStore(), aums); err != nil {
-		return nil, err
-	}
-	return bootstrap(st, aums)
-}
-
-// bootstrap starts an authority in st from the first genesis AUM of aums
-// (else from aums[0]) and informs it of all of them: the one already
-// stored is skipped, and errors number updates as aums does.
-func bootstrap(st tka.Store, aums []*tka.AUM) (*tka.Authority, error) {
-	start := aums[0]
-	for _, u := range aums {
-		if _, ok := u.Parent(); !ok {
-			start = u
-			break
-		}
-	}
-	a, err := tka.Bootstrap(st, start)
-	if err != nil {
-		return nil, withHint(fmt.Errorf("the store is empty, so the oldest AUM must start the chain: %w", err),
-			"give the whole log: tailscale lock log --json --limit 100000")
-	}
-	if len(aums) > 1 {
-		err = a.Inform(st, aums)
-	}
-	return a, err
+	return tka.ReadAUMLog(r, name)
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -72,22 +70,9 @@ func runChainVerify(w, log io.Writer, dir string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	chain, err := activeChain(st, a)
+	chain, fresh, err := a.Reverify(st)
 	if err != nil {
 		return err
-	}
-	mem := tka.NewMemStore()
-	fresh, err := tka.Bootstrap(mem, chain[0])
-	if err != nil {
-		return fmt.Errorf("the oldest AUM %v does not verify: %w", a.Oldest(), err)
-	}
-	if len(chain) > 1 {
-		if err := fresh.Inform(mem, chain[1:]); err != nil {
-			return fmt.Errorf("the chain does not verify: %w", err)
-		}
-	}
-	if fresh.Head() != a.Head() {
-		return fmt.Errorf("re-verifying ended at %v, not at the stored head %v", fresh.Head(), a.Head())
 	}
 	if torn := st.Torn(); torn != nil {
 		defer fmt.Fprintf(log, "signet: note: %v\n", torn)
@@ -103,27 +88,4 @@ func runChainVerify(w, log io.Writer, dir string, asJSON bool) error {
 	_, err = fmt.Fprintf(w, "chain verified: %d AUMs (%d stored), head %v, %d trusted keys\n",
 		len(chain), st.Len(), a.Head(), len(fresh.Keys()))
 	return err
-}
-
-// activeChain returns the AUMs of the active chain, oldest first.
-func activeChain(st *signer.ChainStore, a *tka.Authority) ([]*tka.AUM, error) {
-	var out []*tka.AUM
-	h := a.Head()
-	for {
-		u, err := st.AUM(h)
-		if err != nil {
-			return nil, fmt.Errorf("reading AUM %v: %w", h, err)
-		}
-		out = append(out, u)
-		if h == a.Oldest() {
-			break
-		}
-		p, ok := u.Parent()
-		if !ok {
-			return nil, fmt.Errorf("AUM %v has no parent but is not the oldest AUM %v", h, a.Oldest())
-		}
-		h = p
-	}
-	slices.Reverse(out)
-	return out, nil
 }

@@ -1,15 +1,11 @@
 package main
 
 // Rules for this file: a disablement secret is read from the console with
-// echo off, or from stdin when stdin is not a terminal; never from argv,
-// the environment or a file named on the command line. It is held in a
-// byte slice (never a string), wiped after use, and never printed: errors
-// name what was wrong with it, not its digits.
+// echo off, or from stdin when stdin is not a terminal, never from the
+// command line (ceremony/disablement.go reads, checks and wipes it).
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,57 +28,25 @@ authority keeps only its disablement value, a one-way KDF output. These
 verbs read a secret from the terminal (echo off) or from stdin, never from
 the command line.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no disablement verb given"), "run 'signet disablement --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newDisablementCheckCmd())
 	return cmd
 }
 
-// readDisablementSecret reads one disablement secret: on the console with
-// echo off when stdin is a terminal, else one line of stdin, which must
-// carry the disablement-secret: prefix. The caller wipes the result.
+// readDisablementSecret reads one disablement secret
+// (ceremony.ReadDisablementSecret): on the console with echo off when
+// stdin is a terminal, else one line of stdin. The caller wipes it.
 func readDisablementSecret(ctx context.Context, stdin io.Reader) ([]byte, error) {
-	if f, ok := stdin.(*os.File); ok && terminal.IsTerminal(f) {
-		con, err := openConsole()
-		if err != nil {
-			return nil, err
-		}
-		defer con.Close()
-		line, err := con.ReadSecret(ctx, "Disablement secret (disablement-secret:HEX, echo off): ")
-		if err != nil {
-			return nil, err
-		}
-		defer hsm.Wipe(line)
-		return ceremony.ParseSecret(line, false)
+	if f, ok := stdin.(*os.File); !ok || !terminal.IsTerminal(f) {
+		return ceremony.ReadDisablementSecret(ctx, nil, stdin)
 	}
-	line, err := readStdinLine(stdin)
+	con, err := openConsole()
 	if err != nil {
 		return nil, err
 	}
-	defer hsm.Wipe(line)
-	return ceremony.ParseSecret(line, true)
-}
-
-// readStdinLine reads the first line of stdin (the newline is optional).
-// The caller wipes the result.
-func readStdinLine(stdin io.Reader) ([]byte, error) {
-	buf := make([]byte, terminal.MaxLineLen+1)
-	n, err := io.ReadFull(stdin, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		hsm.Wipe(buf)
-		return nil, fmt.Errorf("reading stdin: %w", err)
-	}
-	line, _, _ := bytes.Cut(buf[:n], []byte{'\n'})
-	if len(bytes.TrimSpace(line)) == 0 {
-		hsm.Wipe(buf)
-		return nil, withHint(errors.New("no disablement secret on stdin"),
-			"pipe one line disablement-secret:HEX, or run on a terminal to type it")
-	}
-	out := bytes.Clone(line)
-	hsm.Wipe(buf)
-	return out, nil
+	defer con.Close()
+	return ceremony.ReadDisablementSecret(ctx, con, nil)
 }
 
 // noSecretArgs refuses arguments without repeating them: an argument to
@@ -127,21 +91,6 @@ func runDisablementKDF(ctx context.Context, w io.Writer, stdin io.Reader) error 
 	return err
 }
 
-// disablementCheckSchema is the schema version of "signet disablement
-// check --json".
-const disablementCheckSchema = 1
-
-// disablementCheckReport is the output of "signet disablement check
-// --json": which of the authority's disablement values the secret
-// matches. A secret that matches none is an error and prints no JSON.
-type disablementCheckReport struct {
-	SchemaVersion     int    `json:"schema_version"`
-	Head              string `json:"head"`
-	Matches           int    `json:"matches"`            // 1-based position in the authority's list
-	DisablementValue  string `json:"disablement_value"`  // disablement:HEX, public
-	DisablementValues int    `json:"disablement_values"` // how many the authority has
-}
-
 // newDisablementCheckCmd builds "signet disablement check".
 func newDisablementCheckCmd() *cobra.Command {
 	var asJSON int
@@ -161,13 +110,13 @@ It only reads the chain store, and may run while signet serve does.
   the secret matches disablement value 2 of 3 of the authority (head 5D1C…)`,
 		Args: noSecretArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkJSONVersion(asJSON, disablementCheckSchema); err != nil {
+			if err := checkJSONVersion(asJSON, ceremony.DisablementSchema); err != nil {
 				return err
 			}
 			return runDisablementCheck(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), stateDirOf(cmd), asJSON != 0)
 		},
 	}
-	addJSONFlag(cmd, &asJSON, disablementCheckSchema)
+	addJSONFlag(cmd, &asJSON, ceremony.DisablementSchema)
 	return cmd
 }
 
@@ -187,17 +136,13 @@ func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir 
 	if err != nil {
 		return err
 	}
-	value := tka.DisablementKDF(secret)
-	hsm.Wipe(secret)
-	values := a.State().DisablementValues
-	if i := ceremony.MatchDisablement(values, value); i > 0 {
-		if asJSON {
-			return writeJSON(w, &disablementCheckReport{SchemaVersion: disablementCheckSchema, Head: a.Head().String(),
-				Matches: i, DisablementValue: tka.FormatDisablement(values[i-1]), DisablementValues: len(values)})
-		}
-		_, err = fmt.Fprintf(w, "the secret matches disablement value %d of %d of the authority (head %v)\n", i, len(values), a.Head())
+	m, err := ceremony.CheckDisablement(a, secret)
+	if err != nil {
 		return err
 	}
-	return withHint(fmt.Errorf("the secret matches none of the authority's %d disablement values (head %v)", len(values), a.Head()),
-		"check the copy, or import the current chain with 'signet chain import'")
+	if asJSON {
+		return writeJSON(w, m)
+	}
+	_, err = fmt.Fprintln(w, m.Line())
+	return err
 }

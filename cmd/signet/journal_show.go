@@ -3,56 +3,18 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/signer"
+	"github.com/signetbox/signet/audit"
+	"github.com/signetbox/signet/fsck"
 )
-
-// journalShowSchema is the schema version of "signet journal show
-// --json".
-const journalShowSchema = 1
 
 // journalShowArgs holds the flags of "signet journal show".
 type journalShowArgs struct {
 	json int    // --json schema version; 0 prints text
 	id   string // only the records of this request
 	tail int    // only the last N records (0: all)
-}
-
-// journalShowReport is the output of "signet journal show --json".
-type journalShowReport struct {
-	SchemaVersion int          `json:"schema_version"`
-	Journal       string       `json:"journal"`
-	Records       []recordJSON `json:"records"` // oldest first
-}
-
-// recordJSON is one journal record in the --json output. The journal's
-// own lines (journal.log) keep their format; this is the documented view.
-type recordJSON struct {
-	Seq       uint64            `json:"seq"`
-	Time      string            `json:"time"`
-	Type      string            `json:"type"`
-	RequestID string            `json:"request_id,omitempty"`
-	Kind      string            `json:"kind,omitempty"`
-	Requester string            `json:"requester,omitempty"`
-	Digest    string            `json:"digest,omitempty"`
-	Outcome   string            `json:"outcome,omitempty"`
-	SigHash   string            `json:"sig_hash,omitempty"`
-	Detail    map[string]string `json:"detail,omitempty"`
-	Prev      string            `json:"prev"` // the previous record's hash
-	Hash      string            `json:"hash"`
-}
-
-func newRecordJSON(r signer.Record) recordJSON {
-	return recordJSON{Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Type: string(r.Type), RequestID: r.RequestID,
-		Kind: string(r.Kind), Requester: r.Requester, Digest: r.Digest, Outcome: string(r.Outcome), SigHash: r.SigHash,
-		Detail: r.Detail, Prev: r.Prev, Hash: r.Hash}
 }
 
 // newJournalShowCmd builds "signet journal show".
@@ -77,13 +39,13 @@ serve does.`,
   $ signet journal show --tail 20 --json /media/usb/journal.log`,
 		Args: maxArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, pos []string) error {
-			if err := checkJSONVersion(args.json, journalShowSchema); err != nil {
+			if err := checkJSONVersion(args.json, audit.ShowSchema); err != nil {
 				return err
 			}
 			return runJournalShow(cmd.OutOrStdout(), journalPath(cmd, pos), args)
 		},
 	}
-	addJSONFlag(cmd, &args.json, journalShowSchema)
+	addJSONFlag(cmd, &args.json, audit.ShowSchema)
 	cmd.Flags().StringVar(&args.id, "id", "", "only the records of request `ID`")
 	cmd.Flags().IntVar(&args.tail, "tail", 0, "only the last `N` records (after --id)")
 	return cmd
@@ -94,72 +56,20 @@ func runJournalShow(w io.Writer, path string, args *journalShowArgs) error {
 	if args.tail < 0 {
 		return usageErrorf("--tail is %d; it must be 0 (all) or more", args.tail)
 	}
-	var recs []signer.Record
-	sum, verr := signer.ScanFile(path, func(r signer.Record) error {
-		if args.id == "" || r.RequestID == args.id {
-			recs = append(recs, r)
-			if args.tail > 0 && len(recs) > args.tail {
-				recs = slices.Delete(recs, 0, 1)
-			}
-		}
-		return nil
-	})
+	recs, sum, verr := audit.SelectRecords(path, args.id, args.tail)
 	if args.json != 0 {
 		if verr != nil {
-			return journalErr(sum, verr)
+			return fsck.JournalErr(sum, verr)
 		}
-		rep := &journalShowReport{SchemaVersion: journalShowSchema, Journal: path, Records: []recordJSON{}}
-		for _, r := range recs {
-			rep.Records = append(rep.Records, newRecordJSON(r))
-		}
-		return writeJSON(w, rep)
+		return writeJSON(w, audit.NewShowReport(path, recs))
 	}
 	for _, r := range recs {
-		if _, err := fmt.Fprintln(w, recordLine(r)); err != nil {
+		if _, err := fmt.Fprintln(w, audit.RecordLine(r)); err != nil {
 			return err
 		}
 	}
 	if verr != nil {
-		return journalErr(sum, verr)
+		return fsck.JournalErr(sum, verr)
 	}
 	return nil
-}
-
-// recordLine is the text form of one record.
-func recordLine(r signer.Record) string {
-	f := []string{"#" + strconv.FormatUint(r.Seq, 10), r.Time.Format(time.RFC3339), string(r.Type)}
-	if r.RequestID != "" {
-		f = append(f, quoteIfNeeded(r.RequestID))
-	}
-	kv := func(k, v string) {
-		if v != "" {
-			f = append(f, k+"="+quoteIfNeeded(v))
-		}
-	}
-	kv("kind", string(r.Kind))
-	kv("outcome", string(r.Outcome))
-	kv("requester", r.Requester)
-	kv("digest", r.Digest)
-	kv("sighash", r.SigHash)
-	keys := make([]string, 0, len(r.Detail))
-	for k := range r.Detail {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		kv(quoteIfNeeded(k), r.Detail[k])
-	}
-	return strings.Join(f, " ")
-}
-
-// quoteIfNeeded quotes s if it holds a space, a quote, an equals sign or
-// anything unprintable (escape sequences included), so that untrusted text
-// stays one visible token.
-func quoteIfNeeded(s string) string {
-	if s == "" || strings.IndexFunc(s, func(r rune) bool {
-		return r == ' ' || r == '"' || r == '=' || r == '\\' || !unicode.IsPrint(r)
-	}) >= 0 {
-		return strconv.Quote(s)
-	}
-	return s
 }

@@ -1,53 +1,16 @@
 package main
 
-// Rules for this file: every --json output of a read verb follows
-// docs/json.md. One object on stdout, its first member "schema_version"
-// (an integer, the verb's own), snake_case names, members that do not
-// apply left out, lists [] when empty, times RFC 3339 in UTC. A verb that
-// fails prints no JSON. `signet log --json` is the one exception: it
-// prints tailscale's own format (log_json.go).
+// Every --json output of a read verb follows docs/json.md (the rules are
+// internal/cli's json.go). `signet log --json` is the one exception: it
+// prints tailscale's own format.
 
-import (
-	"encoding/json"
-	"fmt"
-	"io"
+import "github.com/signetbox/signet/internal/cli"
 
-	"github.com/spf13/cobra"
+var (
+	addJSONFlag      = cli.AddJSONFlag
+	checkJSONVersion = cli.CheckJSONVersion
+	writeJSON        = cli.WriteJSON
 )
 
-// addJSONFlag adds --json[=VERSION] to a read verb whose output has
-// schema version current: --json alone prints the current version, and a
-// script may pin the version it was written for.
-func addJSONFlag(cmd *cobra.Command, v *int, current int) {
-	cmd.Flags().IntVar(v, "json", 0, fmt.Sprintf("print one JSON object, schema `VERSION` (--json alone: %d; docs/json.md)", current))
-	cmd.Flags().Lookup("json").NoOptDefVal = fmt.Sprint(current)
-}
-
-// checkJSONVersion refuses a schema version this signet does not print
-// for a verb whose current version is current. 0 means text.
-func checkJSONVersion(v, current int) error {
-	if v != 0 && v != current {
-		return usageErrorf("--json=%d is not a schema this signet prints; use --json=%d", v, current)
-	}
-	return nil
-}
-
-// writeJSON writes v, an output object whose first member is
-// schema_version, as indented JSON and a newline.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
-}
-
-// emptyIfNil returns s, or an empty list for nil: lists in the output are
-// [] when empty, never null.
-func emptyIfNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
+// emptyIfNil returns s, or [] for nil (cli.EmptyIfNil).
+func emptyIfNil[T any](s []T) []T { return cli.EmptyIfNil(s) }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -62,18 +61,9 @@ func runLog(w, log io.Writer, dir string, args *logArgs) error {
 	if err != nil {
 		return err
 	}
-	var aums []*tka.AUM
-	for h := a.Head(); len(aums) < args.limit; {
-		u, err := st.AUM(h)
-		if err != nil {
-			return fmt.Errorf("reading AUM %v: %w", h, err)
-		}
-		aums = append(aums, u)
-		p, ok := u.Parent()
-		if !ok || h == a.Oldest() {
-			break
-		}
-		h = p
+	aums, err := a.Recent(st, args.limit)
+	if err != nil {
+		return err
 	}
 	if torn := st.Torn(); torn != nil {
 		fmt.Fprintf(log, "signet: note: %v\n", torn)
@@ -82,50 +72,22 @@ func runLog(w, log io.Writer, dir string, args *logArgs) error {
 		return printLogJSON(w, aums)
 	}
 	for _, u := range aums {
-		if _, err := fmt.Fprintln(w, describeAUM(u)); err != nil {
+		if _, err := fmt.Fprintln(w, u.Describe()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// describeAUM is the text stanza of one AUM, in the layout of
-// `tailscale lock log`, with the signers added.
-func describeAUM(u *tka.AUM) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "update %v (%v)\n", u.Hash(), u.MessageKind)
-	printKey := func(k *tka.Key, prefix string) {
-		fmt.Fprintf(&b, "%sType: %v\n", prefix, k.Kind)
-		fmt.Fprintf(&b, "%sKeyID: %s\n", prefix, tka.FormatTLPub(k.Public))
-		if k.Meta != nil {
-			fmt.Fprintf(&b, "%sMetadata: %+v\n", prefix, k.Meta)
-		}
+// printLogJSON prints aums (in the given order) as `tailscale lock log
+// --json` does.
+func printLogJSON(w io.Writer, aums []*tka.AUM) error {
+	b, err := tka.MarshalLogJSON(aums)
+	if err != nil {
+		return err
 	}
-	switch u.MessageKind {
-	case tka.AUMAddKey:
-		printKey(u.Key, "")
-	case tka.AUMRemoveKey:
-		fmt.Fprintf(&b, "KeyID: %s\n", tka.FormatTLPub(u.KeyID))
-	case tka.AUMUpdateKey:
-		fmt.Fprintf(&b, "KeyID: %s\n", tka.FormatTLPub(u.KeyID))
-		if u.Votes != nil {
-			fmt.Fprintf(&b, "Votes: %d\n", *u.Votes)
-		}
-		if u.Meta != nil {
-			fmt.Fprintf(&b, "Metadata: %+v\n", u.Meta)
-		}
-	case tka.AUMCheckpoint:
-		fmt.Fprintln(&b, "Disablement values:")
-		for _, v := range u.State.DisablementValues {
-			fmt.Fprintf(&b, " - %x\n", v)
-		}
-		fmt.Fprintln(&b, "Keys:")
-		for i := range u.State.Keys {
-			printKey(&u.State.Keys[i], "  ")
-		}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("writing the log: %w", err)
 	}
-	for _, s := range u.Signatures {
-		fmt.Fprintf(&b, "Signed-by: %s\n", tka.FormatTLPub(s.KeyID))
-	}
-	return b.String()
+	return nil
 }

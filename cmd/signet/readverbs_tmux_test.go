@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signetbox/signet/audit"
+	"github.com/signetbox/signet/fsck"
 	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
 )
@@ -177,14 +179,14 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 		out := s.mustVerb(append(st, "journal", "verify")...)
 		mustMatch(t, "journal verify", out, `: \d+ records from .*, verified$`,
 			`: the chain store, the signature index and the key files agree with the journal$`)
-		var v journalVerifyReport
+		var v fsck.JournalReport
 		decodeJSON(t, "journal verify --json", s.mustVerb(append(st, "journal", "verify", "--json")...), &v)
 		if v.Records == 0 || v.StateChecks == nil || !v.StateChecks.KeyFiles {
 			t.Errorf("journal verify --json: %+v", v)
 		}
 		out = s.mustVerb(append(st, "journal", "show")...)
 		mustMatch(t, "journal show", out, `^#1 \S+ note `)
-		var sh journalShowReport
+		var sh audit.ShowReport
 		decodeJSON(t, "journal show --json", s.mustVerb(append(st, "journal", "show", "--json")...), &sh)
 		if len(sh.Records) != v.Records || sh.Records[len(sh.Records)-1].Hash != v.Head {
 			t.Errorf("journal show --json has %d records ending in %s; journal verify says %d ending in %s", len(sh.Records), sh.Records[len(sh.Records)-1].Hash, v.Records, v.Head)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -110,26 +109,11 @@ func runRecoveryPlan(cmd *cobra.Command, a *revokeKeysArgs) error {
 	if err != nil {
 		return err
 	}
-	printRecovery(cmd.OutOrStdout(), auth, rec.AUM)
-	for _, k := range rec.Kept {
-		fmt.Fprintf(cmd.ErrOrStderr(), "signet: warning: %s was added by AUM %v, signed by a key being revoked, and the recovery keeps it; add --plan %s to remove it too\n",
-			tka.FormatTLPub(k.Key.Public), k.AUM, tka.FormatTLPub(k.Key.Public))
+	for _, l := range rec.Text(auth) {
+		fmt.Fprintln(cmd.OutOrStdout(), l)
+	}
+	for _, l := range rec.Warnings() {
+		fmt.Fprintf(cmd.ErrOrStderr(), "signet: warning: %s\n", l)
 	}
 	return nil
-}
-
-func printRecovery(w io.Writer, auth *tka.Authority, u *tka.AUM) {
-	parent, _ := u.Parent()
-	fmt.Fprintf(w, "head now:   %v\n", auth.Head())
-	fmt.Fprintf(w, "forks from: %v\n", parent)
-	for _, k := range auth.Keys() {
-		verb := "keeps  "
-		if !u.State.Trusts(k.Public) {
-			verb = "REMOVES"
-		}
-		fmt.Fprintf(w, "%s %s (%d vote(s))\n", verb, tka.FormatTLPub(k.Public), k.Votes)
-	}
-	fmt.Fprintf(w, "recovery AUM (unsigned): %s\n", tka.FormatHexAUM(u))
-	fmt.Fprintln(w, "next: co-sign it on each box holding a kept key: signet revoke-keys --cosign HEX --removes tlpub:…")
-	fmt.Fprintln(w, "      (or on a node with a kept key: tailscale lock revoke-keys --cosign HEX), then tailscale lock revoke-keys --finish HEX")
 }

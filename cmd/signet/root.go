@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -45,8 +44,8 @@ func newRootCmd() *cobra.Command {
 		Long: `signet keeps a Tailnet Lock signing key in a TPM 2.0 or a YubiKey PIV slot
 and signs only what a person confirms on the box's own console. Every
 request and decision is journaled.`,
-		Args: rootArgs,
-		RunE: runRoot,
+		Args: cli.UnknownVerb,
+		RunE: cli.NoRootVerb,
 		// Suggest a verb within two edits of a typo.
 		SuggestionsMinimumDistance: 2,
 	}
@@ -55,28 +54,10 @@ request and decision is journaled.`,
 		root.AddCommand(newVerb())
 	}
 	root.SetFlagErrorFunc(cli.FlagError)
-	setHelp(root)
+	cli.SetHelp(root)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	return root
-}
-
-// rootArgs rejects anything that is not a known verb. Cobra only calls it
-// when no subcommand matched.
-func rootArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	hints := []string{"run 'signet --help' to list the verbs"}
-	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		hints = append([]string{fmt.Sprintf("did you mean %q?", s[0])}, hints...)
-	}
-	return usageErr(withHint(fmt.Errorf("unknown verb %q", args[0]), hints...))
-}
-
-// runRoot handles a bare "signet": without a verb there is nothing to do.
-func runRoot(cmd *cobra.Command, args []string) error {
-	return usageErr(withHint(fmt.Errorf("no verb given"), "run 'signet --help' to list the verbs"))
 }
 
 // run executes one command line and returns the process exit status

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/keyplan"
-	"github.com/signetbox/signet/tka"
 )
 
 // rotateArgs holds the flags of "signet rotate plan|execute".
@@ -34,9 +32,7 @@ the steps; 'rotate execute' sends them to the daemon in order, each
 reviewed on the console, and stops at the first refusal. 'rotate handoff'
 prints the runbook for moving the role to a new box.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageErr(withHint(errors.New("no rotate verb given"), "run 'signet rotate --help' to list them"))
-		},
+		RunE: noVerb,
 	}
 	cmd.AddCommand(newRotatePlanCmd(false), newRotatePlanCmd(true), newRotateHandoffCmd())
 	return cmd
@@ -104,13 +100,9 @@ func (a *rotateArgs) plan(cmd *cobra.Command) (*keyplan.Plan, error) {
 	if a.statusJSON == "" || a.remove == "" {
 		return nil, usageErrorf("--status-json FILE and --remove tlpub:HEX are required")
 	}
-	exclude := map[tka.NodeKey]bool{}
-	for _, s := range a.exclude {
-		nk, err := tka.ParseNodeKey(s)
-		if err != nil {
-			return nil, usageErr(fmt.Errorf("--exclude: %w", err))
-		}
-		exclude[nk] = true
+	exclude, err := keyplan.ParseNodeKeys("--exclude", a.exclude)
+	if err != nil {
+		return nil, err
 	}
 	st, err := readStatusJSON(cmd, a.statusJSON)
 	if err != nil {
@@ -130,13 +122,14 @@ func executePlan(cmd *cobra.Command, ca *clientArgs, p *keyplan.Plan, override, 
 	if base == "" {
 		base = api.NewRequestID()
 	}
-	for _, s := range p.Steps(override) {
+	err := p.Run(override, base, func(s keyplan.Step, id string) error {
 		c := *ca
-		c.id = base + "-" + s.Suffix
+		c.id = id
 		fmt.Fprintf(cmd.ErrOrStderr(), "signet: step %s\n", s.Suffix)
-		if err := send(cmd, &c, s.Request); err != nil {
-			return fmt.Errorf("step %s stopped the plan (later steps were not sent): %w", s.Suffix, err)
-		}
+		return send(cmd, &c, s.Request)
+	})
+	if err != nil {
+		return err
 	}
 	if p.Handoff {
 		fmt.Fprintln(cmd.ErrOrStderr(), "signet: this box's key is the one removed; the box holding the added key re-signs and removes it")

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/fsck"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
@@ -327,10 +328,10 @@ func startChecks(dir string) (*serveState, error) {
 
 // verifyVerbs runs signet journal verify --state and signet chain verify.
 func verifyVerbs(dir string) error {
-	if _, err := verifyJournal(journalPathIn(dir)); err != nil {
+	if _, err := fsck.VerifyJournal(journalPathIn(dir)); err != nil {
 		return err
 	}
-	if _, err := checkState(dir); err != nil {
+	if _, err := fsck.CheckState(dir); err != nil {
 		return err
 	}
 	return runChainVerify(io.Discard, io.Discard, dir, false)

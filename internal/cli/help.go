@@ -1,10 +1,10 @@
-package main
+package cli
 
 import "github.com/spf13/cobra"
 
-// helpTemplate lays out "signet [VERB] --help" as: usage lines, verbs,
+// HelpTemplate lays out "PROG [VERB] --help" as: usage lines, verbs,
 // flags, then the prose and an example.
-const helpTemplate = `Usage:
+const HelpTemplate = `Usage:
 {{- if .HasAvailableSubCommands}}
   {{.CommandPath}} VERB [flags]
 {{- else}}
@@ -42,8 +42,9 @@ Run '{{.CommandPath}} VERB --help' for the details of one verb.
 {{- end}}
 `
 
-// setHelp installs the help layout on root; subcommands inherit it.
-func setHelp(root *cobra.Command) {
-	root.SetHelpTemplate(helpTemplate)
-	root.SetUsageTemplate(helpTemplate)
+// SetHelp installs HelpTemplate as the help and usage layout of root;
+// subcommands inherit it.
+func SetHelp(root *cobra.Command) {
+	root.SetHelpTemplate(HelpTemplate)
+	root.SetUsageTemplate(HelpTemplate)
 }
