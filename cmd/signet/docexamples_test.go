@@ -29,6 +29,8 @@ import (
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/vpiv"
+	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -139,26 +141,16 @@ func stripComment(s string) string {
 	return s
 }
 
-// parseOnly says why an example cannot run fully here, or "" when it can.
+// parseOnly says why an example cannot run fully here, or "" when it
+// can. Every example runs at present: the ones that need hardware, a
+// terminal, a sign-device link or a tunnel run live
+// (docexamples_live_test.go).
 func parseOnly(text string) string {
-	switch {
-	case strings.Contains(text, "--hsm tpm") || strings.Contains(text, "--hsm piv") || strings.Contains(text, "key reset-lockout") || strings.Contains(text, "key change-pin"):
-		return "needs a TPM or YubiKey and the operator's terminal; journey_tmux_test.go and testdata/key run these on swtpm and the virtual YubiKey"
-	case strings.HasPrefix(text, "signet key init"):
-		return "asks for a new passphrase on the terminal; testdata/key/soft.txtar runs it"
-	case strings.HasPrefix(text, "signet ceremony init"):
-		return "the interactive offline ceremony; journey_tmux_test.go and testdata/ceremony run it"
-	case strings.HasPrefix(text, "signet serve"):
-		return "starts a daemon in the foreground; this test runs one for the other examples"
-	case strings.Contains(text, "--deeplink"):
-		return "needs a sign-device link made by the tailnet's control plane"
-	case strings.Contains(text, " wg show"):
-		return "needs signet serve --wireguard with a configured tunnel; e2e's relay tests run it"
-	case text == "signet disablement-kdf" || text == "signet disablement check" || text == "signet key init --hsm soft":
-		return ""
-	}
-	return ""
+	return parseOnlyWhy[text]
 }
+
+// parseOnlyWhy holds, by example text, why an example is only parsed.
+var parseOnlyWhy = map[string]string{}
 
 // TestDocExamples runs or parses every example command of the docs.
 func TestDocExamples(t *testing.T) {
@@ -257,11 +249,22 @@ type docBoxes struct {
 	fresh int
 	// Node keys of the status: signed by OLD, by S (STOLEN), locked out.
 	stolen tka.NodeKey
+
+	// The live examples (docexamples_live_test.go): the virtual YubiKey,
+	// the box whose key is on a swtpm (and whether it has the chain), and
+	// the state dirs key init made, by example line and by section, where
+	// the examples after it on that line or in that section run.
+	card       *vpiv.Card
+	tpm        *docTPM
+	imported   map[string]bool
+	lineDir    map[string]string
+	sectionDir map[string]string
 }
 
 func newDocBoxes(t *testing.T) *docBoxes {
 	t.Helper()
-	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1}}
+	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1},
+		lineDir: map[string]string{}, sectionDir: map[string]string{}, imported: map[string]bool{}}
 	d.usb = filepath.Join(d.work, "usb")
 	if err := os.MkdirAll(d.usb, 0o700); err != nil {
 		t.Fatal(err)
@@ -305,6 +308,15 @@ func (d *docBoxes) newBox() *tmuxServe {
 	t.Helper()
 	s := newTmuxServe(t, d.bin)
 	box := s.softKey()
+	// The shared box serves a WireGuard tunnel too, for wg show.
+	shared := d.box == nil
+	var wgBox, wgPeer wgintake.Key
+	var wgPort int
+	if shared {
+		var conf string
+		conf, wgBox, wgPeer, wgPort = d.wireGuard(s.dir)
+		s.extra = "--wireguard " + conf
+	}
 	st, err := signer.OpenChainStore(s.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -332,6 +344,9 @@ func (d *docBoxes) newBox() *tmuxServe {
 	st.Close()
 	s.launch(false)
 	approveAll(t, s)
+	if shared {
+		d.shakeHands(wgBox, wgPeer, wgPort)
+	}
 	return s
 }
 
@@ -444,7 +459,17 @@ func (d *docBoxes) run(ex docExample) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if kind := liveKind(ex.text); kind != "" {
+		d.runLive(ex, kind, words)
+		return
+	}
 	s := d.box
+	// The examples after a key init on its line, and a chain import in the
+	// section whose key init made a new box, run on that box.
+	override := d.lineDir[exampleLine(ex)]
+	if override == "" && len(words) > 2 && words[1] == "chain" && words[2] == "import" {
+		override = d.sectionDir[ex.file+"#"+ex.section]
+	}
 	if mutates(words) {
 		d.fresh++
 		s = d.newBox()
@@ -468,7 +493,12 @@ func (d *docBoxes) run(ex docExample) {
 			stdout = filepath.Join(d.work, filepath.Base(words[i]))
 			continue
 		}
-		if m := placeholderRE.FindStringSubmatch(w); m != nil && (m[3] != "" || len(m[2]) != 64) {
+		if strings.HasPrefix(w, "tailscale://sign-device/") {
+			w = d.deeplink(s)
+		} else if prev == "--deeplink" && w == "-" {
+			// The QR scanner types the link into standard input.
+			stdin = writeFile(t, t.TempDir(), "scanned", []byte(d.deeplink(s)+"\n"))
+		} else if m := placeholderRE.FindStringSubmatch(w); m != nil && (m[3] != "" || len(m[2]) != 64) {
 			w = d.key(words[1], prev, m, &removes) + m[4]
 		} else if strings.HasPrefix(w, "A5") && (strings.HasSuffix(w, "…") || strings.HasSuffix(w, "...")) {
 			w = d.recoveryBlob(s)
@@ -489,7 +519,14 @@ func (d *docBoxes) run(ex docExample) {
 	}
 	// Verbs that need the state dir to themselves run, as on a box whose
 	// daemon is stopped, on a copy.
-	if needsStopped(words) {
+	if override != "" {
+		for i := range args {
+			args[i] = strings.ReplaceAll(args[i], s.dir, override)
+		}
+		if words[1] == "chain" {
+			d.imported[override] = true
+		}
+	} else if needsStopped(words) {
 		cp := d.stoppedCopy(s)
 		for i := range args {
 			args[i] = strings.ReplaceAll(args[i], s.dir, cp)
@@ -506,7 +543,27 @@ func (d *docBoxes) run(ex docExample) {
 	}
 	if err != nil {
 		t.Errorf("%s:%d: %q failed (run as signet %s): %v\n%s", ex.file, ex.line, ex.text, strings.Join(args, " "), err, out)
+		return
 	}
+	for _, l := range wantLines(ex.text) {
+		if !regexp.MustCompile(`(?m)` + l).MatchString(out) {
+			t.Errorf("%s:%d: %q printed no line matching %q (run as signet %s):\n%s", ex.file, ex.line, ex.text, l, strings.Join(args, " "), out)
+		}
+	}
+}
+
+// wantLines are the lines an example's output must have, beyond its
+// exit status 0.
+func wantLines(text string) []string {
+	switch {
+	case strings.Contains(text, "--deeplink"):
+		return []string{`^status: signed$`}
+	case strings.HasSuffix(text, "wg show"):
+		return []string{`^peer: relay1 \([A-Za-z0-9+/]{43}=\)$`, `^  endpoint: 127\.0\.0\.1:[0-9]+$`, `^  latest handshake: [0-9]{4}-`}
+	case strings.HasSuffix(text, "wg show --json"):
+		return []string{`"name": "relay1"`}
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {
