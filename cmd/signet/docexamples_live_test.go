@@ -199,11 +199,15 @@ func (d *docBoxes) startSWTPM() *swtpm.Instance {
 func (d *docBoxes) pivCard(serial uint32) *vpiv.Card {
 	t := d.t
 	if d.card == nil {
+		t0 := time.Now()
 		vpiv.RequirePCSCD(t)
 		c, err := insertCard(serial)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The first insertion waits while other test processes hold
+		// their virtual cards (internal/vpiv's machine-wide lock).
+		t.Logf("inserting the virtual YubiKey took %.1f s", time.Since(t0).Seconds())
 		t.Cleanup(c.Remove)
 		d.card = c
 	}
@@ -213,11 +217,29 @@ func (d *docBoxes) pivCard(serial uint32) *vpiv.Card {
 	return d.card
 }
 
-// keyInit runs `signet key init` on a fresh state dir: on a fresh swtpm
+// keyInit runs a `signet key init` example, remembering the state dir it
+// made for the examples after it on its line and, for a TPM key, in its
+// section, and as the TPM box of the PIN and serve examples.
+func (d *docBoxes) keyInit(ex docExample, args []string) {
+	dir, tpm := d.makeKey(ex, args)
+	d.lineDir[exampleLine(ex)] = dir
+	if tpm != nil {
+		d.tpm = tpm
+		d.sectionDir[ex.file+"#"+ex.section] = dir
+	}
+}
+
+// newTPMKey makes a fresh state dir with a key on a fresh swtpm.
+func (d *docBoxes) newTPMKey() *docTPM {
+	_, tpm := d.makeKey(docExample{file: "(made for the test)", text: "signet key init --hsm tpm"}, []string{"key", "init", "--hsm", "tpm"})
+	return tpm
+}
+
+// makeKey runs `signet key init` on a fresh state dir: on a fresh swtpm
 // (--device names it), on the virtual YubiKey (--serial names it; N is
 // its serial) or as a soft key, typing the PINs and passphrases it asks
 // for.
-func (d *docBoxes) keyInit(ex docExample, args []string) {
+func (d *docBoxes) makeKey(ex docExample, args []string) (string, *docTPM) {
 	t := d.t
 	dir := t.TempDir()
 	args = setFlag(args, "--state", dir)
@@ -262,15 +284,14 @@ func (d *docBoxes) keyInit(ex docExample, args []string) {
 	if err != nil || !strings.Contains(text, strings.TrimSpace(string(pub))) {
 		t.Errorf("%s:%d: key.pub (%v) is not the tlpub key init printed:\n%s", ex.file, ex.line, err, text)
 	}
-	d.lineDir[exampleLine(ex)] = dir
-	if hsmName == "tpm" {
-		m := shownOnce.FindStringSubmatch(text)
-		if m == nil {
-			t.Fatalf("%s:%d: no lockout secret shown once:\n%s", ex.file, ex.line, text)
-		}
-		d.tpm = &docTPM{dir: dir, inst: inst, pin: docTPMPIN, lockout: strings.Join(strings.Fields(m[1]), "")}
-		d.sectionDir[ex.file+"#"+ex.section] = dir
+	if hsmName != "tpm" {
+		return dir, nil
 	}
+	m := shownOnce.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("%s:%d: no lockout secret shown once:\n%s", ex.file, ex.line, text)
+	}
+	return dir, &docTPM{dir: dir, inst: inst, pin: docTPMPIN, lockout: strings.Join(strings.Fields(m[1]), "")}
 }
 
 // pivInitRules answer a factory-fresh YubiKey's init.
@@ -287,7 +308,7 @@ func exampleLine(ex docExample) string { return fmt.Sprintf("%s:%d", ex.file, ex
 // `key init --hsm tpm` example made, or a new one made the same way.
 func (d *docBoxes) tpmBox() *docTPM {
 	if d.tpm == nil {
-		d.keyInit(docExample{file: "(made for the test)", text: "signet key init --hsm tpm"}, []string{"key", "init", "--hsm", "tpm"})
+		d.tpm = d.newTPMKey()
 	}
 	return d.tpm
 }
@@ -322,19 +343,22 @@ func (d *docBoxes) keyPIN(ex docExample, args []string) {
 	}
 }
 
-// ceremony runs `signet ceremony init` on a fresh state dir and swtpm,
-// answering as the runbook's two people do, then checks the transcript
-// with `signet ceremony verify`.
+// ceremony runs `signet ceremony init` answering as the runbook's two
+// people do, then checks the transcript with `signet ceremony verify`.
+// With --hsm it makes the key on a fresh state dir and swtpm; without, it
+// uses the key already in the state dir, as the man page says: one that
+// `signet key init --hsm tpm` made on a fresh swtpm.
 func (d *docBoxes) ceremony(ex docExample, args []string) {
 	t := d.t
-	dir, out := t.TempDir(), t.TempDir()
-	inst := d.startSWTPM()
-	args = setFlag(args, "--state", dir)
+	out := t.TempDir()
 	args = setFlag(args, "--out", out)
-	if _, i := flagValue(args, "--hsm"); i < 0 {
-		args = append(args, "--hsm", "tpm")
+	if _, i := flagValue(args, "--hsm"); i >= 0 {
+		inst := d.startSWTPM()
+		args = setFlag(args, "--state", t.TempDir())
+		args = setFlag(args, "--device", inst.Device)
+	} else {
+		args = setFlag(args, "--state", d.newTPMKey().dir)
 	}
-	args = setFlag(args, "--device", inst.Device)
 	var secrets []string
 	secretRE := regexp.MustCompile(`disablement-secret:([0-9A-F]{64})`)
 	// The confirmation asks for the end of the secret shown last.
