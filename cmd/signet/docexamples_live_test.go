@@ -107,6 +107,11 @@ func (d *docBoxes) inPane(ex docExample, args []string, rules []paneRule) (strin
 func (d *docBoxes) expectRun(ex docExample, args []string, text string, code, want int, lines ...string) {
 	d.t.Helper()
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	for _, secret := range []string{docTPMPIN, docTPMPIN2, docPassphrase, docPIVPIN, docPIVPUK} {
+		if strings.Contains(text, secret) {
+			d.t.Errorf("%s:%d: %q showed a PIN or passphrase the operator typed:\n%s", ex.file, ex.line, ex.text, text)
+		}
+	}
 	if code != want {
 		d.t.Errorf("%s:%d: %q exited %d, want %d (run as signet %s):\n%s", ex.file, ex.line, ex.text, code, want, strings.Join(args, " "), text)
 		return
@@ -167,6 +172,39 @@ func setFlag(args []string, flag, v string) []string {
 		return args
 	}
 	return append(args, flag, v)
+}
+
+// unavailable says why a live example cannot run on this machine (the
+// swtpm or pcscd it needs is not installed), or "". In CI a missing
+// component fails the test instead.
+func (d *docBoxes) unavailable(text string) string {
+	need := ""
+	switch kind := liveKind(text); {
+	case strings.Contains(text, "--hsm piv"):
+		need = "pcscd"
+	case kind == "serve" && strings.Contains(text, "--insecure-soft-key"), kind == "key-init" && strings.Contains(text, "--hsm soft"):
+	case kind != "":
+		need = "swtpm"
+	}
+	if need == "" {
+		return ""
+	}
+	err, checked := d.missing[need]
+	if !checked {
+		if need == "swtpm" {
+			_, err = exec.LookPath("swtpm")
+		} else {
+			err = vpiv.EnsurePCSCD()
+		}
+		d.missing[need] = err
+	}
+	if err == nil {
+		return ""
+	}
+	if testenv.InCI() {
+		d.t.Fatalf("%s is missing (CI=true, so this is a failure: scripts/deps.sh must install it): %v", need, err)
+	}
+	return fmt.Sprintf("%s is missing here (%v); scripts/deps.sh installs it, and CI runs this example", need, err)
 }
 
 // runLive runs an example of kind (liveKind).

@@ -172,7 +172,11 @@ func TestDocExamples(t *testing.T) {
 	var ran, parsed []string
 	for _, ex := range examples {
 		where := fmt.Sprintf("%s:%d", ex.file, ex.line)
-		if why := parseOnly(ex.text); why != "" {
+		why := parseOnly(ex.text)
+		if why == "" {
+			why = d.unavailable(ex.text)
+		}
+		if why != "" {
 			parsed = append(parsed, fmt.Sprintf("  %-34s %s\n      (%s)", where, ex.text, why))
 			continue
 		}
@@ -258,6 +262,7 @@ type docBoxes struct {
 	// the state dirs key init made, by example line and by section, where
 	// the examples after it on that line or in that section run.
 	card       *vpiv.Card
+	missing    map[string]error // by component (swtpm, pcscd): why it cannot run here
 	tpm        *docTPM
 	imported   map[string]bool
 	lineDir    map[string]string
@@ -267,7 +272,7 @@ type docBoxes struct {
 func newDocBoxes(t *testing.T) *docBoxes {
 	t.Helper()
 	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1},
-		lineDir: map[string]string{}, sectionDir: map[string]string{}, imported: map[string]bool{}}
+		lineDir: map[string]string{}, sectionDir: map[string]string{}, imported: map[string]bool{}, missing: map[string]error{}}
 	d.usb = filepath.Join(d.work, "usb")
 	if err := os.MkdirAll(d.usb, 0o700); err != nil {
 		t.Fatal(err)
@@ -539,9 +544,6 @@ func (d *docBoxes) run(ex docExample) {
 		stdin = filepath.Join(d.usb, "secret.txt") // typed on the terminal in the docs
 	}
 	out, err := d.execFiles(stdin, args...)
-	if os.Getenv("DOCEX_DUMP") != "" {
-		t.Logf("DUMP %s:%d %s\n%s", ex.file, ex.line, ex.text, out)
-	}
 	if stdout != "" {
 		if werr := os.WriteFile(stdout, []byte(out), 0o600); werr != nil {
 			t.Fatal(werr)
