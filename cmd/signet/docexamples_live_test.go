@@ -545,13 +545,23 @@ func (d *docBoxes) servePane(ex docExample, args []string, sock string) (string,
 	if err := os.Rename(gate+".tmp", gate); err != nil {
 		t.Fatal(err)
 	}
+	// The pane's process is the daemon (exec). tmux marks the pane dead
+	// when its terminal closes and reaps the process later, or (tmux 3.3a,
+	// about one exit in six here) never: the daemon stays a zombie and the
+	// pane has no exit status. The zombie's status is in /proc then.
+	pid, _ := strconv.Atoi(tmuxOut("display-message", "-p", "-t", s.session, "#{pane_pid}"))
 	dead := func() (bool, int) {
-		f := strings.Fields(tmuxOut("display-message", "-p", "-t", s.session, "#{pane_dead} #{pane_dead_status}"))
-		if len(f) == 2 && f[0] == "1" {
-			n, _ := strconv.Atoi(f[1])
+		f := strings.Split(tmuxOut("display-message", "-p", "-t", s.session, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"), ":")
+		if len(f) != 3 || f[0] != "1" {
+			return false, 0
+		}
+		if n, err := strconv.Atoi(f[1]); err == nil {
 			return true, n
 		}
-		return false, 0
+		if n, err := strconv.Atoi(f[2]); err == nil {
+			return true, 128 + n
+		}
+		return zombieStatus(pid)
 	}
 	typedPass := false
 	status, statusErr := "", "not run"
@@ -562,7 +572,6 @@ func (d *docBoxes) servePane(ex docExample, args []string, sock string) (string,
 		}
 		if time.Now().After(deadline) {
 			// A Go stack dump of the daemon, to see where it hangs.
-			pid, _ := strconv.Atoi(tmuxOut("display-message", "-p", "-t", s.session, "#{pane_pid}"))
 			if pid > 0 {
 				syscall.Kill(pid, syscall.SIGQUIT)
 				time.Sleep(2 * time.Second)
@@ -587,12 +596,34 @@ func (d *docBoxes) servePane(ex docExample, args []string, sock string) (string,
 			continue
 		}
 		status = string(out)
-		pid, _ := strconv.Atoi(tmuxOut("display-message", "-p", "-t", s.session, "#{pane_pid}"))
 		if pid > 0 {
 			syscall.Kill(pid, syscall.SIGTERM)
 		}
 		deadline = time.Now().Add(15 * time.Second)
 	}
+}
+
+// zombieStatus reads the exit status of process pid if it is a zombie
+// (exited, not yet reaped): field 52 of /proc/PID/stat, as waitpid
+// reports it. A signal gives 128+N, as a shell would.
+func zombieStatus(pid int) (bool, int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false, 0
+	}
+	s := string(b)
+	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // from field 3, the state
+	if len(rest) < 50 || rest[0] != "Z" {
+		return false, 0
+	}
+	ws, err := strconv.Atoi(rest[49])
+	if err != nil {
+		return false, 0
+	}
+	if sig := ws & 0x7f; sig != 0 {
+		return true, 128 + sig
+	}
+	return true, ws >> 8
 }
 
 // deeplink makes a sign-device link for a new device of box s's tailnet,
