@@ -60,12 +60,15 @@ type paneRule struct {
 	reply  func(text string) string // text: the pane's output so far
 }
 
+// rule answers the prompt the pattern matches with reply.
 func rule(prompt string, reply func(string) string) paneRule {
 	return paneRule{regexp.MustCompile(prompt), reply}
 }
 
+// typed is a reply that types s.
 func typed(s string) func(string) string { return func(string) string { return s } }
 
+// paneExitRE finds the exit status startPane's shell prints.
 var paneExitRE = regexp.MustCompile(`PANE-EXITED (\d+)`)
 
 // inPane runs signet with args in a fresh tmux pane, answering each
@@ -340,6 +343,7 @@ var pivInitRules = []paneRule{
 	rule(`PIN \(6 to 8 characters\): $`, typed(docPIVPIN)),
 }
 
+// exampleLine names an example's line: FILE:LINE.
 func exampleLine(ex docExample) string { return fmt.Sprintf("%s:%d", ex.file, ex.line) }
 
 // tpmBox is the box whose key is sealed to a swtpm: the one the last
