@@ -4,11 +4,14 @@ package main
 // cannot drift from what signet does. An example runs fully against a
 // soft-key box (a daemon in tmux whose reviews an operator goroutine
 // approves) with its placeholders (tlpub:NEW, nodekey:…, status.json,
-// /var/lib/signet, …) replaced by real keys and files; an example that
-// needs hardware, a terminal session or a live tailnet is checked as far
-// as can be here: the command tree parses it (the verb exists, every flag
-// and argument is accepted). The test lists which examples ran fully and
-// which were only parsed, and why.
+// /var/lib/signet, …) replaced by real keys and files, and must exit 0
+// and print its key lines (exampleLines). The examples that need
+// hardware, a terminal or a live tunnel run live
+// (docexamples_live_test.go): on swtpm and the virtual YubiKey, in tmux
+// panes whose prompts the test answers. An example that could not run
+// here would be checked only as far as the command tree parses it
+// (parseOnlyWhy says why); none is at present. The test lists which
+// examples ran fully and which were only parsed, and why.
 
 import (
 	"bytes"
@@ -29,6 +32,8 @@ import (
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/lockstatus/statusgen"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/vpiv"
+	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
 )
@@ -139,26 +144,16 @@ func stripComment(s string) string {
 	return s
 }
 
-// parseOnly says why an example cannot run fully here, or "" when it can.
+// parseOnly says why an example cannot run fully here, or "" when it
+// can. Every example runs at present: the ones that need hardware, a
+// terminal, a sign-device link or a tunnel run live
+// (docexamples_live_test.go).
 func parseOnly(text string) string {
-	switch {
-	case strings.Contains(text, "--hsm tpm") || strings.Contains(text, "--hsm piv") || strings.Contains(text, "key reset-lockout") || strings.Contains(text, "key change-pin"):
-		return "needs a TPM or YubiKey and the operator's terminal; journey_tmux_test.go and testdata/key run these on swtpm and the virtual YubiKey"
-	case strings.HasPrefix(text, "signet key init"):
-		return "asks for a new passphrase on the terminal; testdata/key/soft.txtar runs it"
-	case strings.HasPrefix(text, "signet ceremony init"):
-		return "the interactive offline ceremony; journey_tmux_test.go and testdata/ceremony run it"
-	case strings.HasPrefix(text, "signet serve"):
-		return "starts a daemon in the foreground; this test runs one for the other examples"
-	case strings.Contains(text, "--deeplink"):
-		return "needs a sign-device link made by the tailnet's control plane"
-	case strings.Contains(text, " wg show"):
-		return "needs signet serve --wireguard with a configured tunnel; e2e's relay tests run it"
-	case text == "signet disablement-kdf" || text == "signet disablement check" || text == "signet key init --hsm soft":
-		return ""
-	}
-	return ""
+	return parseOnlyWhy[text]
 }
+
+// parseOnlyWhy holds, by example text, why an example is only parsed.
+var parseOnlyWhy = map[string]string{}
 
 // TestDocExamples runs or parses every example command of the docs.
 func TestDocExamples(t *testing.T) {
@@ -177,7 +172,11 @@ func TestDocExamples(t *testing.T) {
 	var ran, parsed []string
 	for _, ex := range examples {
 		where := fmt.Sprintf("%s:%d", ex.file, ex.line)
-		if why := parseOnly(ex.text); why != "" {
+		why := parseOnly(ex.text)
+		if why == "" {
+			why = d.unavailable(ex.text)
+		}
+		if why != "" {
 			parsed = append(parsed, fmt.Sprintf("  %-34s %s\n      (%s)", where, ex.text, why))
 			continue
 		}
@@ -257,11 +256,23 @@ type docBoxes struct {
 	fresh int
 	// Node keys of the status: signed by OLD, by S (STOLEN), locked out.
 	stolen tka.NodeKey
+
+	// The live examples (docexamples_live_test.go): the virtual YubiKey,
+	// the box whose key is on a swtpm (and whether it has the chain), and
+	// the state dirs key init made, by example line and by section, where
+	// the examples after it on that line or in that section run.
+	card       *vpiv.Card
+	missing    map[string]error // by component (swtpm, pcscd): why it cannot run here
+	tpm        *docTPM
+	imported   map[string]bool
+	lineDir    map[string]string
+	sectionDir map[string]string
 }
 
 func newDocBoxes(t *testing.T) *docBoxes {
 	t.Helper()
-	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1}}
+	d := &docBoxes{t: t, bin: testenv.BuildSignet(t), work: t.TempDir(), stolen: tka.NodeKey{0x5a, 1},
+		lineDir: map[string]string{}, sectionDir: map[string]string{}, imported: map[string]bool{}, missing: map[string]error{}}
 	d.usb = filepath.Join(d.work, "usb")
 	if err := os.MkdirAll(d.usb, 0o700); err != nil {
 		t.Fatal(err)
@@ -305,6 +316,15 @@ func (d *docBoxes) newBox() *tmuxServe {
 	t.Helper()
 	s := newTmuxServe(t, d.bin)
 	box := s.softKey()
+	// The shared box serves a WireGuard tunnel too, for wg show.
+	shared := d.box == nil
+	var wgBox, wgPeer wgintake.Key
+	var wgPort int
+	if shared {
+		var conf string
+		conf, wgBox, wgPeer, wgPort = d.wireGuard(s.dir)
+		s.extra = "--wireguard " + conf
+	}
 	st, err := signer.OpenChainStore(s.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -332,6 +352,9 @@ func (d *docBoxes) newBox() *tmuxServe {
 	st.Close()
 	s.launch(false)
 	approveAll(t, s)
+	if shared {
+		d.shakeHands(wgBox, wgPeer, wgPort)
+	}
 	return s
 }
 
@@ -444,7 +467,17 @@ func (d *docBoxes) run(ex docExample) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if kind := liveKind(ex.text); kind != "" {
+		d.runLive(ex, kind, words)
+		return
+	}
 	s := d.box
+	// The examples after a key init on its line, and a chain import in the
+	// section whose key init made a new box, run on that box.
+	override := d.lineDir[exampleLine(ex)]
+	if override == "" && len(words) > 2 && words[1] == "chain" && words[2] == "import" {
+		override = d.sectionDir[ex.file+"#"+ex.section]
+	}
 	if mutates(words) {
 		d.fresh++
 		s = d.newBox()
@@ -468,7 +501,12 @@ func (d *docBoxes) run(ex docExample) {
 			stdout = filepath.Join(d.work, filepath.Base(words[i]))
 			continue
 		}
-		if m := placeholderRE.FindStringSubmatch(w); m != nil && (m[3] != "" || len(m[2]) != 64) {
+		if strings.HasPrefix(w, "tailscale://sign-device/") {
+			w = d.deeplink(s)
+		} else if prev == "--deeplink" && w == "-" {
+			// The QR scanner types the link into standard input.
+			stdin = writeFile(t, t.TempDir(), "scanned", []byte(d.deeplink(s)+"\n"))
+		} else if m := placeholderRE.FindStringSubmatch(w); m != nil && (m[3] != "" || len(m[2]) != 64) {
 			w = d.key(words[1], prev, m, &removes) + m[4]
 		} else if strings.HasPrefix(w, "A5") && (strings.HasSuffix(w, "…") || strings.HasSuffix(w, "...")) {
 			w = d.recoveryBlob(s)
@@ -489,7 +527,14 @@ func (d *docBoxes) run(ex docExample) {
 	}
 	// Verbs that need the state dir to themselves run, as on a box whose
 	// daemon is stopped, on a copy.
-	if needsStopped(words) {
+	if override != "" {
+		for i := range args {
+			args[i] = strings.ReplaceAll(args[i], s.dir, override)
+		}
+		if words[1] == "chain" {
+			d.imported[override] = true
+		}
+	} else if needsStopped(words) {
 		cp := d.stoppedCopy(s)
 		for i := range args {
 			args[i] = strings.ReplaceAll(args[i], s.dir, cp)
@@ -506,7 +551,70 @@ func (d *docBoxes) run(ex docExample) {
 	}
 	if err != nil {
 		t.Errorf("%s:%d: %q failed (run as signet %s): %v\n%s", ex.file, ex.line, ex.text, strings.Join(args, " "), err, out)
+		return
 	}
+	for _, l := range wantLines(ex.text) {
+		if !regexp.MustCompile(`(?m)` + l).MatchString(out) {
+			t.Errorf("%s:%d: %q printed no line matching %q (run as signet %s):\n%s", ex.file, ex.line, ex.text, l, strings.Join(args, " "), out)
+		}
+	}
+}
+
+// wantLines are the lines an example's output must have, beyond its
+// exit status 0: the first entry of exampleLines whose pattern matches
+// the example's text.
+func wantLines(text string) []string {
+	for _, e := range exampleLines {
+		if regexp.MustCompile(e.example).MatchString(text) {
+			return e.lines
+		}
+	}
+	return nil
+}
+
+// exampleLines maps examples (a pattern on their text) to the key lines
+// of their output (patterns on a line). Examples that write their output
+// to a file (> FILE) print nothing to check.
+var exampleLines = []struct {
+	example string
+	lines   []string
+}{
+	{`> `, nil},
+	{`^signet sign `, []string{`^signet: request \S+ queued; waiting for confirmation on the signet console`, `^status: signed$`, `^signature: [0-9a-f]+$`}},
+	{`^signet wrap-authkey`, []string{`^status: signed$`, `^wrapped-auth-key: tskey-auth-\S+--TL\S+$`}},
+	{`^signet approve .*--dry-run`, []string{`^nodekey:[0-9a-f]{64} \S+$`, `^signet: [0-9]+ node\(s\) selected; .*nothing sent \(--dry-run\)$`}},
+	{`^signet approve `, []string{`^status: signed$`, `^nodekey:[0-9a-f]{64} [0-9a-f]+ `}},
+	{`^signet (add|remove) `, []string{`^status: signed$`, `^aum: [0-9A-F]+$`, `^deliver: tailscale lock revoke-keys --finish [0-9A-F]+$`}},
+	{`^signet chain import`, []string{`^imported [0-9]+ new AUMs \([0-9]+ already stored\); head [A-Z2-7]+, [0-9]+ trusted keys$`}},
+	{`^signet chain verify`, []string{`^chain verified: [0-9]+ AUMs \([0-9]+ stored\), head [A-Z2-7]+, [0-9]+ trusted keys$`}},
+	{`^signet disablement-kdf`, []string{`^disablement:` + hex.EncodeToString(tka.DisablementKDF(docSecret)) + `$`}},
+	{`^signet disablement check`, []string{`^the secret matches disablement value 1 of 1 of the authority`}},
+	{`^signet ceremony verify`, []string{`ceremony-20[0-9T]+Z\.json: ceremony ceremony-[0-9TZ]+ of .*, 2 people, 2 disablement values`, `^  witnesses: Alice Martin, Bob Okafor$`}},
+	{`^signet journal verify`, []string{`journal\.log: [0-9]+ records from `}},
+	{`^signet journal repair .*--rebuild-index`, []string{`^rebuilt signatures\.jsonl: kept [0-9]+ signatures`}},
+	{`^signet journal repair`, []string{`: nothing to repair$`}},
+	{`^signet journal show --id 7f3a`, []string{` received 7f3a kind=sign-node `, ` released 7f3a kind=sign-node `}},
+	{`^signet journal show .*--json`, []string{`^  "schema_version": 1,$`, `"type": "received",`}},
+	{`^signet revoke-device .*--confirm`, []string{`^step 3: remove-key AUM: removes tlpub:`, `^status: signed$`, `^signet: to finish:$`}},
+	{`^signet revoke-device `, []string{`^step 3: remove-key AUM: removes tlpub:`, `^signet: nothing sent; run again with --confirm to carry out the plan$`}},
+	{`^signet revoke-keys --plan`, []string{`^REMOVES tlpub:[0-9a-f]{64} \(1 vote\(s\)\)$`, `^recovery AUM \(unsigned\): [0-9A-F]+$`}},
+	{`^signet revoke-keys --cosign`, []string{`^status: signed$`, `^aum: [0-9A-F]+$`}},
+	{`^signet rotate plan`, []string{`re-sign batch: 3 node\(s\) signed by tlpub:`, `remove-key AUM: removes tlpub:`}},
+	{`^signet rotate execute`, []string{`^status: signed$`, `^signet: to finish:$`}},
+	{`^signet rotate handoff`, []string{`^ 1\. \[new box\] make the key in hardware`, `^\s+\$ signet add tlpub:[0-9a-f]{64}$`}},
+	{`wg keygen`, []string{`^[A-Za-z0-9+/]{43}=$`}},
+	{`wg show --json`, []string{`"name": "relay1"`, `"endpoint": "127\.0\.0\.1:[0-9]+"`}},
+	{`wg show`, []string{`^peer: relay1 \([A-Za-z0-9+/]{43}=\)$`, `^  endpoint: 127\.0\.0\.1:[0-9]+$`, `^  latest handshake: [0-9]{4}-`}},
+	{`^signet key show`, []string{`^tlpub:[0-9a-f]{64}$`, `^present: +yes$`}},
+	{`^signet key attest --json`, []string{`^  "public_key": "tlpub:[0-9a-f]{64}",$`}},
+	{`^signet key attest`, []string{`^tlpub:[0-9a-f]{64}$`, `^verified: `}},
+	{`^signet log --limit 2`, []string{`^update [A-Z2-7]+ \(add-key\)$`, `^Signed-by: tlpub:`}},
+	{`^signet review .*--csv`, []string{`^section,request,kind,node_key,`}},
+	{`^signet review`, []string{`^review of box key tlpub:`, `^issued: [0-9]+$`}},
+	{`^signet status .*--json`, []string{`^  "box_key": "tlpub:[0-9a-f]{64}",$`}},
+	{`^signet status`, []string{`^box key: tlpub:[0-9a-f]{64} \(trusted\)$`, `^queue: 0$`}},
+	{`^signet version --json`, []string{`^\{"schema_version":1,"version":`}},
+	{`^signet version`, []string{`^signet \S+$`}},
 }
 
 func contains(list []string, s string) bool {

@@ -42,6 +42,7 @@ type tmuxServe struct {
 	// session; strict leaves --insecure-console out.
 	before      string
 	own, strict bool
+	extra       string // more flags for signet serve
 
 	// For tests that type other PINs (serve_tpm_tmux_test.go).
 	pinMu     sync.Mutex
@@ -168,6 +169,9 @@ func (s *tmuxServe) paneCommand(demo bool, gate string) string {
 	}
 	if demo {
 		flags += " --demo-authority"
+	}
+	if s.extra != "" {
+		flags += " " + s.extra
 	}
 	serve := fmt.Sprintf("%s serve --state %s --socket %s %s 2>%s/serve.err", s.bin, s.dir, s.sock, flags, s.dir)
 	if s.own {
