@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/wgintake"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -134,47 +131,4 @@ func printWGStatus(w io.Writer, st []wgintake.PeerStatus, now time.Time) {
 		fmt.Fprintf(w, "  latest handshake: %s\n", hs)
 		fmt.Fprintf(w, "  transfer: %d B received, %d B sent\n", p.RxBytes, p.TxBytes)
 	}
-}
-
-// startWireGuard brings up the intake described by the file at cfgPath
-// and serves svc's API in the tunnel until ctx is done. stop closes the
-// device and the status socket.
-func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc *signer.Service) (stop func(), err error) {
-	cfg, err := wgintake.LoadConfig(cfgPath)
-	if err != nil {
-		return nil, withHint(err, "see docs/wireguard.md for the file's fields")
-	}
-	priv, err := wgintake.ReadPrivateKey(statedir.Path(dir, statedir.WGKey))
-	if err != nil {
-		return nil, withHint(err, "make the key with 'signet wg keygen'")
-	}
-	tun, err := wgintake.Up(priv, cfg)
-	clear(priv[:])
-	if err != nil {
-		return nil, err
-	}
-	l, err := tun.Listen()
-	if err != nil {
-		tun.Close()
-		return nil, err
-	}
-	sl, err := wgintake.ListenStatus(statedir.Path(dir, statedir.WGStatusSocket))
-	if err != nil {
-		l.Close()
-		tun.Close()
-		return nil, err
-	}
-	go tun.ServeStatus(sl)
-	for _, p := range cfg.Peers {
-		if p.RatePerMinute > 0 {
-			svc.SetRequesterRate(api.WireGuardRequester(p.Name), p.RatePerMinute)
-		}
-	}
-	go func() {
-		if err := svc.ServeNet(ctx, l, tun.PeerName); err != nil {
-			fmt.Fprintf(log, "signet: error: the WireGuard intake stopped: %v\n", err)
-		}
-	}()
-	fmt.Fprintf(log, "signet: WireGuard intake on UDP port %d, API at %s port %d, %d peers\n", cfg.ListenPort, cfg.Address, cfg.APIPort, len(cfg.Peers))
-	return func() { sl.Close(); l.Close(); tun.Close() }, nil
 }
