@@ -50,9 +50,6 @@ goes into each peer's configuration.`,
 	}
 }
 
-// wgShowSchema is the schema version of "signet wg show --json".
-const wgShowSchema = 1
-
 func newWGShowCmd() *cobra.Command {
 	var asJSON int
 	cmd := &cobra.Command{
@@ -66,7 +63,7 @@ allowed address, last handshake and bytes received and sent.
   $ signet --state /var/lib/signet wg show --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkJSONVersion(asJSON, wgShowSchema); err != nil {
+			if err := checkJSONVersion(asJSON, wgintake.ReportSchema); err != nil {
 				return err
 			}
 			st, err := wgintake.ReadStatus(statedir.Path(stateDirOf(cmd), statedir.WGStatusSocket))
@@ -74,43 +71,14 @@ allowed address, last handshake and bytes received and sent.
 				return withHint(err, "is signet serve running with --wireguard on this state directory?")
 			}
 			if asJSON != 0 {
-				return writeJSON(cmd.OutOrStdout(), newWGShowReport(st))
+				return writeJSON(cmd.OutOrStdout(), wgintake.NewReport(st))
 			}
 			printWGStatus(cmd.OutOrStdout(), st, time.Now())
 			return nil
 		},
 	}
-	addJSONFlag(cmd, &asJSON, wgShowSchema)
+	addJSONFlag(cmd, &asJSON, wgintake.ReportSchema)
 	return cmd
-}
-
-// wgShowReport is the output of "signet wg show --json".
-type wgShowReport struct {
-	SchemaVersion int          `json:"schema_version"`
-	Peers         []wgPeerJSON `json:"peers"` // in the order of the config file
-}
-
-// wgPeerJSON is one peer of the WireGuard intake.
-type wgPeerJSON struct {
-	Name          string   `json:"name"`
-	PublicKey     string   `json:"public_key"` // base64, as WireGuard prints it
-	Endpoint      string   `json:"endpoint,omitempty"`
-	AllowedIPs    []string `json:"allowed_ips"`
-	LastHandshake string   `json:"last_handshake,omitempty"` // left out before the first
-	RxBytes       uint64   `json:"rx_bytes"`
-	TxBytes       uint64   `json:"tx_bytes"`
-}
-
-func newWGShowReport(st []wgintake.PeerStatus) *wgShowReport {
-	r := &wgShowReport{SchemaVersion: wgShowSchema, Peers: []wgPeerJSON{}}
-	for _, p := range st {
-		j := wgPeerJSON{Name: p.Name, PublicKey: p.PublicKey, Endpoint: p.Endpoint, AllowedIPs: emptyIfNil(p.AllowedIPs), RxBytes: p.RxBytes, TxBytes: p.TxBytes}
-		if !p.LastHandshake.IsZero() {
-			j.LastHandshake = p.LastHandshake.UTC().Format(time.RFC3339)
-		}
-		r.Peers = append(r.Peers, j)
-	}
-	return r
 }
 
 // printWGStatus prints one block per peer, like wg(8).
