@@ -125,6 +125,11 @@ func TestRun(t *testing.T) {
 	if st.BoxKey != tka.FormatTLPub(ks.Pub) || !st.BoxKeyTrusted {
 		t.Errorf("status %+v, want the box's key, trusted", st)
 	}
+	for _, w := range []Where{{Dir: ks.Dir, DirGiven: true}, {Dir: ks.Dir, Socket: "/nonexistent"}, {Socket: o.Socket, SocketGiven: true}} {
+		if got, err := AskStatus(ctx, w); err != nil || got.Boot != st.Boot {
+			t.Errorf("AskStatus(%+v): %+v, %v", w, got, err)
+		}
+	}
 	rec, err := statedir.ReadServeRecord(ks.Dir)
 	if err != nil || rec.Socket != o.Socket || rec.PID != os.Getpid() || rec.Boot != st.Boot {
 		t.Errorf("serve.json %+v, %v", rec, err)

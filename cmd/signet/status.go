@@ -1,15 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/internal/cli"
-	"github.com/signetbox/signet/signer"
 )
 
 // statusSchema is the schema version of "signet status --json".
@@ -50,7 +49,8 @@ read, else the default socket.
 			if cmd.Flags().Changed("socket") && cmd.Flags().Changed(stateFlag) {
 				return usageErrorf("give either --state or --socket, not both")
 			}
-			st, err := askDaemonStatus(cmd.Context(), cmd, a)
+			st, err := daemon.AskStatus(cmd.Context(), daemon.Where{Dir: stateDirOf(cmd), DirGiven: cmd.Flags().Changed(stateFlag),
+				Socket: a.socket, SocketGiven: cmd.Flags().Changed("socket")})
 			if err != nil {
 				return err
 			}
@@ -60,31 +60,6 @@ read, else the default socket.
 	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET` (default: the one serve.json in the state directory names)")
 	addJSONFlag(cmd, &a.json, statusSchema)
 	return cmd
-}
-
-// askDaemonStatus asks the daemon that --socket names, else the one the
-// state directory's serve.json names. Only when --state was not given and
-// the default state directory has no readable record is the default
-// socket asked.
-func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*api.StatusInfo, error) {
-	if !cmd.Flags().Changed("socket") {
-		dir := stateDirOf(cmd)
-		st, rec, err := signer.StateDirStatus(ctx, dir)
-		if err == nil {
-			return st, nil
-		}
-		if cmd.Flags().Changed(stateFlag) || rec.Socket != "" {
-			return nil, withHint(err, "start the daemon with 'signet serve --state "+dir+"', or pass --socket")
-		}
-	}
-	st, err := api.NewUnixClient(a.socket).Status(ctx)
-	if err != nil && cmd.Flags().Changed("socket") {
-		return nil, withHint(err, "is signet serve running on "+a.socket+"? --state DIR finds the daemon of DIR wherever its socket is")
-	}
-	if err != nil {
-		return nil, withHint(err, "start the daemon with 'signet serve', or pass --state DIR or --socket")
-	}
-	return st, nil
 }
 
 // statusReport is the output of "signet status --json".
