@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Options are the settings of 'signet serve', one field per flag.
+// Options are the settings of 'signet serve': its flags, and where its
+// messages go.
 type Options struct {
 	// Socket is the unix socket the API is served on.
 	Socket string
