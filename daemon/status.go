@@ -5,6 +5,7 @@ import (
 
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/cli"
+	"github.com/signetbox/signet/keydevice"
 	"github.com/signetbox/signet/signer"
 )
 
@@ -40,4 +41,46 @@ func AskStatus(ctx context.Context, w Where) (*api.StatusInfo, error) {
 		return nil, cli.WithHint(err, "start the daemon with 'signet serve', or pass --state DIR or --socket")
 	}
 	return st, nil
+}
+
+// StatusSchema is the schema version of 'signet status --json'.
+const StatusSchema = 1
+
+// StatusReport is the output of 'signet status --json' (docs/json.md).
+type StatusReport struct {
+	SchemaVersion     int              `json:"schema_version"`
+	Head              string           `json:"head"`
+	BoxKey            string           `json:"box_key"`
+	BoxKeyTrusted     bool             `json:"box_key_trusted"`
+	TrustedKeys       []TrustedKey     `json:"trusted_keys"`
+	DisablementValues int              `json:"disablement_values"`
+	KeyDevice         *keydevice.State `json:"key_device,omitempty"` // left out when the daemon did not read it
+	Queue             int              `json:"queue"`
+}
+
+// TrustedKey is one trusted key of an authority in the --json outputs
+// (status, chain verify).
+type TrustedKey struct {
+	PublicKey string `json:"public_key"`
+	Votes     uint   `json:"votes"`
+}
+
+// NewStatusReport is the report of a daemon's status answer: each key
+// with its votes (0 where the answer lists fewer votes than keys), and
+// the key device's state when the daemon read it.
+func NewStatusReport(st *api.StatusInfo) *StatusReport {
+	r := &StatusReport{SchemaVersion: StatusSchema, Head: st.Head, BoxKey: st.BoxKey, BoxKeyTrusted: st.BoxKeyTrusted,
+		TrustedKeys: []TrustedKey{}, DisablementValues: st.DisablementValues, Queue: st.Queue}
+	for i, k := range st.Keys {
+		var votes uint
+		if i < len(st.Votes) {
+			votes = st.Votes[i]
+		}
+		r.TrustedKeys = append(r.TrustedKeys, TrustedKey{PublicKey: k, Votes: votes})
+	}
+	if st.HSM != nil {
+		d := keydevice.FromDaemon(*st.HSM)
+		r.KeyDevice = &d
+	}
+	return r
 }

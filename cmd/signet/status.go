@@ -11,9 +11,6 @@ import (
 	"github.com/signetbox/signet/internal/cli"
 )
 
-// statusSchema is the schema version of "signet status --json".
-const statusSchema = 1
-
 // statusArgs holds the flags of "signet status".
 type statusArgs struct {
 	socket string
@@ -43,7 +40,7 @@ read, else the default socket.
   $ signet status --socket /run/signet/signet.sock --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkJSONVersion(a.json, statusSchema); err != nil {
+			if err := checkJSONVersion(a.json, daemon.StatusSchema); err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("socket") && cmd.Flags().Changed(stateFlag) {
@@ -58,44 +55,13 @@ read, else the default socket.
 		},
 	}
 	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET` (default: the one serve.json in the state directory names)")
-	addJSONFlag(cmd, &a.json, statusSchema)
+	addJSONFlag(cmd, &a.json, daemon.StatusSchema)
 	return cmd
 }
 
-// statusReport is the output of "signet status --json".
-type statusReport struct {
-	SchemaVersion     int              `json:"schema_version"`
-	Head              string           `json:"head"`
-	BoxKey            string           `json:"box_key"`
-	BoxKeyTrusted     bool             `json:"box_key_trusted"`
-	TrustedKeys       []trustedKeyJSON `json:"trusted_keys"`
-	DisablementValues int              `json:"disablement_values"`
-	KeyDevice         *deviceJSON      `json:"key_device,omitempty"` // left out when the daemon did not read it
-	Queue             int              `json:"queue"`
-}
-
-// trustedKeyJSON is one trusted key of an authority.
-type trustedKeyJSON struct {
-	PublicKey string `json:"public_key"`
-	Votes     uint   `json:"votes"`
-}
-
-func newStatusReport(st *api.StatusInfo) *statusReport {
-	r := &statusReport{SchemaVersion: statusSchema, Head: st.Head, BoxKey: st.BoxKey, BoxKeyTrusted: st.BoxKeyTrusted,
-		TrustedKeys: []trustedKeyJSON{}, DisablementValues: st.DisablementValues, Queue: st.Queue}
-	for i, k := range st.Keys {
-		var votes uint
-		if i < len(st.Votes) {
-			votes = st.Votes[i]
-		}
-		r.TrustedKeys = append(r.TrustedKeys, trustedKeyJSON{PublicKey: k, Votes: votes})
-	}
-	if st.HSM != nil {
-		d := deviceFromDaemon(*st.HSM)
-		r.KeyDevice = &d
-	}
-	return r
-}
+// trustedKeyJSON is one trusted key in the --json outputs (status,
+// chain verify).
+type trustedKeyJSON = daemon.TrustedKey
 
 // hsmLine describes the key device in one line.
 func hsmLine(h deviceJSON) string {
@@ -119,7 +85,7 @@ func hsmLine(h deviceJSON) string {
 }
 
 func printStatus(w io.Writer, st *api.StatusInfo, asJSON bool) error {
-	r := newStatusReport(st)
+	r := daemon.NewStatusReport(st)
 	if asJSON {
 		return writeJSON(w, r)
 	}
