@@ -11,9 +11,9 @@ import (
 // State is the state directory as the daemon opens it: the chain store
 // and the journal, and the verdict of the start checks on them.
 type State struct {
-	Store   *signer.ChainStore
-	Journal *signer.Journal
-	Check   *signer.StartCheck
+	Store   *signer.ChainStore // chain.log
+	Journal *signer.Journal    // journal.log
+	Check   *signer.StartCheck // what the start checks found; Repair acts on it
 }
 
 // OpenState opens the chain store and the journal of ks.Dir (under the

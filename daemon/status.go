@@ -14,10 +14,10 @@ import (
 // serve.json names. Only when DirGiven is false and Dir has no readable
 // record is the daemon on Socket (the default socket) asked.
 type Where struct {
-	Dir         string
-	DirGiven    bool
-	Socket      string
-	SocketGiven bool
+	Dir         string // the state directory (--state, or the default)
+	DirGiven    bool   // --state was given
+	Socket      string // the socket (--socket, or the default)
+	SocketGiven bool   // --socket was given
 }
 
 // AskStatus asks the daemon that w names for its status. A stale record
