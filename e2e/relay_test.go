@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"tailscale.com/tstest/integration/testcontrol"
 	"tailscale.com/types/key"
 
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/relay"
@@ -154,7 +156,8 @@ func startBox(t *testing.T, ctx context.Context, dir string, key hsm.Key, consol
 }
 
 // intake (re)starts the box's WireGuard intake with the peers given (JSON
-// objects, comma-separated), as "signet serve --wireguard" does.
+// objects, comma-separated), through the code "signet serve --wireguard"
+// runs (daemon.ServeWireGuard).
 func (b *box) intake(t *testing.T, ctx context.Context, peers string) {
 	if b.tun != nil {
 		b.stop()
@@ -164,24 +167,14 @@ func (b *box) intake(t *testing.T, ctx context.Context, peers string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tun, err := wgintake.Up(b.priv, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tun.Close)
-	for _, p := range cfg.Peers {
-		if p.RatePerMinute > 0 {
-			b.svc.SetRequesterRate("wireguard:"+p.Name, p.RatePerMinute)
-		}
-	}
-	l, err := tun.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
 	sctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	go b.svc.ServeNet(sctx, l, tun.PeerName)
-	b.tun, b.stop = tun, cancel
+	in, err := daemon.ServeWireGuard(sctx, io.Discard, b.svc, b.priv, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Close)
+	b.tun, b.stop = in.Tunnel, cancel
 }
 
 // records lists the journal's record types for request id.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -40,13 +39,10 @@ func addClientFlags(cmd *cobra.Command, a *clientArgs) {
 // answered at once (already signed, refused) never reaches the console.
 func send(cmd *cobra.Command, a *clientArgs, req *api.Request) error {
 	req.ID = a.id
-	switch err := req.Prepare(); {
-	case errors.Is(err, api.ErrInvalidID):
+	if err := req.Prepare(); errors.Is(err, api.ErrInvalidID) {
 		return usageErrorf("--id must be 1 to 64 letters, digits or . _ : -")
-	case errors.Is(err, api.ErrSecretOutsideAuthKey):
-		return usageErr(withHint(errSecretInput, secretHints...))
-	case err != nil:
-		return err
+	} else if err != nil {
+		return refuseSecret(err)
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
@@ -110,18 +106,11 @@ func printResponse(w io.Writer, resp *api.Response, asJSON bool) error {
 	return nil
 }
 
-// parseClaims turns --claim name=value flags into a map.
-func parseClaims(list []string) (map[string]string, error) {
-	if len(list) == 0 {
-		return nil, nil
+// refuseSecret turns api.ErrSecretOutsideAuthKey, a request whose input
+// holds a Tailscale secret, into the CLI's refusal; other errors pass.
+func refuseSecret(err error) error {
+	if errors.Is(err, api.ErrSecretOutsideAuthKey) {
+		return usageErr(withHint(errSecretInput, secretHints...))
 	}
-	out := map[string]string{}
-	for _, c := range list {
-		k, v, ok := strings.Cut(c, "=")
-		if !ok || k == "" {
-			return nil, usageErrorf("--claim %q must be name=value", c)
-		}
-		out[k] = v
-	}
-	return out, nil
+	return err
 }

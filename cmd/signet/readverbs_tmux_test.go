@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/audit"
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/fsck"
 	"github.com/signetbox/signet/internal/testenv"
 	"github.com/signetbox/signet/statedir"
@@ -128,7 +129,7 @@ func TestReadVerbsWhileServingTPM(t *testing.T) {
 			`^box key: `+regexp.QuoteMeta(boxKey)+` \(trusted\)$`,
 			`^key device: tpm, present, \d+ PIN tries left, PCR sha256:7 and PIN$`,
 			`^queue: 0$`)
-		var r statusReport
+		var r daemon.StatusReport
 		decodeJSON(t, "status --json", s.mustVerb(append(st, "status", "--json")...), &r)
 		if r.SchemaVersion != 1 || r.BoxKey != boxKey || !r.BoxKeyTrusted || !trusts(r.TrustedKeys, boxKey) ||
 			r.KeyDevice == nil || !r.KeyDevice.Present || r.KeyDevice.Backend != "tpm" || r.KeyDevice.LockoutAuthSet == nil {

@@ -159,7 +159,7 @@ func (s *tmuxServe) launch(demo bool) {
 // paneCommand is the pane's shell command: wait for gate, then serve.
 func (s *tmuxServe) paneCommand(demo bool, gate string) string {
 	// The pane's shell shares the terminal, and this kernel may allow
-	// TIOCSTI: tests run the daemon as a developer would (serve_console.go).
+	// TIOCSTI: tests run the daemon as a developer would (daemon/console.go).
 	flags := "--review-timeout 20s --insecure-console"
 	if s.strict {
 		flags = "--review-timeout 20s"

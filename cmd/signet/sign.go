@@ -1,15 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/api"
-	"github.com/signetbox/signet/internal/lockstatus"
-	"github.com/signetbox/signet/tka"
+	"github.com/signetbox/signet/request"
 )
 
 // signArgs holds the flags of "signet sign".
@@ -67,9 +61,9 @@ with 'signet wrap-authkey' instead.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := a.request(cmd, args)
+			req, err := request.SignNode(request.SignInput{Args: args, Deeplink: a.deeplink, FromStatus: a.fromStatus, Claims: a.claims, Stdin: cmd.InOrStdin()})
 			if err != nil {
-				return err
+				return refuseSecret(err)
 			}
 			return send(cmd, &a.clientArgs, req)
 		},
@@ -79,72 +73,4 @@ with 'signet wrap-authkey' instead.`,
 	cmd.Flags().StringVar(&a.fromStatus, "from-status", "", "`FILE` (or -) holding the output of 'tailscale lock status' (or --json) on the locked-out node")
 	cmd.Flags().StringArrayVar(&a.claims, "claim", nil, "an unverified label shown on the console, as `name=value` (device, os, login)")
 	return cmd
-}
-
-// request builds the sign-node request from the arguments, the deeplink
-// or the status output.
-func (a *signArgs) request(cmd *cobra.Command, args []string) (*api.Request, error) {
-	claims, err := parseClaims(a.claims)
-	if err != nil {
-		return nil, err
-	}
-	req := &api.Request{Kind: api.KindSignNode, Claims: claims}
-	switch {
-	case a.deeplink == "-":
-		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-		if req.Deeplink = strings.TrimSpace(line); req.Deeplink == "" {
-			return nil, usageErr(fmt.Errorf("no deeplink on standard input: %w", err))
-		}
-		if api.LooksLikeSecret(req.Deeplink) {
-			return nil, usageErr(withHint(errSecretInput, secretHints...))
-		}
-		return req, checkDeeplink(req.Deeplink)
-	case a.deeplink != "":
-		req.Deeplink = strings.TrimSpace(a.deeplink)
-		return req, checkDeeplink(req.Deeplink)
-	case a.fromStatus != "":
-		b, err := readInput(cmd, a.fromStatus, "--from-status")
-		if err != nil {
-			return nil, err
-		}
-		if api.LooksLikeSecret(string(b)) {
-			return nil, usageErr(withHint(errSecretInput, secretHints...))
-		}
-		l, err := lockstatus.ParseSignInput(b)
-		if err != nil {
-			return nil, fmt.Errorf("--from-status: %w", err)
-		}
-		req.NodeKey, req.TLPub, req.StateID = l.NodeKey, l.TLPub, l.StateID
-	default:
-		req.NodeKey = args[0]
-		if len(args) > 1 {
-			req.TLPub = args[1]
-		}
-	}
-	return req, checkNode(req.NodeKey, req.TLPub)
-}
-
-// checkNode refuses a malformed node key or tailnet-lock key before
-// anything is sent.
-func checkNode(nodeKey, tlpub string) error {
-	if _, err := tka.ParseNodeKey(nodeKey); err != nil {
-		return usageErr(withHint(err, "copy the node key from 'tailscale lock status' on the node: nodekey: and 64 hex digits"))
-	}
-	if tlpub == "" {
-		return nil
-	}
-	if _, err := tka.ParseTLPub(tlpub); err != nil {
-		return usageErr(withHint(fmt.Errorf("the node's tailnet-lock key: %w", err), "it is the tlpub: that 'tailscale lock status' on the node prints after its node key"))
-	}
-	return nil
-}
-
-// checkDeeplink refuses a link that is no sign-device link before it is
-// sent; the daemon checks its HMAC against the authority.
-func checkDeeplink(link string) error {
-	d, _, err := tka.ParseDeeplink(link)
-	if err != nil {
-		return usageErr(withHint(err, "copy the whole tailscale://sign-device/v1/ link from the admin console"))
-	}
-	return checkNode(d.NodeKey, d.TLPub)
 }

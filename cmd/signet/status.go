@@ -1,19 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/internal/cli"
-	"github.com/signetbox/signet/signer"
 )
-
-// statusSchema is the schema version of "signet status --json".
-const statusSchema = 1
 
 // statusArgs holds the flags of "signet status".
 type statusArgs struct {
@@ -44,13 +40,14 @@ read, else the default socket.
   $ signet status --socket /run/signet/signet.sock --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkJSONVersion(a.json, statusSchema); err != nil {
+			if err := checkJSONVersion(a.json, daemon.StatusSchema); err != nil {
 				return err
 			}
 			if cmd.Flags().Changed("socket") && cmd.Flags().Changed(stateFlag) {
 				return usageErrorf("give either --state or --socket, not both")
 			}
-			st, err := askDaemonStatus(cmd.Context(), cmd, a)
+			st, err := daemon.AskStatus(cmd.Context(), daemon.Where{Dir: stateDirOf(cmd), DirGiven: cmd.Flags().Changed(stateFlag),
+				Socket: a.socket, SocketGiven: cmd.Flags().Changed("socket")})
 			if err != nil {
 				return err
 			}
@@ -58,69 +55,13 @@ read, else the default socket.
 		},
 	}
 	cmd.Flags().StringVar(&a.socket, "socket", defaultSocket, "the daemon's unix `SOCKET` (default: the one serve.json in the state directory names)")
-	addJSONFlag(cmd, &a.json, statusSchema)
+	addJSONFlag(cmd, &a.json, daemon.StatusSchema)
 	return cmd
 }
 
-// askDaemonStatus asks the daemon that --socket names, else the one the
-// state directory's serve.json names. Only when --state was not given and
-// the default state directory has no readable record is the default
-// socket asked.
-func askDaemonStatus(ctx context.Context, cmd *cobra.Command, a *statusArgs) (*api.StatusInfo, error) {
-	if !cmd.Flags().Changed("socket") {
-		dir := stateDirOf(cmd)
-		st, rec, err := signer.StateDirStatus(ctx, dir)
-		if err == nil {
-			return st, nil
-		}
-		if cmd.Flags().Changed(stateFlag) || rec.Socket != "" {
-			return nil, withHint(err, "start the daemon with 'signet serve --state "+dir+"', or pass --socket")
-		}
-	}
-	st, err := api.NewUnixClient(a.socket).Status(ctx)
-	if err != nil && cmd.Flags().Changed("socket") {
-		return nil, withHint(err, "is signet serve running on "+a.socket+"? --state DIR finds the daemon of DIR wherever its socket is")
-	}
-	if err != nil {
-		return nil, withHint(err, "start the daemon with 'signet serve', or pass --state DIR or --socket")
-	}
-	return st, nil
-}
-
-// statusReport is the output of "signet status --json".
-type statusReport struct {
-	SchemaVersion     int              `json:"schema_version"`
-	Head              string           `json:"head"`
-	BoxKey            string           `json:"box_key"`
-	BoxKeyTrusted     bool             `json:"box_key_trusted"`
-	TrustedKeys       []trustedKeyJSON `json:"trusted_keys"`
-	DisablementValues int              `json:"disablement_values"`
-	KeyDevice         *deviceJSON      `json:"key_device,omitempty"` // left out when the daemon did not read it
-	Queue             int              `json:"queue"`
-}
-
-// trustedKeyJSON is one trusted key of an authority.
-type trustedKeyJSON struct {
-	PublicKey string `json:"public_key"`
-	Votes     uint   `json:"votes"`
-}
-
-func newStatusReport(st *api.StatusInfo) *statusReport {
-	r := &statusReport{SchemaVersion: statusSchema, Head: st.Head, BoxKey: st.BoxKey, BoxKeyTrusted: st.BoxKeyTrusted,
-		TrustedKeys: []trustedKeyJSON{}, DisablementValues: st.DisablementValues, Queue: st.Queue}
-	for i, k := range st.Keys {
-		var votes uint
-		if i < len(st.Votes) {
-			votes = st.Votes[i]
-		}
-		r.TrustedKeys = append(r.TrustedKeys, trustedKeyJSON{PublicKey: k, Votes: votes})
-	}
-	if st.HSM != nil {
-		d := deviceFromDaemon(*st.HSM)
-		r.KeyDevice = &d
-	}
-	return r
-}
+// trustedKeyJSON is one trusted key in the --json outputs (status,
+// chain verify).
+type trustedKeyJSON = daemon.TrustedKey
 
 // hsmLine describes the key device in one line.
 func hsmLine(h deviceJSON) string {
@@ -144,7 +85,7 @@ func hsmLine(h deviceJSON) string {
 }
 
 func printStatus(w io.Writer, st *api.StatusInfo, asJSON bool) error {
-	r := newStatusReport(st)
+	r := daemon.NewStatusReport(st)
 	if asJSON {
 		return writeJSON(w, r)
 	}

@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/fsck"
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
@@ -132,24 +133,24 @@ func buildTamperState(t *testing.T) *tamperState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openServeState(ks)
+	st, err := daemon.OpenState(ks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.close()
+	defer st.Close()
 	key, err := soft.Open(ctx, keyPath, pin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer key.Close()
-	if _, err := st.check.Repair(st.journal); err != nil {
+	if _, err := st.Check.Repair(st.Journal); err != nil {
 		t.Fatal(err)
 	}
-	if err := ensureAuthority(ctx, io.Discard, st.store, st.journal, key, true); err != nil {
+	if err := daemon.EnsureAuthority(ctx, io.Discard, st.Store, st.Journal, key, true); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := signer.NewService(signer.Config{Store: st.store, Key: key, Prompt: tamperPrompt{pin}, Journal: st.journal,
-		Insecure: true, Dir: ts.dir, KeyFiles: statedir.KeyFiles(), Checked: st.check})
+	svc, err := signer.NewService(signer.Config{Store: st.Store, Key: key, Prompt: tamperPrompt{pin}, Journal: st.Journal,
+		Insecure: true, Dir: ts.dir, KeyFiles: statedir.KeyFiles(), Checked: st.Check})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,12 +319,12 @@ var verdictNames = []string{"detected", "repaired", "rollback", "silently accept
 // startChecks runs what signet serve runs before the console: it reads
 // the key files, opens the chain store and the journal, and runs the start
 // checks. On success the state is returned open, for Repair.
-func startChecks(dir string) (*serveState, error) {
+func startChecks(dir string) (*daemon.State, error) {
 	ks, err := loadKeyState(dir)
 	if err != nil {
 		return nil, err
 	}
-	return openServeState(ks)
+	return daemon.OpenState(ks)
 }
 
 // verifyVerbs runs signet journal verify --state and signet chain verify.
@@ -355,13 +356,13 @@ func (ts *tamperState) judge(t *testing.T, dir string, m mutation) (verdict, str
 	}
 	if verr != nil {
 		t.Errorf("%v: the start accepts but a verify verb refuses: %v", m, verr)
-		st.close()
+		st.Close()
 		return detected, verr.Error()
 	}
 	before := 0
-	_ = st.journal.Scan(func(signer.Record) error { before++; return nil })
-	said, err := st.check.Repair(st.journal)
-	st.close()
+	_ = st.Journal.Scan(func(signer.Record) error { before++; return nil })
+	said, err := st.Check.Repair(st.Journal)
+	st.Close()
 	if err != nil {
 		t.Errorf("%v: the start's repair failed: %v", m, err)
 		return detected, err.Error()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/internal/wgintake"
-	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -53,9 +50,6 @@ goes into each peer's configuration.`,
 	}
 }
 
-// wgShowSchema is the schema version of "signet wg show --json".
-const wgShowSchema = 1
-
 func newWGShowCmd() *cobra.Command {
 	var asJSON int
 	cmd := &cobra.Command{
@@ -69,7 +63,7 @@ allowed address, last handshake and bytes received and sent.
   $ signet --state /var/lib/signet wg show --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkJSONVersion(asJSON, wgShowSchema); err != nil {
+			if err := checkJSONVersion(asJSON, wgintake.ReportSchema); err != nil {
 				return err
 			}
 			st, err := wgintake.ReadStatus(statedir.Path(stateDirOf(cmd), statedir.WGStatusSocket))
@@ -77,43 +71,14 @@ allowed address, last handshake and bytes received and sent.
 				return withHint(err, "is signet serve running with --wireguard on this state directory?")
 			}
 			if asJSON != 0 {
-				return writeJSON(cmd.OutOrStdout(), newWGShowReport(st))
+				return writeJSON(cmd.OutOrStdout(), wgintake.NewReport(st))
 			}
 			printWGStatus(cmd.OutOrStdout(), st, time.Now())
 			return nil
 		},
 	}
-	addJSONFlag(cmd, &asJSON, wgShowSchema)
+	addJSONFlag(cmd, &asJSON, wgintake.ReportSchema)
 	return cmd
-}
-
-// wgShowReport is the output of "signet wg show --json".
-type wgShowReport struct {
-	SchemaVersion int          `json:"schema_version"`
-	Peers         []wgPeerJSON `json:"peers"` // in the order of the config file
-}
-
-// wgPeerJSON is one peer of the WireGuard intake.
-type wgPeerJSON struct {
-	Name          string   `json:"name"`
-	PublicKey     string   `json:"public_key"` // base64, as WireGuard prints it
-	Endpoint      string   `json:"endpoint,omitempty"`
-	AllowedIPs    []string `json:"allowed_ips"`
-	LastHandshake string   `json:"last_handshake,omitempty"` // left out before the first
-	RxBytes       uint64   `json:"rx_bytes"`
-	TxBytes       uint64   `json:"tx_bytes"`
-}
-
-func newWGShowReport(st []wgintake.PeerStatus) *wgShowReport {
-	r := &wgShowReport{SchemaVersion: wgShowSchema, Peers: []wgPeerJSON{}}
-	for _, p := range st {
-		j := wgPeerJSON{Name: p.Name, PublicKey: p.PublicKey, Endpoint: p.Endpoint, AllowedIPs: emptyIfNil(p.AllowedIPs), RxBytes: p.RxBytes, TxBytes: p.TxBytes}
-		if !p.LastHandshake.IsZero() {
-			j.LastHandshake = p.LastHandshake.UTC().Format(time.RFC3339)
-		}
-		r.Peers = append(r.Peers, j)
-	}
-	return r
 }
 
 // printWGStatus prints one block per peer, like wg(8).
@@ -134,47 +99,4 @@ func printWGStatus(w io.Writer, st []wgintake.PeerStatus, now time.Time) {
 		fmt.Fprintf(w, "  latest handshake: %s\n", hs)
 		fmt.Fprintf(w, "  transfer: %d B received, %d B sent\n", p.RxBytes, p.TxBytes)
 	}
-}
-
-// startWireGuard brings up the intake described by the file at cfgPath
-// and serves svc's API in the tunnel until ctx is done. stop closes the
-// device and the status socket.
-func startWireGuard(ctx context.Context, log io.Writer, dir, cfgPath string, svc *signer.Service) (stop func(), err error) {
-	cfg, err := wgintake.LoadConfig(cfgPath)
-	if err != nil {
-		return nil, withHint(err, "see docs/wireguard.md for the file's fields")
-	}
-	priv, err := wgintake.ReadPrivateKey(statedir.Path(dir, statedir.WGKey))
-	if err != nil {
-		return nil, withHint(err, "make the key with 'signet wg keygen'")
-	}
-	tun, err := wgintake.Up(priv, cfg)
-	clear(priv[:])
-	if err != nil {
-		return nil, err
-	}
-	l, err := tun.Listen()
-	if err != nil {
-		tun.Close()
-		return nil, err
-	}
-	sl, err := wgintake.ListenStatus(statedir.Path(dir, statedir.WGStatusSocket))
-	if err != nil {
-		l.Close()
-		tun.Close()
-		return nil, err
-	}
-	go tun.ServeStatus(sl)
-	for _, p := range cfg.Peers {
-		if p.RatePerMinute > 0 {
-			svc.SetRequesterRate(api.WireGuardRequester(p.Name), p.RatePerMinute)
-		}
-	}
-	go func() {
-		if err := svc.ServeNet(ctx, l, tun.PeerName); err != nil {
-			fmt.Fprintf(log, "signet: error: the WireGuard intake stopped: %v\n", err)
-		}
-	}()
-	fmt.Fprintf(log, "signet: WireGuard intake on UDP port %d, API at %s port %d, %d peers\n", cfg.ListenPort, cfg.Address, cfg.APIPort, len(cfg.Peers))
-	return func() { sl.Close(); l.Close(); tun.Close() }, nil
 }

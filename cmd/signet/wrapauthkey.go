@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"errors"
-	"strings"
-
-	"github.com/signetbox/signet/api"
 	"github.com/spf13/cobra"
+
+	"github.com/signetbox/signet/request"
 )
 
 // newWrapAuthKeyCmd builds "signet wrap-authkey".
@@ -22,17 +19,11 @@ key's non-secret prefix. The wrapped key is printed once: it is a secret.`,
 		Example: `  $ signet wrap-authkey < authkey.txt`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-			key := strings.TrimSpace(line)
-			switch {
-			case key == "" && err != nil:
-				return usageErr(errors.New("no pre-auth key on standard input; pipe it in, e.g. signet wrap-authkey < authkey.txt"))
-			case !strings.HasPrefix(key, "tskey-"):
-				return usageErr(errors.New("standard input holds no pre-auth key: it must start with tskey- (the input is not shown)"))
-			case strings.Contains(key, "--TL"):
-				return usageErr(errors.New("that pre-auth key is wrapped already: wrap the plain tskey-auth- key (the input is not shown)"))
+			req, err := request.WrapAuthKey(cmd.InOrStdin())
+			if err != nil {
+				return err
 			}
-			return send(cmd, a, &api.Request{Kind: api.KindWrapAuthKey, AuthKey: key})
+			return send(cmd, a, req)
 		},
 	}
 	addClientFlags(cmd, a)

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"fmt"
@@ -6,18 +6,15 @@ import (
 	"os"
 	"strings"
 
+	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/signer"
 )
 
-// insecureConsoleHelp is --insecure-console's help: what it risks.
-const insecureConsoleHelp = "start even when other processes can type into the console (the kernel allows TIOCSTI, " +
-	"or the console is shared with your shell's session): any of them could approve a request; development only"
-
-// guardConsole makes the console the daemon's own terminal and refuses
+// GuardConsole makes the console the daemon's own terminal and refuses
 // one that other processes can type into (terminal.TTY.Claimed). With
-// --insecure-console it starts anyway, and the console warns on every
-// review and on its status line.
-func guardConsole(log io.Writer, c *signer.Console, insecure bool) error {
+// insecure (--insecure-console) it starts anyway: each risk is a warning
+// on log, and the console warns on every review and on its status line.
+func GuardConsole(log io.Writer, c *signer.Console, insecure bool) error {
 	risks := c.TTY().Claimed()
 	if len(risks) == 0 {
 		return nil
@@ -28,7 +25,7 @@ func guardConsole(log io.Writer, c *signer.Console, insecure bool) error {
 	}
 	if !insecure {
 		err := fmt.Errorf("other processes could type into the console: %s", strings.Join(whats, "; "))
-		return withHint(err, append(hints, "to try signet out on a shared terminal, pass --insecure-console (development only)")...)
+		return cli.WithHint(err, append(hints, "to try signet out on a shared terminal, pass --insecure-console (development only)")...)
 	}
 	for _, w := range whats {
 		fmt.Fprintf(log, "signet: warning: INSECURE CONSOLE (--insecure-console): %s\n", w)
@@ -37,7 +34,7 @@ func guardConsole(log io.Writer, c *signer.Console, insecure bool) error {
 	return nil
 }
 
-// stopHint is what the idle console says to Ctrl-C.
-func stopHint() string {
+// StopHint is what the idle console says to Ctrl-C.
+func StopHint() string {
 	return fmt.Sprintf("Ctrl-C does not stop signet. To stop it: systemctl stop signet, or kill %d from another terminal.", os.Getpid())
 }
