@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -98,7 +99,7 @@ func printResponse(w io.Writer, resp *api.Response, asJSON bool) error {
 		fmt.Fprintf(w, "wrapped-auth-key: %s\n", resp.WrappedAuthKey)
 	}
 	for _, n := range resp.Nodes {
-		fmt.Fprintf(w, "%s %s %s\n", n.NodeKey, n.Signature, n.Note)
+		fmt.Fprintln(w, strings.TrimSpace(n.NodeKey+" "+n.Signature+" "+n.Note))
 	}
 	for _, d := range resp.Deliver {
 		fmt.Fprintf(w, "deliver: %s\n", d)

@@ -583,7 +583,7 @@ var exampleLines = []struct {
 	{`^signet sign `, []string{`^signet: request \S+ queued; waiting for confirmation on the signet console`, `^status: signed$`, `^signature: [0-9a-f]+$`}},
 	{`^signet wrap-authkey`, []string{`^status: signed$`, `^wrapped-auth-key: tskey-auth-\S+--TL\S+$`}},
 	{`^signet approve .*--dry-run`, []string{`^nodekey:[0-9a-f]{64} \S+$`, `^signet: [0-9]+ node\(s\) selected; .*nothing sent \(--dry-run\)$`}},
-	{`^signet approve `, []string{`^status: signed$`, `^nodekey:[0-9a-f]{64} [0-9a-f]+ `}},
+	{`^signet approve `, []string{`^status: signed$`, `^nodekey:[0-9a-f]{64} [0-9a-f]+( |$)`}},
 	{`^signet (add|remove) `, []string{`^status: signed$`, `^aum: [0-9A-F]+$`, `^deliver: tailscale lock revoke-keys --finish [0-9A-F]+$`}},
 	{`^signet chain import`, []string{`^imported [0-9]+ new AUMs \([0-9]+ already stored\); head [A-Z2-7]+, [0-9]+ trusted keys$`}},
 	{`^signet chain verify`, []string{`^chain verified: [0-9]+ AUMs \([0-9]+ stored\), head [A-Z2-7]+, [0-9]+ trusted keys$`}},
