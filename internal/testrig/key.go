@@ -13,11 +13,9 @@ import (
 	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/keysetup"
 	"github.com/signetbox/signet/statedir"
 )
-
-// SoftSummary is the attestation summary SoftKey records.
-const SoftSummary = "software key, no attestation"
 
 // CheapKDF turns the soft backend's Argon2id down, once per test process:
 // parallel tests that make soft keys would otherwise race on the setting.
@@ -40,7 +38,7 @@ func SoftKey(t testing.TB, dir, keyPath, passphrase string) ed25519.PublicKey {
 	if err != nil {
 		t.Fatalf("the soft key's URI: %v", err)
 	}
-	att := hsm.Attestation{Backend: "soft", Summary: SoftSummary}
+	att := hsm.Attestation{Backend: "soft", Summary: soft.Summary}
 	if err := statedir.WriteKey(dir, u, pub, statedir.NewAttestationDoc(u, pub, att)); err != nil {
 		t.Fatalf("writing the key files: %v", err)
 	}
@@ -59,7 +57,9 @@ type TPM struct {
 // installed the test skips off CI and fails in CI, see
 // testenv.SkipOrFail), provisions a key on it with pin at
 // statedir.Path(dir, statedir.TPMKey), attests it, and writes dir's key
-// files as 'signet key init --hsm tpm' does. The lockout secret is wiped.
+// files as 'signet key init --hsm tpm' does (keysetup.TPMAttestation: a
+// failed attestation is recorded in the summary). The lockout secret is
+// wiped.
 func TPMKey(t testing.TB, dir, pin string) *TPM {
 	t.Helper()
 	inst, err := swtpm.Start(filepath.Join(t.TempDir(), "swtpm"))
@@ -82,15 +82,7 @@ func TPMKey(t testing.TB, dir, pin string) *TPM {
 		t.Fatalf("provisioning the swtpm key: %v", err)
 	}
 	hsm.Wipe(p.LockoutSecret)
-	k, err := tpm.NewKey(ctx, dev, path, nil)
-	if err != nil {
-		t.Fatalf("opening the swtpm key: %v", err)
-	}
-	defer k.Close()
-	att, err := k.Attest(ctx)
-	if err != nil {
-		t.Fatalf("attesting the swtpm key: %v", err)
-	}
+	att := keysetup.TPMAttestation(ctx, dev, path)
 	r := &TPM{Pub: p.Key.PublicKey, URI: hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}, Att: att, SWTPM: inst}
 	if err := statedir.WriteKey(dir, r.URI, r.Pub, statedir.NewAttestationDoc(r.URI, r.Pub, att)); err != nil {
 		t.Fatalf("writing the key files: %v", err)
