@@ -12,6 +12,7 @@ import (
 
 	"github.com/signetbox/signet/internal/relay"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/tka"
@@ -80,7 +81,7 @@ func TestBoxBinaryApprovesInTmux(t *testing.T) {
 		t.Fatalf("no approval code on the console:\n%s", scr)
 	}
 	t.Logf("request on the console %v after node3 joined", time.Since(t0))
-	if err := typeKeys(bp.session, m[1]); err != nil {
+	if err := testrig.TmuxType(bp.session, m[1]); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 60*time.Second, "the relay to deliver node3's signature and the box to journal it", func() bool {
@@ -97,7 +98,7 @@ func TestBoxBinaryApprovesInTmux(t *testing.T) {
 		return ping(ctx, w.lc1, n3.ip, 2*time.Second) == nil
 	})
 	t.Logf("node3 locked out -> reachable in %v", time.Since(t0))
-	if n := bp.op.pinCount(); n != 1 {
+	if n := bp.op.PINs(); n != 1 {
 		t.Errorf("the TPM PIN was asked %d times, want 1 (one signature)", n)
 	}
 
@@ -105,7 +106,7 @@ func TestBoxBinaryApprovesInTmux(t *testing.T) {
 	// the console (the operator now types each code it reads); the relay
 	// finds it in the box's outbox and submits it, and the nodes trust the
 	// new key.
-	bp.op.approveAll.Store(true)
+	bp.op.SetPolicy(testrig.ApproveAll)
 	newPub, _, _ := ed25519.GenerateKey(nil)
 	const addID = "add-from-shell"
 	t0 = time.Now()

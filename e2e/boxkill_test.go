@@ -83,7 +83,7 @@ func TestBoxBinaryKill9(t *testing.T) {
 		bp.kill9()
 		kills++
 		hit[j.State]++
-		t.Logf("kill %d: %s was in relay state %q, approved on the console: %v", kills, n.ts.Hostname, j.State, bp.op.wasApproved(id))
+		t.Logf("kill %d: %s was in relay state %q, approved on the console: %v", kills, n.ts.Hostname, j.State, bp.op.WasApproved(id))
 		if out, err := bp.signet("journal", "verify"); err != nil {
 			t.Logf("kill %d: journal verify: %v: %s", kills, err, strings.TrimSpace(out))
 			if out, err := bp.signet("journal", "repair"); err != nil {

@@ -6,27 +6,20 @@ package e2e
 // types with send-keys, as the operator would.
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/tpm"
 	"github.com/signetbox/signet/internal/consolescreen"
-	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -57,7 +50,8 @@ type boxProc struct {
 	port    int
 	pub     []byte // the box's signing key
 	session string // tmux session of the running instance
-	op      *operator
+	stream  string // the running instance's console output (tmux pipe-pane)
+	op      *testrig.Operator
 	starts  int
 }
 
@@ -66,29 +60,8 @@ type boxProc struct {
 func newBoxProc(t *testing.T, bin string) *boxProc {
 	t.Helper()
 	b := &boxProc{t: t, bin: bin, dir: t.TempDir(), port: freeUDPPort(t)}
-	inst, err := swtpm.Start(filepath.Join(t.TempDir(), "swtpm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(inst.Stop)
-	dev, err := tpm.OpenDevice(inst.Device)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dev.Close()
-	path := statedir.Path(b.dir, statedir.TPMKey)
-	p, err := tpm.Provision(context.Background(), dev, tpm.ProvisionOptions{Path: path, PIN: []byte(boxPIN)})
-	if err != nil {
-		t.Fatalf("provisioning the swtpm key: %v", err)
-	}
-	hsm.Wipe(p.LockoutSecret)
-	b.pub = p.Key.PublicKey
-	u := hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}
 	// The key files as 'signet key init' writes them.
-	att := hsm.Attestation{Backend: "tpm", Summary: "swtpm key made by the e2e rig"}
-	if err := statedir.WriteKey(b.dir, u, p.Key.PublicKey, statedir.NewAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
-		t.Fatal(err)
-	}
+	b.pub = testrig.TPMKey(t, b.dir, boxPIN).Pub
 	out, err := b.signet("wg", "keygen")
 	if err != nil {
 		t.Fatalf("signet wg keygen: %v\n%s", err, out)
@@ -150,15 +123,17 @@ func (b *boxProc) launch(approveAll bool) {
 	}
 	session := b.session
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-	stream := filepath.Join(t.TempDir(), "pane.out")
-	if out, err := exec.Command("tmux", "pipe-pane", "-t", b.session, "cat >> "+stream).CombinedOutput(); err != nil {
-		t.Fatalf("tmux pipe-pane: %v %s", err, out)
+	b.stream = filepath.Join(t.TempDir(), "pane.out")
+	if err := testrig.PipePane(b.session, b.stream); err != nil {
+		t.Fatal(err)
 	}
-	b.op = &operator{t: t, session: b.session, stream: stream, done: make(chan struct{}), finished: make(chan struct{})}
-	b.op.approveAll.Store(approveAll)
-	go b.op.run()
+	var policy testrig.Policy
+	if approveAll {
+		policy = testrig.ApproveAll
+	}
+	b.op = testrig.StartOperator(testrig.NewTmux(b.session, b.stream), testrig.OperatorConfig{PIN: boxPIN, Policy: policy})
 	op := b.op
-	t.Cleanup(op.stop)
+	t.Cleanup(func() { stopOperator(t, op) })
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +166,7 @@ func (b *boxProc) kill9() {
 	eventually(b.t, 10*time.Second, "the killed daemon to exit", func() bool {
 		return syscall.Kill(pid, 0) != nil
 	})
-	b.op.stop()
+	stopOperator(b.t, b.op)
 	_ = exec.Command("tmux", "kill-session", "-t", b.session).Run()
 }
 
@@ -202,7 +177,7 @@ func (b *boxProc) stop() {
 	eventually(b.t, 10*time.Second, "the daemon to stop", func() bool {
 		return syscall.Kill(pid, 0) != nil
 	})
-	b.op.stop()
+	stopOperator(b.t, b.op)
 	_ = exec.Command("tmux", "kill-session", "-t", b.session).Run()
 }
 
@@ -234,123 +209,13 @@ func (b *boxProc) waitScreen(d time.Duration, want ...string) string {
 	}
 }
 
-// typeKeys types text literally, then presses Enter.
-func typeKeys(session, text string) error {
-	for _, args := range [][]string{{"send-keys", "-t", session, "-l", text}, {"send-keys", "-t", session, "Enter"}} {
-		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("tmux send-keys: %v %s", err, out)
-		}
+// stopOperator stops op and fails t if it could not read the pane's
+// output.
+func stopOperator(t *testing.T, op *testrig.Operator) {
+	op.Stop()
+	if err := op.Err(); err != nil {
+		t.Errorf("reading the pane's output: %v", err)
 	}
-	return nil
-}
-
-// operator reads one daemon's console output as it streams out of the
-// pane and answers it: the PIN at every "PIN to" prompt and, with
-// approveAll, the code of every review.
-type operator struct {
-	t          *testing.T
-	session    string
-	stream     string
-	approveAll atomic.Bool
-
-	mu        sync.Mutex
-	pins      int
-	approved  []string // request ids, in the order approved
-	done      chan struct{}
-	finished  chan struct{}
-	closeOnce sync.Once
-}
-
-func (o *operator) stop() {
-	o.closeOnce.Do(func() { close(o.done) })
-	<-o.finished
-}
-
-func (o *operator) run() {
-	defer close(o.finished)
-	var f *os.File
-	defer func() {
-		if f != nil {
-			f.Close()
-		}
-	}()
-	var raw []byte
-	answered := map[string]bool{}
-	chunk := make([]byte, 64<<10)
-	for {
-		select {
-		case <-o.done:
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-		if f == nil {
-			var err error
-			if f, err = os.Open(o.stream); err != nil {
-				continue
-			}
-		}
-		for {
-			n, err := f.Read(chunk)
-			raw = append(raw, chunk[:n]...)
-			if n == 0 || err == io.EOF {
-				break
-			}
-			if err != nil {
-				o.t.Errorf("reading the pane's output: %v", err)
-				return
-			}
-		}
-		text := consolescreen.Strip(raw)
-		switch {
-		case consolescreen.AsksPIN(text):
-			if typeKeys(o.session, boxPIN) != nil {
-				return // the session is gone
-			}
-			o.mu.Lock()
-			o.pins++
-			o.mu.Unlock()
-			raw = raw[:0]
-		case o.approveAll.Load() && o.review(text, answered):
-			raw = raw[:0]
-		case len(raw) > 256<<10:
-			raw = append(raw[:0], raw[len(raw)-64<<10:]...)
-		}
-	}
-}
-
-// review approves the newest unanswered review in text, if complete.
-func (o *operator) review(text []byte, answered map[string]bool) bool {
-	r, ok := consolescreen.NextReview(text, answered)
-	if !ok {
-		return false
-	}
-	answered[r.ID] = true
-	if r.Batch > 0 {
-		if typeKeys(o.session, strconv.Itoa(r.Batch)) != nil {
-			return false
-		}
-	}
-	if typeKeys(o.session, r.Code) != nil {
-		return false
-	}
-	o.mu.Lock()
-	o.approved = append(o.approved, r.ID)
-	o.mu.Unlock()
-	return true
-}
-
-// wasApproved reports whether the operator typed id's approval code.
-func (o *operator) wasApproved(id string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return slices.Contains(o.approved, id)
-}
-
-// pinCount is how often the operator typed the PIN.
-func (o *operator) pinCount() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.pins
 }
 
 // journalRecords reads the box's journal (with no daemon running) and

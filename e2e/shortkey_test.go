@@ -20,7 +20,7 @@ func checkShortForm(t *testing.T, b *boxProc, statusText, nodeKey string) {
 	if !strings.Contains(statusText, "tailscale lock sign "+nodeKey+" ") {
 		t.Fatalf("the real `tailscale lock status` does not print %s in its sign line:\n%s", nodeKey, statusText)
 	}
-	raw, err := os.ReadFile(b.op.stream)
+	raw, err := os.ReadFile(b.stream)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fails when a built binary carries test-only code: tailscale.com (allowed
-# only in _test files, for conformance tests) or the go-tpm-tools simulator
-# (only behind a test build tag); or the relay's Prometheus client, which
-# belongs to signet-relay alone; or was built without the runtime/secret
-# experiment.
+# only in _test files, for conformance tests), the go-tpm-tools simulator
+# (only behind a test build tag) or the test support packages; or the
+# relay's Prometheus client, which belongs to signet-relay alone; or was
+# built without the runtime/secret experiment.
 #
 # Two sources: the module list from "go version -m" (names tailscale.com
 # even if the linker kept little of it) and the symbol table (also works on
@@ -31,6 +31,12 @@ if grep -qx 'github.com/prometheus/client_golang' <<<"$modules" || grep -q 'gith
 	echo "check-binary: $bin links the Prometheus client; only signet-relay may" >&2
 	fail=1
 fi
+# The packages tests share (the skip rule and builds, the state-dir rigs
+# and the console operator, the console reader) are for _test.go files.
+if grep -qE 'github\.com/signetbox/signet/internal/(testenv|testrig|consolescreen)\.' <<<"$symbols"; then
+	echo "check-binary: $bin links test support (internal/testenv, testrig or consolescreen); import it only from _test.go files" >&2
+	fail=1
+fi
 # The daemon erases library copies of PINs and keys only when built with
 # the runtime/secret experiment (hsm.Erasing); "make build" sets it.
 if ! go version -m "$bin" | grep -qE '^[[:space:]]*build[[:space:]]+GOEXPERIMENT=.*runtimesecret'; then
@@ -38,4 +44,4 @@ if ! go version -m "$bin" | grep -qE '^[[:space:]]*build[[:space:]]+GOEXPERIMENT
 	fail=1
 fi
 ((fail == 0)) || exit 1
-echo "check-binary: $bin has no tailscale.com, no TPM simulator and no Prometheus client, and erases secrets (runtimesecret)"
+echo "check-binary: $bin has no tailscale.com, no TPM simulator, no test support and no Prometheus client, and erases secrets (runtimesecret)"

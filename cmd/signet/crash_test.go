@@ -28,9 +28,8 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -121,20 +120,7 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 	r := &crashRig{t: t, bin: testenv.BuildSignet(t), dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 0)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog()}
 	r.sock = filepath.Join(r.dir, "signet.sock")
-	keyPath := statedir.Path(r.dir, statedir.SoftKey)
-	cheapKDF()
-	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := hsm.ParseURI("soft:" + keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := statedir.WriteKey(r.dir, u, pub, att); err != nil {
-		t.Fatal(err)
-	}
+	testrig.SoftKey(t, r.dir, statedir.Path(r.dir, statedir.SoftKey), crashPassphrase)
 	return r
 }
 
@@ -142,7 +128,7 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 type crashDaemon struct {
 	cmd  *exec.Cmd
 	pty  *crashPTY
-	op   *operator
+	op   *testrig.Operator
 	done chan struct{} // closed when the process was reaped
 }
 
@@ -193,9 +179,8 @@ func (r *crashRig) start() (*crashDaemon, error) {
 	if r.noDeny {
 		denyRate = 0
 	}
-	d.op = &operator{t: r.t, pty: p, pass: crashPassphrase, denyRate: denyRate,
-		rng: rand.New(rand.NewPCG(r.rng.Uint64(), 1)), approved: r.approved, done: make(chan struct{})}
-	go d.op.run()
+	d.op = testrig.StartOperator(testrig.PTY{Master: p.master}, testrig.OperatorConfig{PIN: crashPassphrase,
+		Policy: testrig.DenySome(rand.New(rand.NewPCG(r.rng.Uint64(), 1)), denyRate), Approved: r.approved})
 	go func() { _ = cmd.Wait(); close(d.done) }()
 	if err := r.waitReady(d); err != nil {
 		r.reap(d)
@@ -261,12 +246,10 @@ func (r *crashRig) reap(d *crashDaemon) {
 		r.t.Fatalf("signet serve (pid %d) did not exit within 30s", d.cmd.Process.Pid)
 	}
 	d.pty.close()
-	<-d.op.done
-	d.op.mu.Lock()
-	r.pins += d.op.pins
-	r.approvals += d.op.approvals
-	r.denials += d.op.denials
-	d.op.mu.Unlock()
+	<-d.op.Done()
+	r.pins += d.op.PINs()
+	r.approvals += d.op.Approvals()
+	r.denials += d.op.Denials()
 }
 
 // signet runs the real binary and returns its combined output.

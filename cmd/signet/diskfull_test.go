@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/internal/tmpfstest"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -43,16 +42,7 @@ func TestServeDiskFull(t *testing.T) {
 	r := &crashRig{t: t, bin: testenv.BuildSignet(t), dir: dir, rng: rand.New(rand.NewPCG(1, 2)),
 		approved: make(chan struct{}, 1), gate: newCrashGate(), log: newCrashLog(), noDeny: true}
 	r.sock = filepath.Join(t.TempDir(), "signet.sock")
-	keyPath := statedir.Path(dir, statedir.SoftKey)
-	cheapKDF()
-	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := hsm.ParseURI("soft:" + keyPath)
-	if err := statedir.WriteKey(dir, u, pub, statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key"})); err != nil {
-		t.Fatal(err)
-	}
+	testrig.SoftKey(t, dir, statedir.Path(dir, statedir.SoftKey), crashPassphrase)
 	d := r.mustStart()
 	tmpfstest.Fill(t, dir)
 	c := api.NewUnixClient(r.sock)

@@ -16,7 +16,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -34,9 +33,8 @@ import (
 	"time"
 
 	"github.com/signetbox/signet/api"
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -132,17 +130,7 @@ func copyExecutable(t *testing.T, src, dst string) string {
 }
 
 func (r *floodRig) softKey() {
-	keyPath := statedir.Path(r.dir, statedir.SoftKey)
-	cheapKDF()
-	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(crashPassphrase))
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	u, _ := hsm.ParseURI("soft:" + keyPath)
-	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := statedir.WriteKey(r.dir, u, pub, att); err != nil {
-		r.t.Fatal(err)
-	}
+	testrig.SoftKey(r.t, r.dir, statedir.Path(r.dir, statedir.SoftKey), crashPassphrase)
 }
 
 // wireGuard makes the box's WireGuard key and an intake config with one
@@ -202,9 +190,7 @@ func (r *floodRig) start() {
 		t.Fatal(err)
 	}
 	d := &crashDaemon{cmd: cmd, pty: p, done: make(chan struct{})}
-	d.op = &operator{t: t, pty: p, pass: crashPassphrase, rng: mrand.New(mrand.NewPCG(1, 2)),
-		approved: make(chan struct{}, 1), done: make(chan struct{})}
-	go d.op.run()
+	d.op = testrig.StartOperator(testrig.PTY{Master: p.master}, testrig.OperatorConfig{PIN: crashPassphrase, Policy: testrig.ApproveAll})
 	go func() { _ = cmd.Wait(); close(d.done) }()
 	r.d = d
 	t.Cleanup(func() {
@@ -216,7 +202,7 @@ func (r *floodRig) start() {
 			<-d.done
 		}
 		p.close()
-		<-d.op.done
+		<-d.op.Done()
 	})
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		text, _ := os.ReadFile(errPath)

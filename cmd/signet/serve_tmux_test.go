@@ -6,7 +6,6 @@ package main
 // as an operator would.
 
 import (
-	"context"
 	"crypto/ed25519"
 	"fmt"
 	"os"
@@ -18,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/consolescreen"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
 )
@@ -95,22 +93,8 @@ func startServe(t testing.TB) *tmuxServe {
 
 // softKey writes a soft key and its key.uri, key.pub and attestation.json.
 func (s *tmuxServe) softKey() ed25519.PublicKey {
-	t := s.t
-	t.Helper()
-	keyPath := statedir.Path(s.dir, statedir.SoftKey)
-	cheapKDF()
-	pub, err := soft.Create(context.Background(), keyPath, hsm.FixedPIN(tmuxPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := hsm.ParseURI("soft:" + keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	att := statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})
-	if err := statedir.WriteKey(s.dir, u, pub, att); err != nil {
-		t.Fatal(err)
-	}
+	s.t.Helper()
+	pub := testrig.SoftKey(s.t, s.dir, statedir.Path(s.dir, statedir.SoftKey), tmuxPassphrase)
 	s.soft = true
 	return pub
 }

@@ -6,9 +6,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -16,12 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signetbox/signet/hsm"
-	"github.com/signetbox/signet/hsm/tpm"
-	"github.com/signetbox/signet/internal/swtpm"
 	"github.com/signetbox/signet/internal/testenv"
-	"github.com/signetbox/signet/keysetup"
-	"github.com/signetbox/signet/statedir"
+	"github.com/signetbox/signet/internal/testrig"
 )
 
 // tmuxTPMPIN is the PIN of the test's TPM keys.
@@ -43,40 +37,16 @@ func startServeTPM(t testing.TB) *tmuxServe {
 }
 
 // tpmKey starts a swtpm for this daemon (stopped at the test's end),
-// provisions a key on it and writes key.uri, key.pub and attestation.json.
+// provisions a key on it and writes key.uri, key.pub and attestation.json
+// (testrig.TPMKey).
 func (s *tmuxServe) tpmKey() ed25519.PublicKey {
-	t := s.t
-	t.Helper()
-	inst, err := swtpm.Start(filepath.Join(t.TempDir(), "swtpm"))
-	if errors.Is(err, swtpm.ErrMissing) {
-		testenv.SkipOrFail(t, "swtpm is not installed")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(inst.Stop)
-	dev, err := tpm.OpenDevice(inst.Device)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dev.Close()
-	ctx := context.Background()
-	path := statedir.Path(s.dir, statedir.TPMKey)
-	p, err := tpm.Provision(ctx, dev, tpm.ProvisionOptions{Path: path, PIN: []byte(tmuxTPMPIN)})
-	if err != nil {
-		t.Fatalf("provisioning the swtpm key: %v", err)
-	}
-	hsm.Wipe(p.LockoutSecret)
-	u := hsm.URI{Scheme: "tpm", Path: path, Device: inst.Device}
-	att := keysetup.TPMAttestation(ctx, dev, path)
-	if !att.Hardware || att.Backend != "tpm" {
-		t.Fatalf("the swtpm key's attestation: %+v", att)
-	}
-	if err := statedir.WriteKey(s.dir, u, p.Key.PublicKey, statedir.NewAttestationDoc(u, p.Key.PublicKey, att)); err != nil {
-		t.Fatal(err)
+	s.t.Helper()
+	k := testrig.TPMKey(s.t, s.dir, tmuxTPMPIN)
+	if !k.Att.Hardware || k.Att.Backend != "tpm" {
+		s.t.Fatalf("the swtpm key's attestation: %+v", k.Att)
 	}
 	s.pin = tmuxTPMPIN
-	return p.Key.PublicKey
+	return k.Pub
 }
 
 // answerPINs pipes the pane's output to a file and types a PIN each time

@@ -47,6 +47,7 @@ import (
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/chaingen"
 	"github.com/signetbox/signet/internal/testenv"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
 	"github.com/signetbox/signet/tka"
@@ -107,16 +108,9 @@ func buildTamperState(t *testing.T) *tamperState {
 	ctx := context.Background()
 	ts := &tamperState{dir: memDir(t), files: map[string][]byte{}, snaps: map[string]bool{}}
 	keyPath := statedir.Path(t.TempDir(), statedir.SoftKey)
-	cheapKDF()
-	pin := hsm.FixedPIN("tamper passphrase")
-	pub, err := soft.Create(ctx, keyPath, pin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := hsm.ParseURI("soft:" + keyPath)
-	if err := statedir.WriteKey(ts.dir, u, pub, statedir.NewAttestationDoc(u, pub, hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"})); err != nil {
-		t.Fatal(err)
-	}
+	const passphrase = "tamper passphrase"
+	pin := hsm.FixedPIN(passphrase)
+	testrig.SoftKey(t, ts.dir, keyPath, passphrase)
 	snap := func() {
 		if m, err := meaning(ts.dir, -1); err == nil {
 			ts.snaps[m] = true
