@@ -113,16 +113,11 @@ func (b *boxProc) launch(approveAll bool) {
 	t := b.t
 	t.Helper()
 	b.starts++
-	b.session = fmt.Sprintf("signet-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
 	errPath := filepath.Join(b.dir, "serve.err")
 	gate := filepath.Join(t.TempDir(), "gate")
 	shell := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; exec %s serve --state %s --socket %s --wireguard %s --review-timeout 60s --no-color --insecure-console 2>>%s",
 		gate, b.bin, b.dir, filepath.Join(b.dir, "signet.sock"), b.wgConf, errPath)
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", b.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	session := b.session
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	b.session = testenv.TmuxSession(t, 150, 50, shell)
 	b.stream = filepath.Join(t.TempDir(), "pane.out")
 	if err := testrig.PipePane(b.session, b.stream); err != nil {
 		t.Fatal(err)

@@ -520,10 +520,7 @@ func (d *docBoxes) servePane(ex docExample, args []string, sock string) (string,
 	dir := t.TempDir()
 	gate, errPath, log := filepath.Join(dir, "gate"), filepath.Join(dir, "serve.err"), filepath.Join(dir, "pane.out")
 	shell := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; . %s", gate, gate)
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
+	s.session = testenv.TmuxSession(t, 150, 50, shell)
 	tmuxOut := func(args ...string) string {
 		out, err := exec.Command("tmux", args...).Output()
 		if err != nil {

@@ -342,10 +342,7 @@ func startPane(t *testing.T, bin string, args ...string) *pane {
 		q = append(q, "'"+a+"'")
 	}
 	shell := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.02; done; %s; echo PANE-EXITED $?; sleep 120", gate, strings.Join(q, " "))
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
+	s.session = testenv.TmuxSession(t, 150, 50, shell)
 	if out, err := exec.Command("tmux", "pipe-pane", "-t", s.session, "cat >> "+p.log).CombinedOutput(); err != nil {
 		t.Fatalf("tmux pipe-pane: %v %s", err, out)
 	}

@@ -240,10 +240,7 @@ func (s *tmuxServe) launchRefused() string {
 	t.Helper()
 	gate := filepath.Join(t.TempDir(), "gate")
 	shell := s.paneCommand(true, gate)
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
+	s.session = testenv.TmuxSession(t, 150, 50, shell)
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func needPTY(t testing.TB, what string) {
 func newTmuxServe(t testing.TB, bin string) *tmuxServe {
 	t.Helper()
 	needTmux(t)
-	s := &tmuxServe{t: t, bin: bin, dir: t.TempDir(), session: fmt.Sprintf("signet-test-%d", time.Now().UnixNano())}
+	s := &tmuxServe{t: t, bin: bin, dir: t.TempDir()}
 	s.sock = filepath.Join(s.dir, "signet.sock")
 	return s
 }
@@ -110,10 +110,7 @@ func (s *tmuxServe) launch(demo bool) {
 	// piped before the first prompt.
 	gate := filepath.Join(t.TempDir(), "gate")
 	shell := s.paneCommand(demo, gate)
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", s.session, "-x", "150", "-y", "50", shell).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", s.session).Run() })
+	s.session = testenv.TmuxSession(t, 150, 50, shell)
 	if s.pin != "" {
 		s.answerPINs()
 	}

@@ -86,7 +86,6 @@ func (s *tmuxServe) restart(t *testing.T) {
 	}
 	s.waitScreen("SERVE-EXITED", 30*time.Second)
 	os.Remove(s.sock)
-	s.session = fmt.Sprintf("signet-test-%d", time.Now().UnixNano())
 	s.launch(false)
 }
 

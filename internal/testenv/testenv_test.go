@@ -117,3 +117,38 @@ func TestRemoveStaleBuilds(t *testing.T) {
 		}
 	}
 }
+
+// TestTmuxSession starts a session, checks its name carries this
+// process's pid, and checks that a session a dead process left is killed
+// by the sweep while this process's own is kept.
+func TestTmuxSession(t *testing.T) {
+	SkipShort(t, "a tmux session")
+	if _, err := exec.LookPath("tmux"); err != nil {
+		SkipOrFail(t, "tmux is not installed: %v", err)
+	}
+	name := TmuxSession(t, 80, 24, "sleep 60")
+	if tmuxSessionOwner(name) != os.Getpid() {
+		t.Fatalf("session %q does not name this process", name)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := fmt.Sprintf("%s%d-1", tmuxPrefix, dead.Process.Pid)
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", stale, "sleep 60").CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", stale).Run() })
+	killStaleTmuxSessions()
+	if exec.Command("tmux", "has-session", "-t", stale).Run() == nil {
+		t.Errorf("the dead process's session %s was not killed", stale)
+	}
+	if err := exec.Command("tmux", "has-session", "-t", name).Run(); err != nil {
+		t.Errorf("this process's session %s was killed: %v", name, err)
+	}
+	for _, n := range []string{"other", tmuxPrefix + "x-1", tmuxPrefix + "12"} {
+		if tmuxSessionOwner(n) != 0 {
+			t.Errorf("tmuxSessionOwner(%q) names a pid", n)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -143,11 +142,7 @@ sleep 60
 	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	session := fmt.Sprintf("signet-testrig-%d", time.Now().UnixNano())
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "50", "sh "+script).CombinedOutput(); err != nil {
-		t.Fatalf("tmux: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	session := testenv.TmuxSession(t, 150, 50, "sh "+script)
 	if err := PipePane(session, stream); err != nil {
 		t.Fatal(err)
 	}
