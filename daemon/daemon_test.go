@@ -3,7 +3,6 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -153,13 +152,6 @@ func TestOpenState(t *testing.T) {
 			t.Error("a missing state dir opened")
 		}
 	})
-}
-
-func TestStateErr(t *testing.T) {
-	plain := errors.New("plain")
-	if StateErr(plain) != plain || StateErr(nil) != nil {
-		t.Error("StateErr changed an error that is no *signer.StateError")
-	}
 }
 
 func TestStopHint(t *testing.T) {

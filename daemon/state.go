@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 
+	"github.com/signetbox/signet/fsck"
 	"github.com/signetbox/signet/internal/cli"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -40,7 +41,7 @@ func OpenState(ks *statedir.KeyState) (*State, error) {
 	if err != nil {
 		journal.Close()
 		store.Close()
-		return nil, StateErr(err)
+		return nil, fsck.StateErr(err)
 	}
 	return &State{Store: store, Journal: journal, Check: check}, nil
 }
@@ -49,14 +50,4 @@ func OpenState(ks *statedir.KeyState) (*State, error) {
 func (s *State) Close() {
 	s.Journal.Close()
 	s.Store.Close()
-}
-
-// StateErr splits a *signer.StateError into an error and its hints; any
-// other error is returned as it is.
-func StateErr(err error) error {
-	var se *signer.StateError
-	if errors.As(err, &se) {
-		return cli.WithHint(errors.New(se.Problem), se.Fix, "signet serve does not start until the state dir's files agree; 'signet journal verify --state DIR' runs the same checks")
-	}
-	return err
 }

@@ -3,6 +3,7 @@ package fsck
 import (
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,5 +324,26 @@ func TestRepairChainStore(t *testing.T) {
 	}
 	if _, err := Repair(nodir, false); err == nil {
 		t.Fatal("Repair with a directory for a journal succeeded")
+	}
+}
+
+// TestStateErr turns the start checks' verdict into an error with the
+// fix and the verify hint, and leaves other errors alone.
+func TestStateErr(t *testing.T) {
+	plain := errors.New("plain")
+	if StateErr(plain) != plain || StateErr(nil) != nil {
+		t.Error("StateErr changed an error that is no *signer.StateError")
+	}
+	err := StateErr(fmt.Errorf("opening: %w", &signer.StateError{Problem: "chain.log is ahead of the journal", Fix: "run 'signet journal repair'"}))
+	if err == nil || err.Error() != "chain.log is ahead of the journal" {
+		t.Fatalf("StateErr gave %v", err)
+	}
+	var h interface{ Hints() []string }
+	if !errors.As(err, &h) {
+		t.Fatalf("StateErr gave no hints: %v", err)
+	}
+	hints := h.Hints()
+	if len(hints) != 2 || hints[0] != "run 'signet journal repair'" || !strings.Contains(hints[1], "signet journal verify") {
+		t.Errorf("hints %q", hints)
 	}
 }

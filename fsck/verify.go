@@ -121,3 +121,14 @@ func JournalErr(sum signer.Summary, err error) error {
 	}
 	return err
 }
+
+// StateErr splits a *signer.StateError (the start checks' verdict) into
+// an error and its hints, for the CLI's verbs and signet serve; any other
+// error is returned as it is.
+func StateErr(err error) error {
+	var se *signer.StateError
+	if errors.As(err, &se) {
+		return cli.WithHint(errors.New(se.Problem), se.Fix, "signet serve does not start until the state dir's files agree; 'signet journal verify --state DIR' runs the same checks")
+	}
+	return err
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/tka"
 )
 
@@ -15,12 +16,12 @@ const chainVerifySchema = 1
 
 // chainVerifyReport is the output of "signet chain verify --json".
 type chainVerifyReport struct {
-	SchemaVersion int              `json:"schema_version"`
-	AUMs          int              `json:"aums"`   // in the active chain, all verified
-	Stored        int              `json:"stored"` // in chain.log, forks included
-	Head          string           `json:"head"`
-	Oldest        string           `json:"oldest"`
-	TrustedKeys   []trustedKeyJSON `json:"trusted_keys"`
+	SchemaVersion int                 `json:"schema_version"`
+	AUMs          int                 `json:"aums"`   // in the active chain, all verified
+	Stored        int                 `json:"stored"` // in chain.log, forks included
+	Head          string              `json:"head"`
+	Oldest        string              `json:"oldest"`
+	TrustedKeys   []daemon.TrustedKey `json:"trusted_keys"`
 	// DisablementValues counts the authority's disablement values.
 	DisablementValues int `json:"disablement_values"`
 }
@@ -79,9 +80,9 @@ func runChainVerify(w, log io.Writer, dir string, asJSON bool) error {
 	}
 	if asJSON {
 		r := &chainVerifyReport{SchemaVersion: chainVerifySchema, AUMs: len(chain), Stored: st.Len(), Head: a.Head().String(),
-			Oldest: a.Oldest().String(), TrustedKeys: []trustedKeyJSON{}, DisablementValues: len(fresh.State().DisablementValues)}
+			Oldest: a.Oldest().String(), TrustedKeys: []daemon.TrustedKey{}, DisablementValues: len(fresh.State().DisablementValues)}
 		for _, k := range fresh.State().Keys {
-			r.TrustedKeys = append(r.TrustedKeys, trustedKeyJSON{PublicKey: tka.FormatTLPub(k.Public), Votes: k.Votes})
+			r.TrustedKeys = append(r.TrustedKeys, daemon.TrustedKey{PublicKey: tka.FormatTLPub(k.Public), Votes: k.Votes})
 		}
 		return writeJSON(w, r)
 	}

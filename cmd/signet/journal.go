@@ -64,7 +64,7 @@ for a state directory, what its checks found.`,
 			}
 			if len(args) == 0 {
 				if r.StateChecks, err = fsck.CheckState(stateDirOf(cmd)); err != nil {
-					return stateErr(err)
+					return fsck.StateErr(err)
 				}
 			}
 			if asJSON != 0 {

@@ -58,7 +58,7 @@ func runJournalRepair(w io.Writer, dir string, a *journalRepairArgs) error {
 		fmt.Fprintln(w, s)
 	}
 	if err != nil {
-		return stateErr(err)
+		return fsck.StateErr(err)
 	}
 	if len(said) == 0 {
 		_, err = fmt.Fprintf(w, "%s: nothing to repair\n", dir)

@@ -67,7 +67,7 @@ type keyReport struct {
 	Attestation   *attestationJSON `json:"attestation,omitempty"` // left out without attestation.json
 	ReadFrom      string           `json:"read_from"`             // "daemon" or "device"
 	DaemonPID     int              `json:"daemon_pid,omitempty"`
-	Device        deviceJSON       `json:"device"`
+	Device        keydevice.State  `json:"device"`
 }
 
 // attestationJSON is what attestation.json says, in key show's output.
@@ -141,7 +141,7 @@ func printKeyReport(w io.Writer, r *keyReport) error {
 	return nil
 }
 
-func triesText(backend string, s deviceJSON) string {
+func triesText(backend string, s keydevice.State) string {
 	switch {
 	case backend == "soft":
 		return "unlimited (software key)"

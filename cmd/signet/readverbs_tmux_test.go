@@ -91,7 +91,7 @@ func decodeJSON(t *testing.T, what, out string, v any) {
 }
 
 // trusts reports whether keys holds key.
-func trusts(keys []trustedKeyJSON, key string) bool {
+func trusts(keys []daemon.TrustedKey, key string) bool {
 	for _, k := range keys {
 		if k.PublicKey == key {
 			return true

@@ -62,7 +62,3 @@ Ctrl-C only says how to stop the service.`,
 // insecureConsoleHelp is --insecure-console's help: what it risks.
 const insecureConsoleHelp = "start even when other processes can type into the console (the kernel allows TIOCSTI, " +
 	"or the console is shared with your shell's session): any of them could approve a request; development only"
-
-// stateErr splits a *signer.StateError into an error and its hints
-// (daemon.StateErr).
-var stateErr = daemon.StateErr

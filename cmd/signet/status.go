@@ -9,6 +9,7 @@ import (
 	"github.com/signetbox/signet/api"
 	"github.com/signetbox/signet/daemon"
 	"github.com/signetbox/signet/internal/cli"
+	"github.com/signetbox/signet/keydevice"
 )
 
 // statusArgs holds the flags of "signet status".
@@ -59,12 +60,8 @@ read, else the default socket.
 	return cmd
 }
 
-// trustedKeyJSON is one trusted key in the --json outputs (status,
-// chain verify).
-type trustedKeyJSON = daemon.TrustedKey
-
 // hsmLine describes the key device in one line.
-func hsmLine(h deviceJSON) string {
+func hsmLine(h keydevice.State) string {
 	if h.Error != "" {
 		return h.Backend + ", could not be read: " + h.Error
 	}
