@@ -13,6 +13,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/cli"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/statedir"
 )
 
@@ -23,21 +24,8 @@ const passphrase = "daemon test passphrase"
 // init --hsm soft' writes it, and returns its key state.
 func softState(t *testing.T) *statedir.KeyState {
 	t.Helper()
-	soft.UseCheapKDFForTests()
 	dir := t.TempDir()
-	path := filepath.Join(t.TempDir(), statedir.SoftKey)
-	pub, err := soft.Create(context.Background(), path, hsm.FixedPIN(passphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := hsm.ParseURI("soft:" + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	att := hsm.Attestation{Backend: "soft", Summary: "software key, no attestation"}
-	if err := statedir.WriteKey(dir, u, pub, statedir.NewAttestationDoc(u, pub, att)); err != nil {
-		t.Fatal(err)
-	}
+	testrig.SoftKey(t, dir, filepath.Join(t.TempDir(), statedir.SoftKey), passphrase)
 	ks, err := statedir.LoadKey(dir)
 	if err != nil {
 		t.Fatal(err)

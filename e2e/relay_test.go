@@ -23,6 +23,7 @@ import (
 	"github.com/signetbox/signet/hsm"
 	"github.com/signetbox/signet/hsm/soft"
 	"github.com/signetbox/signet/internal/relay"
+	"github.com/signetbox/signet/internal/testrig"
 	"github.com/signetbox/signet/internal/wgintake"
 	"github.com/signetbox/signet/signer"
 	"github.com/signetbox/signet/statedir"
@@ -102,7 +103,7 @@ type box struct {
 
 func softKey(t *testing.T, dir string, p hsm.PINPrompt) hsm.Key {
 	ctx := context.Background()
-	soft.UseCheapKDFForTests()
+	testrig.CheapKDF()
 	path := statedir.Path(dir, statedir.SoftKey)
 	if _, err := soft.Create(ctx, path, p); err != nil {
 		t.Fatal(err)
