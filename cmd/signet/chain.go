@@ -65,3 +65,19 @@ func openAuthority(st *signer.ChainStore, dir string) (*tka.Authority, error) {
 	}
 	return tka.Open(st)
 }
+
+// readAuthority opens dir's chain store read-only (see openChainReadOnly)
+// and its authority, for the verbs that only read the chain (log, chain
+// verify, disablement check); the caller closes the store.
+func readAuthority(dir string) (*signer.ChainStore, *tka.Authority, error) {
+	st, err := openChainReadOnly(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := openAuthority(st, dir)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, a, nil
+}

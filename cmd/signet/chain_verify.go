@@ -62,15 +62,11 @@ oldest AUM, and the trusted keys with their votes.`,
 // runChainVerify replays the active chain into a fresh memory store. It
 // opens the store read-only: verification never writes.
 func runChainVerify(w, log io.Writer, dir string, asJSON bool) error {
-	st, err := openChainReadOnly(dir)
+	st, a, err := readAuthority(dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := openAuthority(st, dir)
-	if err != nil {
-		return err
-	}
 	chain, fresh, err := a.Reverify(st)
 	if err != nil {
 		return err

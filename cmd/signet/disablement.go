@@ -123,15 +123,11 @@ It only reads the chain store, and may run while signet serve does.
 func runDisablementCheck(ctx context.Context, w io.Writer, stdin io.Reader, dir string, asJSON bool) error {
 	// Read-only and without the state dir lock: check may run while
 	// signet serve does.
-	st, err := openChainReadOnly(dir)
+	st, a, err := readAuthority(dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := openAuthority(st, dir)
-	if err != nil {
-		return err
-	}
 	secret, err := readDisablementSecret(ctx, stdin)
 	if err != nil {
 		return err

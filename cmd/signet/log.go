@@ -52,15 +52,11 @@ func runLog(w, log io.Writer, dir string, args *logArgs) error {
 	}
 	// Read-only and without the state dir lock: log may run while
 	// signet serve does.
-	st, err := openChainReadOnly(dir)
+	st, a, err := readAuthority(dir)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	a, err := openAuthority(st, dir)
-	if err != nil {
-		return err
-	}
 	aums, err := a.Recent(st, args.limit)
 	if err != nil {
 		return err
