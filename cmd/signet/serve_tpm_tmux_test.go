@@ -123,6 +123,9 @@ func (s *tmuxServe) typePIN() bool {
 		pin, s.pinQueue = s.pinQueue[0], s.pinQueue[1:]
 	}
 	s.pinMu.Unlock()
+	// Count the prompt before answering it: the daemon may act on the
+	// last keystroke (and the client return) before send-keys does.
+	s.pins.Add(1)
 	time.Sleep(delay)
 	for _, args := range [][]string{{"send-keys", "-t", s.session, "-l", pin}, {"send-keys", "-t", s.session, "Enter"}} {
 		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
@@ -130,7 +133,6 @@ func (s *tmuxServe) typePIN() bool {
 			return false
 		}
 	}
-	s.pins.Add(1)
 	return true
 }
 
