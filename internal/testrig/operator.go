@@ -183,12 +183,14 @@ func (o *Operator) run() {
 		}
 		text := consolescreen.Strip(raw)
 		if consolescreen.AsksPIN(text) {
-			if o.con.Type(o.pin) != nil {
-				return // the console is gone
-			}
+			// Counted before typing: the daemon may finish (and a
+			// test read PINs) before Type returns.
 			o.mu.Lock()
 			o.pins++
 			o.mu.Unlock()
+			if o.con.Type(o.pin) != nil {
+				return // the console is gone
+			}
 			raw = raw[:0]
 			continue
 		}
