@@ -1,5 +1,10 @@
 package keyplan
 
+import (
+	"fmt"
+	"strings"
+)
+
 // HandoffStep is one step of moving the signing role to a new box.
 type HandoffStep struct {
 	Where   string // new box, old box or online node
@@ -21,8 +26,19 @@ func Handoff(oldKey, newKey string) []HandoffStep {
 		{"new box", "import the chain and start the daemon", "signet chain import log.json && signet serve"},
 		{"new box", "check the plan: every node the old key signed is re-signed", "signet rotate plan --status-json status.json --remove " + oldKey},
 		{"new box", "re-sign and remove the old key (two reviews on the new box's console)", "signet rotate execute --status-json status.json --remove " + oldKey},
-		{"online node", "submit the remove-key AUM; deliver the re-signed signatures (docs/delivery.md)", "tailscale lock revoke-keys --finish HEX"},
+		{"online node", "deliver the re-signed signatures (docs/delivery.md), then submit the remove-key AUM", "tailscale lock revoke-keys --finish HEX"},
 		{"online node", "check: the old key is gone, no node is locked out", "tailscale lock status"},
 		{"old box", "retire the key (wipe the TPM key or PIV slot) and keep its journal", "signet journal verify && cp -a /var/lib/signet/journal.log ARCHIVE/"},
 	}
+}
+
+// HandoffText lays out Handoff as numbered steps, each with its command
+// on the next line: what "signet rotate handoff" prints, and the block in
+// docs/rotation.md.
+func HandoffText(oldKey, newKey string) string {
+	var b strings.Builder
+	for i, s := range Handoff(oldKey, newKey) {
+		fmt.Fprintf(&b, "%2d. [%s] %s\n      $ %s\n", i+1, s.Where, s.What, s.Command)
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package keyplan
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -61,6 +62,29 @@ func TestHandoffRunbook(t *testing.T) {
 	}
 	if !add || !execute {
 		t.Fatalf("the runbook misses the add on the old box or the execute on the new one: %+v", steps)
+	}
+	// The removal invalidates every signature by the old key, so the
+	// re-signed ones must reach the nodes first.
+	remove := steps[9].What
+	if d, r := strings.Index(remove, "deliver the re-signed"), strings.Index(remove, "submit the remove-key AUM"); d < 0 || r < d {
+		t.Fatalf("step 10 must deliver the re-signed signatures before submitting the removal: %q", remove)
+	}
+}
+
+// TestHandoffDocumented: the runbook in docs/rotation.md is exactly what
+// "signet rotate handoff" prints with its default keys.
+func TestHandoffDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/rotation.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "--new tlpub:NEW` prints this list:\n\n```\n")
+	block, _, closed := strings.Cut(rest, "```\n")
+	if !ok || !closed {
+		t.Fatal("docs/rotation.md has no handoff block after \"prints this list:\"")
+	}
+	if want := HandoffText("tlpub:OLD", "tlpub:NEW"); block != want {
+		t.Errorf("docs/rotation.md's handoff block differs from signet rotate handoff; it should read:\n%s", want)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -28,17 +27,11 @@ is the same runbook with the reasons.`,
 		Example: `  $ signet rotate handoff --old tlpub:5c1e... --new tlpub:9a02...`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			printHandoff(cmd.OutOrStdout(), a)
-			return nil
+			_, err := io.WriteString(cmd.OutOrStdout(), keyplan.HandoffText(a.old, a.new))
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&a.old, "old", "tlpub:OLD", "the old box's key, `tlpub:HEX`")
 	cmd.Flags().StringVar(&a.new, "new", "tlpub:NEW", "the new box's key, `tlpub:HEX`")
 	return cmd
-}
-
-func printHandoff(w io.Writer, a *handoffArgs) {
-	for i, s := range keyplan.Handoff(a.old, a.new) {
-		fmt.Fprintf(w, "%2d. [%s] %s\n      $ %s\n", i+1, s.Where, s.What, s.Command)
-	}
 }
